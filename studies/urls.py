@@ -1,9 +1,24 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from studies import views
+from studies.converters import StudyIdConverter
+from studies.views import actions, admin_pages, create, detail, rows, worklist
+
+register_converter(StudyIdConverter, "study")
 
 app_name = "studies"
 
 urlpatterns = [
-    path("", views.worklist, name="worklist"),
+    path("", worklist.worklist, name="worklist"),
+    path("studies/new", create.create, name="create"),
+    path("studies/<study:study_id>", detail.detail, name="detail"),
+    path("studies/<study:study_id>/details", detail.save_details, name="save_details"),
+    path("studies/<study:study_id>/row", rows.row, name="row"),
+    path("studies/<study:study_id>/edit/<str:field>", rows.edit_field, name="edit"),
+    path("studies/<study:study_id>/cancel", actions.cancel, name="cancel"),
+    path("studies/<study:study_id>/uncancel", actions.uncancel, name="uncancel"),
+    path("studies/<study:study_id>/viewer", actions.open_viewer, name="viewer"),
+    path("accounts/", admin_pages.accounts, name="accounts"),
+    path("accounts/new", admin_pages.account_edit, name="account_new"),
+    path("accounts/<int:pk>/edit", admin_pages.account_edit, name="account_edit"),
+    path("audit/", admin_pages.audit_log, name="audit"),
 ]

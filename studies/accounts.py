@@ -1,0 +1,86 @@
+"""Dashboard accounts: a login, one role, and the Avara user it acts as."""
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from studies.models import Account
+from studies.roles import ROLES, role_of
+from studies.validators import USER_ID_RE
+
+User = get_user_model()
+
+
+class AccountForm(forms.Form):
+    username = forms.RegexField(regex=r"^[\w.@+-]+$", max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
+    avara_user_id = forms.ChoiceField(label='Avara user ("Me")', required=False, choices=[])
+    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
+        help_text="Required for a new account; leave empty to keep the current password.",
+    )
+
+    def __init__(self, *args, instance=None, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["avara_user_id"].choices = [("", "Not linked")] + [
+            (u.user_id, f"{u.display_name} <{u.email}>") for u in users
+        ]
+
+    def clean_username(self) -> str:
+        name = self.cleaned_data["username"]
+        clash = User.objects.filter(username__iexact=name)
+        if self.instance:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("That username is taken.")
+        return name
+
+    def clean_avara_user_id(self) -> str:
+        value = self.cleaned_data["avara_user_id"]
+        if value and not USER_ID_RE.match(value):
+            raise forms.ValidationError("Not a valid Avara user id.")
+        return value
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not password and not self.instance:
+            raise forms.ValidationError("A new account needs a password.")
+        if password:
+            password_validation.validate_password(password, self.instance)
+        return password
+
+
+def account_initial(user) -> dict:
+    account = Account.objects.filter(user=user).first()
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": role_of(user),
+        "avara_user_id": account.avara_user_id if account else "",
+        "is_active": user.is_active,
+    }
+
+
+@transaction.atomic
+def account_save(*, form: AccountForm):
+    """Create or update the login, its single role group and its Avara link."""
+    data = form.cleaned_data
+    user = form.instance or User(username=data["username"])
+    for field in ("username", "first_name", "last_name", "email", "is_active"):
+        setattr(user, field, data[field])
+    if data["password"]:
+        user.set_password(data["password"])
+    user.save()
+    user.groups.set([Group.objects.get(name=data["role"])])
+    Account.objects.update_or_create(user=user, defaults={"avara_user_id": data["avara_user_id"]})
+    return user

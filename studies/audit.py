@@ -1,0 +1,32 @@
+"""The audit trail: every attempted mutation, accepted or not, with before and after values."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from studies.models import AuditAction, AuditEntry
+
+
+def audit_record(
+    *,
+    actor,
+    action: AuditAction | str,
+    study_id: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    accepted: bool,
+    detail: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=getattr(actor, "username", "") or "anonymous",
+        action=action,
+        study_id=study_id,
+        before=dict(before or {}),
+        after=dict(after or {}),
+        accepted=accepted,
+        detail=detail[:500],
+    )
+
+
+def audit_for_study(*, study_id: str, limit: int = 100):
+    return AuditEntry.objects.filter(study_id=study_id).select_related("actor")[:limit]

@@ -1,0 +1,22 @@
+"""Who is asking: role and linked Avara user, for views and templates."""
+
+from studies.models import Account
+from studies.roles import role_of
+
+
+def me_of(user) -> str | None:
+    """The Avara userId the account acts as ("Me"), or None when not linked."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.account.avara_user_id or None
+    except Account.DoesNotExist:
+        return None
+
+
+def identity(request) -> dict:
+    """Template context processor: `role` and `me` for the logged-in user."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    return {"role": role_of(user), "me": me_of(user)}

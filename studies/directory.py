@@ -1,0 +1,36 @@
+"""Names for ids: Avara users (from the users API, cached) and Express customers.
+
+Avara has no endpoint that lists Express customers, so the dashboard remembers the
+customers it has seen on studies (in the cache) to offer them as filter choices.
+"""
+
+from django.core.cache import cache
+
+from studies import upstream
+
+CUSTOMERS_KEY = "triage:customers:v1"
+CUSTOMERS_SECONDS = 24 * 3600
+
+
+def users_or_empty() -> tuple[list, str | None]:
+    """Every Avara user for pickers, or ([], reason) when Avara cannot list them now."""
+    try:
+        return upstream.user_directory(), None
+    except upstream.UpstreamError as exc:
+        return [], exc.message
+
+
+def customers_remember(studies) -> None:
+    known = cache.get(CUSTOMERS_KEY) or {}
+    seen = {
+        s.express_customer.express_customer_id: s.express_customer.express_customer_name
+        for s in studies
+        if s.express_customer
+    }
+    if seen.items() - known.items():
+        cache.set(CUSTOMERS_KEY, {**known, **seen}, CUSTOMERS_SECONDS)
+
+
+def customers_known() -> list[tuple[str, str]]:
+    known = cache.get(CUSTOMERS_KEY) or {}
+    return sorted(known.items(), key=lambda item: item[1].lower())

@@ -1,0 +1,167 @@
+"""Forms: every input from a browser is validated here before it reaches the service module."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from studies import validators
+
+SEVERITY_CHOICES = [("stat", "STAT"), ("high", "High"), ("normal", "Normal")]
+STATUS_CHOICES = [("incomplete", "To read"), ("complete", "Complete")]
+CANCELLED_CHOICES = [("active", "Active"), ("cancelled", "Cancelled"), ("all", "All")]
+PAGE_SIZES = [25, 50, 100]
+MAX_CURSOR_TRAIL = 60
+
+
+def _id_or_keyword(value: str, keywords: set[str], pattern, noun: str) -> str:
+    value = value.strip()
+    if value and value not in keywords and not pattern.match(value):
+        raise ValidationError(f"Not a valid {noun}.")
+    return value
+
+
+class WorklistFilterForm(forms.Form):
+    """The six list filters, the search box, the page size and the cursor trail."""
+
+    q = forms.CharField(required=False, max_length=200, strip=True)
+    severity = forms.ChoiceField(required=False, choices=[("", "Any"), *SEVERITY_CHOICES])
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), *STATUS_CHOICES])
+    assignee = forms.CharField(required=False, max_length=40)
+    customer = forms.CharField(required=False, max_length=40)
+    cancelled = forms.ChoiceField(required=False, choices=CANCELLED_CHOICES)
+    limit = forms.TypedChoiceField(
+        required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=25
+    )
+
+    def clean_assignee(self) -> str:
+        return _id_or_keyword(
+            self.cleaned_data["assignee"], {"me", "none"}, validators.USER_ID_RE, "assignee"
+        )
+
+    def clean_customer(self) -> str:
+        return _id_or_keyword(
+            self.cleaned_data["customer"], {"none"}, validators.CUSTOMER_ID_RE, "customer"
+        )
+
+    def clean_cancelled(self) -> str:
+        return self.cleaned_data["cancelled"] or "active"
+
+    def value(self, name: str, default=""):
+        """The cleaned value of a field, or its default when it was missing or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name) or default
+
+
+def cursor_trail(query) -> list[str]:
+    """The cursors of the pages before this one, from the repeated `c` URL parameter."""
+    trail = [c for c in query.getlist("c") if c and len(c) <= 1000]
+    return trail[:MAX_CURSOR_TRAIL]
+
+
+class InlineEditForm(forms.Form):
+    """One field of one study, as sent by a row's inline control.
+
+    `was` is the value the user saw and `updated_at` the study's updatedAt then:
+    they record the "before" in the audit trail and are the seam for stale-write checks.
+    """
+
+    value = forms.CharField(required=False, max_length=40)
+    was = forms.CharField(required=False, max_length=40)
+    updated_at = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, *args, field: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.edit_field = field
+
+    def clean_value(self) -> str:
+        value = self.cleaned_data["value"].strip()
+        if self.edit_field == "severity" and value not in dict(SEVERITY_CHOICES):
+            raise ValidationError("Choose STAT, High or Normal.")
+        if self.edit_field == "status" and value not in dict(STATUS_CHOICES):
+            raise ValidationError("Choose To read or Complete.")
+        if self.edit_field == "assignee":
+            _id_or_keyword(value, {"me"}, validators.USER_ID_RE, "assignee")
+        return value
+
+
+class MetadataPairForm(forms.Form):
+    key = forms.CharField(required=False, max_length=validators.METADATA_KEY_MAX, strip=True)
+    value = forms.CharField(
+        required=False,
+        max_length=validators.METADATA_VALUE_MAX,
+        strip=False,
+        widget=forms.TextInput,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") and not data.get("key"):
+            self.add_error("key", "A value needs a key.")
+        return data
+
+
+class BaseMetadataFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        keys = [f.cleaned_data.get("key") for f in self.forms if f.cleaned_data.get("key")]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise ValidationError(f"Each key may appear once: {', '.join(sorted(duplicates))}.")
+        if len(keys) > validators.METADATA_MAX_PAIRS:
+            raise ValidationError(
+                f"At most {validators.METADATA_MAX_PAIRS} metadata pairs (you gave {len(keys)})."
+            )
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            f.cleaned_data["key"]: f.cleaned_data.get("value", "")
+            for f in self.forms
+            if f.cleaned_data.get("key")
+        }
+
+
+MetadataFormSet = forms.formset_factory(
+    MetadataPairForm,
+    formset=BaseMetadataFormSet,
+    extra=3,
+    max_num=validators.METADATA_MAX_PAIRS + 3,
+    absolute_max=validators.METADATA_MAX_PAIRS + 10,
+)
+
+
+def metadata_formset(data=None, *, metadata: dict[str, str] | None = None, prefix="meta"):
+    initial = [{"key": k, "value": v} for k, v in (metadata or {}).items()]
+    return MetadataFormSet(data, initial=initial, prefix=prefix)
+
+
+class StudyDetailsForm(forms.Form):
+    study_description = forms.CharField(label="Description", max_length=1000, strip=True)
+    updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class StudyCreateForm(forms.Form):
+    severity = forms.ChoiceField(choices=SEVERITY_CHOICES, initial="normal")
+    study_description = forms.CharField(label="Description", max_length=1000, strip=True)
+    study_instance_uid = forms.CharField(label="Study Instance UID", max_length=64, strip=True)
+    assigned_to = forms.ChoiceField(label="Assignee", required=False, choices=[])
+    express_customer_id = forms.CharField(label="Express customer", required=False, max_length=40)
+
+    def __init__(self, *args, users=(), customers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].choices = [("", "Unassigned")] + [
+            (u.user_id, u.display_name) for u in users
+        ]
+        self.customer_choices = list(customers)
+
+    def clean_study_instance_uid(self) -> str:
+        uid = self.cleaned_data["study_instance_uid"]
+        problem = validators.dicom_uid_problem(uid)
+        if problem:
+            raise ValidationError(problem)
+        return uid
+
+    def clean_express_customer_id(self) -> str:
+        return _id_or_keyword(
+            self.cleaned_data["express_customer_id"], set(), validators.CUSTOMER_ID_RE, "customer"
+        )

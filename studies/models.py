@@ -1,0 +1,80 @@
+"""The dashboard's own data: account links to Avara users, roles' permissions, audit trail.
+
+Studies themselves live upstream in Avara; nothing here caches them.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+avara_user_id_validator = RegexValidator(
+    r"^usr_[0-9a-f]{32}$", "An Avara user id is usr_ followed by 32 hexadecimal characters."
+)
+
+
+class Account(models.Model):
+    """Links a dashboard login to the Avara user it acts as ("Me")."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
+    )
+    avara_user_id = models.CharField(
+        "Avara user", max_length=36, blank=True, validators=[avara_user_id_validator]
+    )
+
+    class Meta:
+        # The permissions roles are made of (see studies/roles.py); checked on every view.
+        permissions = [
+            ("open_viewer", "Open a study in the Avara viewer"),
+            ("change_viewer_status", "Mark a study complete or incomplete"),
+            ("assign_self", "Claim a study or give it back"),
+            ("assign_any", "Assign a study to anyone"),
+            ("change_severity", "Change a study's severity"),
+            ("change_details", "Change a study's description and metadata"),
+            ("create_study", "Create a study"),
+            ("cancel_study", "Cancel a study"),
+            ("uncancel_study", "Restore a cancelled study"),
+            ("view_cancelled", "See cancelled studies"),
+            ("manage_accounts", "Manage dashboard accounts"),
+            ("view_audit", "Read the whole audit trail"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.avara_user_id or 'not linked'}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Created study"
+    UPDATE = "update", "Changed study"
+    CANCEL = "cancel", "Cancelled study"
+    UNCANCEL = "uncancel", "Restored study"
+    OPEN_VIEWER = "open_viewer", "Opened in viewer"
+    ACCOUNT = "account", "Changed account"
+
+
+class AuditEntry(models.Model):
+    """One attempted mutation: who, what (before and after), when, and the outcome."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Kept even if the account is later deleted.
+    actor_username = models.CharField(max_length=150)
+    action = models.CharField(max_length=20, choices=AuditAction)
+    study_id = models.CharField(max_length=64, blank=True, db_index=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    accepted = models.BooleanField()
+    # Why it was refused (by the dashboard's rules or by Avara), empty when accepted.
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["study_id", "-created_at"], name="audit_study_time")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.study_id}"
+        )

@@ -1,0 +1,43 @@
+"""Small presentation filters for studies (no logic beyond formatting)."""
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def age(value: datetime | None, now: datetime | None = None) -> str:
+    """Compact elapsed time: '45s', '12m', '5h 12m', '3d 4h'."""
+    if not value:
+        return "—"
+    seconds = int(((now or timezone.now()) - value).total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)}s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if minutes < 60:
+        return f"{minutes}m"
+    if hours < 24:
+        return f"{hours}h {minutes % 60}m"
+    return f"{days}d {hours % 24}h"
+
+
+@register.filter
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@register.filter
+def short_uid(uid: str, keep: int = 8) -> str:
+    """1.2.840.113619.2.55.3.6046 -> 1.2.840…3.6046 (full value goes in a title)."""
+    if len(uid) <= 2 * keep + 1:
+        return uid
+    return f"{uid[:keep]}…{uid[-keep:]}"
+
+
+@register.filter
+def person(ref) -> str:
+    """A user reference's display name, or 'Unassigned'."""
+    return ref.display_name if ref else "Unassigned"

@@ -1,0 +1,36 @@
+"""Formats of Avara identifiers, checked before anything is sent upstream."""
+
+import re
+
+STUDY_ID_RE = re.compile(r"^stu_[0-9a-f]{32}$")
+USER_ID_RE = re.compile(r"^usr_[0-9a-f]{32}$")
+CUSTOMER_ID_RE = re.compile(r"^cus_[0-9a-f]{32}$")
+# DICOM UID: components of digits separated by dots, no leading zero unless the
+# component is "0", at most 64 characters.
+DICOM_UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$")
+
+METADATA_MAX_PAIRS = 50
+METADATA_KEY_MAX = 100
+METADATA_VALUE_MAX = 1000
+
+
+def is_study_id(value: str) -> bool:
+    return bool(STUDY_ID_RE.match(value))
+
+
+def is_dicom_uid(value: str) -> bool:
+    return len(value) <= 64 and bool(DICOM_UID_RE.match(value))
+
+
+def dicom_uid_problem(value: str) -> str | None:
+    """Why a Study Instance UID is not valid DICOM syntax, or None when it is."""
+    if len(value) > 64:
+        return f"A DICOM UID has at most 64 characters (this one has {len(value)})."
+    if not re.fullmatch(r"[0-9.]+", value):
+        return "A DICOM UID has only digits and dots."
+    if not DICOM_UID_RE.match(value):
+        return (
+            "A DICOM UID is numbers separated by single dots, with no leading zeros "
+            "(e.g. 1.2.840.10008.5.1.4.1.1.2)."
+        )
+    return None

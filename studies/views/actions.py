@@ -1,0 +1,174 @@
+"""Cancel, restore (uncancel) and open-in-viewer: buttons on a row or the study page."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap
+
+from studies import upstream
+from studies.audit import audit_record
+from studies.context import me_of
+from studies.forms import WorklistFilterForm
+from studies.http import permission_required, refuse, toast, upstream_message, upstream_status
+from studies.models import AuditAction
+from studies.views.rows import render_row, safe_next
+from studies.views.worklist import list_filters, study_matches
+
+VERBS = {
+    "cancel": {
+        "call": "study_cancel",
+        "question": "Cancel this study?",
+        "label": "Yes, cancel study",
+        "done": "Study cancelled.",
+        "action": AuditAction.CANCEL,
+    },
+    "uncancel": {
+        "call": "study_uncancel",
+        "question": "Restore this cancelled study?",
+        "label": "Yes, restore study",
+        "done": "Study restored.",
+        "action": AuditAction.UNCANCEL,
+    },
+}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("cancel_study", audit_action=AuditAction.CANCEL)
+def cancel(request, study_id: str):
+    return _confirmed_action(request, study_id, "cancel")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("uncancel_study", audit_action=AuditAction.UNCANCEL)
+def uncancel(request, study_id: str):
+    return _confirmed_action(request, study_id, "uncancel")
+
+
+def _confirmed_action(request, study_id: str, verb: str):
+    """GET asks for confirmation; POST does it, then reads the study once to redraw it."""
+    spec = VERBS[verb]
+    if request.method == "GET":
+        return _confirm_page(request, study_id, verb)
+    try:
+        result = getattr(upstream, spec["call"])(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        _audit_action(request, study_id, verb, accepted=False, detail=upstream_message(exc))
+        return refuse(request, upstream_message(exc), status=upstream_status(exc))
+    message = result.message or (spec["done"] if result.success else "Nothing changed.")
+    _audit_action(request, study_id, verb, accepted=result.success, detail=result.message or "")
+    level = "success" if result.success else "warning"
+    if not request.htmx:
+        (messages.success if result.success else messages.warning)(request, message)
+        return redirect(safe_next(request, reverse("studies:detail", args=[study_id])))
+    study = upstream.study_get(study_id=study_id)
+    if _left_the_list(request, study):
+        return toast(reswap(HttpResponse(""), "delete"), f"{message} It left this list.", level)
+    return toast(render_row(request, study), message, level)
+
+
+def _audit_action(request, study_id: str, verb: str, *, accepted: bool, detail: str) -> None:
+    audit_record(
+        actor=request.user,
+        action=VERBS[verb]["action"],
+        study_id=study_id,
+        before={"is_cancelled": verb == "uncancel"},
+        after={"is_cancelled": verb == "cancel"},
+        accepted=accepted,
+        detail=detail,
+    )
+
+
+def _confirm_page(request, study_id: str, verb: str):
+    spec = VERBS[verb]
+    context = {
+        "study_id": study_id,
+        "verb": verb,
+        "question": spec["question"],
+        "confirm_label": spec["label"],
+        "action_url": reverse(f"studies:{verb}", args=[study_id]),
+    }
+    if request.htmx:
+        return render(request, "studies/confirm.html#confirm-cell", context)
+    context["study"] = upstream.study_get(study_id=study_id)
+    return render(request, "studies/confirm.html", context)
+
+
+def _left_the_list(request, study) -> bool:
+    """Whether the worklist the user is looking at would no longer show this study."""
+    current = request.htmx.current_url_abs_path or ""
+    parts = urlsplit(current)
+    if parts.path != reverse("studies:worklist"):
+        return False
+    form = WorklistFilterForm(QueryDict(parts.query))
+    form.is_valid()
+    filters = list_filters(
+        form,
+        me=me_of(request.user),
+        can_see_cancelled=request.user.has_perm("studies.view_cancelled"),
+    )
+    return not study_matches(study, filters)
+
+
+def viewer_url_allowed(url: str) -> bool:
+    """Only http(s) URLs to a configured viewer host, without credentials in them."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    schemes = {"https"} if settings.PRODUCTION else {"https", "http"}
+    if parts.scheme not in schemes or not host or parts.username or parts.password:
+        return False
+    for allowed in settings.AVARA_VIEWER_HOSTS:
+        allowed = allowed.lower()
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return True
+    return False
+
+
+@require_POST
+@permission_required("open_viewer", audit_action=AuditAction.OPEN_VIEWER)
+def open_viewer(request, study_id: str):
+    """Ask Avara for a fresh tokenized viewer URL and send the browser there."""
+    try:
+        url = upstream.study_reroute_url(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        detail = upstream_message(exc)
+        audit_record(
+            actor=request.user,
+            action=AuditAction.OPEN_VIEWER,
+            study_id=study_id,
+            accepted=False,
+            detail=detail,
+        )
+        return refuse(request, detail, status=upstream_status(exc))
+    host = urlsplit(url).hostname or "?"
+    if not viewer_url_allowed(url):
+        detail = (
+            f"Avara returned a viewer link to {host}, which is not an allowed viewer host. "
+            "Nothing was opened; an administrator can allow it in AVARA_VIEWER_HOSTS."
+        )
+        audit_record(
+            actor=request.user,
+            action=AuditAction.OPEN_VIEWER,
+            study_id=study_id,
+            accepted=False,
+            detail=detail,
+        )
+        return refuse(request, detail, status=502, title="Viewer link refused")
+    audit_record(
+        actor=request.user,
+        action=AuditAction.OPEN_VIEWER,
+        study_id=study_id,
+        after={"viewer_host": host},
+        accepted=True,
+    )
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

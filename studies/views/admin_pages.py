@@ -1,0 +1,80 @@
+"""Admin pages: accounts and the audit trail."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from studies import directory
+from studies.accounts import AccountForm, account_initial, account_save
+from studies.audit import audit_record
+from studies.http import permission_required
+from studies.models import AuditAction, AuditEntry
+from studies.roles import role_of
+
+User = get_user_model()
+
+
+@require_GET
+@permission_required("manage_accounts")
+def accounts(request):
+    users = User.objects.order_by("username").select_related("account").prefetch_related("groups")
+    rows = [(u, role_of(u)) for u in users]
+    return render(request, "studies/accounts.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("manage_accounts", audit_action=AuditAction.ACCOUNT)
+def account_edit(request, pk: int | None = None):
+    instance = get_object_or_404(User, pk=pk) if pk else None
+    users, users_problem = directory.users_or_empty()
+    if request.method == "GET":
+        initial = account_initial(instance) if instance else {"is_active": True}
+        form = AccountForm(initial=initial, instance=instance, users=users)
+    else:
+        form = AccountForm(request.POST, instance=instance, users=users)
+        if form.is_valid():
+            before = account_initial(instance) if instance else {}
+            user = account_save(form=form)
+            after = account_initial(user)
+            audit_record(
+                actor=request.user,
+                action=AuditAction.ACCOUNT,
+                before=before,
+                after=after,
+                accepted=True,
+                detail=f"Account {user.username}",
+            )
+            messages.success(request, f"Account {user.username} saved.")
+            return redirect("studies:accounts")
+    context = {"form": form, "instance": instance, "users_problem": users_problem}
+    return render(request, "studies/account_form.html", context, status=400 if form.errors else 200)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@permission_required("view_audit")
+def audit_log(request):
+    entries = AuditEntry.objects.select_related("actor")
+    study = request.GET.get("study", "").strip()[:64]
+    actor = request.GET.get("actor", "").strip()[:150]
+    action = request.GET.get("action", "")
+    outcome = request.GET.get("outcome", "")
+    if study:
+        entries = entries.filter(study_id=study)
+    if actor:
+        entries = entries.filter(actor_username__iexact=actor)
+    if action in AuditAction.values:
+        entries = entries.filter(action=action)
+    if outcome in ("accepted", "refused"):
+        entries = entries.filter(accepted=outcome == "accepted")
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "actions": AuditAction.choices,
+        "filters": {"study": study, "actor": actor, "action": action, "outcome": outcome},
+    }
+    return render(request, "studies/audit.html", context)

@@ -1,0 +1,230 @@
+"""Inline edits of one row: severity, assignee, viewer status.
+
+Opening a control costs no study read (the row sends what it shows); saving sends one
+PATCH and re-renders the row from its response. A failed save keeps the user's choice
+and says why. Radiologists may only claim or give back, checked against a fresh read.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import reswap, retarget
+
+from studies import directory, upstream
+from studies.audit import audit_record
+from studies.context import me_of
+from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, InlineEditForm
+from studies.http import refuse, toast, upstream_message, upstream_status
+from studies.models import AuditAction
+
+# url name -> (label, wire field for study_update, permission that allows it)
+EDIT_FIELDS = {
+    "severity": ("Severity", "severity", "change_severity"),
+    "status": ("Viewer status", "study_viewer_status", "change_viewer_status"),
+    "assignee": ("Assignee", "assigned_to", "assign_self"),
+}
+
+
+def render_row(request, study, *, status: int = 200):
+    """The row partial for one study, swapped in place of the row on the page."""
+    context = {"study": study, "now": timezone.now()}
+    response = render(request, "studies/worklist.html#row", context, status=status)
+    return reswap(retarget(response, f"#study-{study.study_id}"), "outerHTML")
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if ok and target else fallback
+
+
+def _choices(request, field: str, current: str) -> list[tuple[str, str]]:
+    if field == "severity":
+        return SEVERITY_CHOICES
+    if field == "status":
+        return STATUS_CHOICES
+    me = me_of(request.user)
+    choices = [("", "Unassigned")] + ([("me", "Me")] if me else [])
+    if request.user.has_perm("studies.assign_any"):
+        users, _ = directory.users_or_empty()
+        choices += [(u.user_id, f"{u.display_name} — {u.clinic_role}") for u in users]
+    elif current and current != me:
+        choices.append((current, "Someone else (unchanged)"))
+    return choices
+
+
+def _render_control(request, study_id, field, *, chosen, was, updated_at, error="", status=200):
+    label = EDIT_FIELDS[field][0]
+    context = {
+        "study_id": study_id,
+        "field": field,
+        "field_label": label,
+        "choices": _choices(request, field, was),
+        "chosen": chosen,
+        "was": was,
+        "updated_at": updated_at,
+        "error": error,
+        "next": safe_next(request, ""),
+        "study_label": study_id,
+    }
+    template = "studies/edit_field.html"
+    if request.htmx:
+        template += "#edit-cell"
+    return render(request, template, context, status=status)
+
+
+def _field_or_404(field: str):
+    if field not in EDIT_FIELDS:
+        raise Http404("No such field")
+    return EDIT_FIELDS[field]
+
+
+def _may_edit(user, field: str) -> bool:
+    if field == "assignee":
+        return user.has_perm("studies.assign_any") or user.has_perm("studies.assign_self")
+    return user.has_perm(f"studies.{EDIT_FIELDS[field][2]}")
+
+
+@require_http_methods(["GET", "POST"])
+def edit_field(request, study_id: str, field: str):
+    _field_or_404(field)
+    if not _may_edit(request.user, field):
+        return _refuse_edit(request, study_id, field)
+    if request.method == "GET":
+        value = request.GET.get("value", "")[:40]
+        updated_at = request.GET.get("updated_at", "")[:40]
+        return _render_control(
+            request, study_id, field, chosen=value, was=value, updated_at=updated_at
+        )
+    return _save_field(request, study_id, field)
+
+
+def _refuse_edit(request, study_id: str, field: str):
+    label = EDIT_FIELDS[field][0].lower()
+    message = "Your role may not change this study's " + label + "."
+    if request.method == "POST":
+        audit_record(
+            actor=request.user,
+            action=AuditAction.UPDATE,
+            study_id=study_id,
+            after={EDIT_FIELDS[field][1]: request.POST.get("value", "")[:40]},
+            accepted=False,
+            detail=f"Refused by the dashboard: {message}",
+        )
+    return refuse(request, message, status=403)
+
+
+def _wire_value(request, field: str, raw: str):
+    """The value to PATCH, or raise ValueError with a message for the user."""
+    if field != "assignee":
+        return raw
+    if raw == "me":
+        me = me_of(request.user)
+        if not me:
+            raise ValueError("Your account is not linked to an Avara user, so it cannot claim.")
+        return me
+    return raw or None
+
+
+def _assignment_problem(request, study_id: str, new: str | None) -> str | None:
+    """Radiologists may claim an unassigned study or give back their own; nothing else."""
+    if request.user.has_perm("studies.assign_any"):
+        return None
+    me = me_of(request.user)
+    if new not in (None, me):
+        return "Your role may only claim studies for yourself."
+    current = upstream.study_get(study_id=study_id).assigned_to
+    current_id = current.user_id if current else None
+    if new == me and current_id not in (None, me):
+        return f"Already assigned to {current.display_name}; ask a supervisor to reassign it."
+    if new is None and current_id != me:
+        return "Only a supervisor can unassign a study that is not yours."
+    return None
+
+
+def _save_field(request, study_id: str, field: str):
+    form = InlineEditForm(request.POST, field=field)
+    raw = request.POST.get("value", "")[:40]
+    was = request.POST.get("was", "")[:40]
+    updated_at = request.POST.get("updated_at", "")[:40]
+
+    def fail(message: str, status: int):
+        audit_record(
+            actor=request.user,
+            action=AuditAction.UPDATE,
+            study_id=study_id,
+            before={wire_field: was},
+            after={wire_field: raw},
+            accepted=False,
+            detail=message,
+        )
+        if not request.htmx:
+            messages.error(request, message)
+        return _render_control(
+            request,
+            study_id,
+            field,
+            chosen=raw,
+            was=was,
+            updated_at=updated_at,
+            error=message,
+            status=status,
+        )
+
+    wire_field = EDIT_FIELDS[field][1]
+    if not form.is_valid():
+        return fail(" ".join(form.errors.get("value", ["Invalid value."])), 400)
+    try:
+        value = _wire_value(request, field, form.cleaned_data["value"])
+        if field == "assignee" and (problem := _assignment_problem(request, study_id, value)):
+            return fail(problem, 403)
+        study = upstream.study_update(study_id=study_id, changes={wire_field: value})
+    except ValueError as exc:
+        return fail(str(exc), 400)
+    except upstream.UpstreamError as exc:
+        return fail(_edit_error(exc, wire_field), upstream_status(exc))
+    after = {wire_field: value}
+    if field == "assignee":
+        after["assigned_to_name"] = study.assigned_to.display_name if study.assigned_to else ""
+    audit_record(
+        actor=request.user,
+        action=AuditAction.UPDATE,
+        study_id=study_id,
+        before={wire_field: was or None},
+        after=after,
+        accepted=True,
+    )
+    message = f"{EDIT_FIELDS[field][0]} saved: {_shown(study, field)}."
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(safe_next(request, f"/studies/{study_id}"))
+    return toast(render_row(request, study), message)
+
+
+def _edit_error(exc: upstream.UpstreamError, wire_field: str) -> str:
+    if isinstance(exc, upstream.ValidationFailed) and exc.field_errors:
+        return exc.field_errors.get(wire_field) or " ".join(exc.field_errors.values())
+    return upstream_message(exc)
+
+
+def _shown(study, field: str) -> str:
+    if field == "severity":
+        return "STAT" if study.severity == "stat" else study.severity.capitalize()
+    if field == "status":
+        return "Complete" if study.study_viewer_status == "complete" else "To read"
+    return study.assigned_to.display_name if study.assigned_to else "Unassigned"
+
+
+@require_GET
+def row(request, study_id: str):
+    """The row as it is now upstream (used when an inline control is dismissed)."""
+    if not request.htmx:
+        return redirect("studies:detail", study_id=study_id)
+    try:
+        study = upstream.study_get(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        return refuse(request, upstream_message(exc), status=upstream_status(exc))
+    return render_row(request, study)
