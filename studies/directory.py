@@ -15,9 +15,29 @@ CUSTOMERS_SECONDS = 24 * 3600
 def users_or_empty() -> tuple[list, str | None]:
     """Every Avara user for pickers, or ([], reason) when Avara cannot list them now."""
     try:
-        return upstream.user_directory(), None
+        return users_sorted(upstream.user_directory()), None
     except upstream.UpstreamError as exc:
         return [], exc.message
+
+
+def users_sorted(users) -> list:
+    """Radiologists first (they read studies), then everyone else, by last and first name."""
+    return sorted(
+        users,
+        key=lambda u: (
+            u.clinic_role != "Radiologist",
+            (u.last_name or "").lower(),
+            u.first_name or "",
+        ),
+    )
+
+
+def user_label(user_id: str | None) -> str:
+    """A display name for an Avara user id, from the cached directory when possible."""
+    if not user_id:
+        return "Unassigned"
+    users, _ = users_or_empty()
+    return next((u.display_name for u in users if u.user_id == user_id), user_id)
 
 
 def customers_remember(studies) -> None:

@@ -47,7 +47,11 @@ def refuse(
             request, "base.html#toast", {"message": message, "level": "error"}, status=status
         )
         return reswap(retarget(response, "#toasts"), "beforeend")
-    context = {"message": message, "title": title or _TITLES.get(status, "Something went wrong")}
+    context = {
+        "message": message,
+        "title": title or _TITLES.get(status, "Something went wrong"),
+        "retry": status >= 500 and request.method == "GET",
+    }
     return render(request, "studies/error.html", context, status=status)
 
 

@@ -145,24 +145,56 @@ def _assignment_problem(request, study_id: str, new: str | None) -> str | None:
     return None
 
 
+class _Refused(Exception):
+    """A save the dashboard or Avara refused: the message for the user and a status."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _audit_values(field: str, wire_field: str, value) -> dict:
+    values = {wire_field: value or None}
+    if field == "assignee":
+        values["assigned_to_name"] = directory.user_label(value)
+    return values
+
+
+def _patch(request, study_id: str, field: str, form: InlineEditForm):
+    """Validate, check the role's rules, send the one PATCH; raise _Refused on any refusal."""
+    if not form.is_valid():
+        raise _Refused(" ".join(form.errors.get("value", ["Invalid value."])), 400)
+    try:
+        value = _wire_value(request, field, form.cleaned_data["value"])
+        if field == "assignee" and (problem := _assignment_problem(request, study_id, value)):
+            raise _Refused(problem, 403)
+        changes = {EDIT_FIELDS[field][1]: value}
+        return value, upstream.study_update(study_id=study_id, changes=changes)
+    except ValueError as exc:
+        raise _Refused(str(exc), 400) from exc
+    except upstream.UpstreamError as exc:
+        raise _Refused(_edit_error(exc, EDIT_FIELDS[field][1]), upstream_status(exc)) from exc
+
+
 def _save_field(request, study_id: str, field: str):
     form = InlineEditForm(request.POST, field=field)
-    raw = request.POST.get("value", "")[:40]
-    was = request.POST.get("was", "")[:40]
-    updated_at = request.POST.get("updated_at", "")[:40]
-
-    def fail(message: str, status: int):
+    raw, was, updated_at = (request.POST.get(k, "")[:40] for k in ("value", "was", "updated_at"))
+    wire_field = EDIT_FIELDS[field][1]
+    before = _audit_values(field, wire_field, was)
+    try:
+        value, study = _patch(request, study_id, field, form)
+    except _Refused as refusal:
         audit_record(
             actor=request.user,
             action=AuditAction.UPDATE,
             study_id=study_id,
-            before={wire_field: was},
+            before=before,
             after={wire_field: raw},
             accepted=False,
-            detail=message,
+            detail=refusal.message,
         )
         if not request.htmx:
-            messages.error(request, message)
+            messages.error(request, refusal.message)
         return _render_control(
             request,
             study_id,
@@ -170,31 +202,15 @@ def _save_field(request, study_id: str, field: str):
             chosen=raw,
             was=was,
             updated_at=updated_at,
-            error=message,
-            status=status,
+            error=refusal.message,
+            status=refusal.status,
         )
-
-    wire_field = EDIT_FIELDS[field][1]
-    if not form.is_valid():
-        return fail(" ".join(form.errors.get("value", ["Invalid value."])), 400)
-    try:
-        value = _wire_value(request, field, form.cleaned_data["value"])
-        if field == "assignee" and (problem := _assignment_problem(request, study_id, value)):
-            return fail(problem, 403)
-        study = upstream.study_update(study_id=study_id, changes={wire_field: value})
-    except ValueError as exc:
-        return fail(str(exc), 400)
-    except upstream.UpstreamError as exc:
-        return fail(_edit_error(exc, wire_field), upstream_status(exc))
-    after = {wire_field: value}
-    if field == "assignee":
-        after["assigned_to_name"] = study.assigned_to.display_name if study.assigned_to else ""
     audit_record(
         actor=request.user,
         action=AuditAction.UPDATE,
         study_id=study_id,
-        before={wire_field: was or None},
-        after=after,
+        before=before,
+        after=_audit_values(field, wire_field, value),
         accepted=True,
     )
     message = f"{EDIT_FIELDS[field][0]} saved: {_shown(study, field)}."

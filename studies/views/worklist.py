@@ -53,15 +53,19 @@ def study_matches(study, filters: dict) -> bool:
     return not text or text.lower() in study.study_description.lower()
 
 
-def _lookup_redirect(request, q: str) -> HttpResponse | None:
-    """The search box: a study id or a DICOM UID opens that study."""
+def _lookup(request, q: str) -> HttpResponse | str | None:
+    """The search box: a study id or a DICOM UID opens that study.
+
+    Returns a redirect, a note for the user when the UID matches no study, or None when
+    the text is an ordinary description search.
+    """
     if validators.is_study_id(q):
         study_id = q
     elif validators.is_dicom_uid(q):
         try:
             study_id = upstream.study_get_by_uid(study_instance_uid=q).study_id
         except upstream.NotFound:
-            return None
+            return f"No study has the Study Instance UID {q}."
     else:
         return None
     url = reverse("studies:detail", args=[study_id])
@@ -85,8 +89,9 @@ def worklist(request):
     form.is_valid()
     me = me_of(request.user)
     q = form.value("q")
-    if q and (response := _lookup_redirect(request, q)):
-        return response
+    found = _lookup(request, q) if q else None
+    if isinstance(found, HttpResponse):
+        return found
     can_see_cancelled = request.user.has_perm("studies.view_cancelled")
     filters = list_filters(form, me=me, can_see_cancelled=can_see_cancelled)
     notes = []
@@ -107,6 +112,9 @@ def worklist(request):
         "notes": notes,
         "page_number": len(trail) + 1,
     }
+    if found:
+        context.update(studies=[], problem=found, problem_retry=False)
+        return _render_worklist(request, context)
     try:
         page, more_notes = _fetch_page(filters, trail, context["limit"])
         notes.extend(more_notes)
