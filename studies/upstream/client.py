@@ -1,0 +1,131 @@
+"""The one HTTP client per process that talks to Avara, built lazily from AVARA_* settings.
+
+Retry policy (httpx-retries' RetryTransport; no hand-written loop)
+------------------------------------------------------------------
+Retried: 408, 429, 500, 502, 503, 504 answers and connection errors / timeouts, up to
+AVARA_MAX_RETRIES times, with capped exponential backoff (AVARA_RETRY_BACKOFF,
+AVARA_RETRY_MAX_BACKOFF) and honouring `Retry-After` (capped the same way).
+
+Methods retried, and why each is safe:
+- GET: reads.
+- PATCH (update): sets absolute values, so sending it twice leaves the same study.
+- POST cancel / uncancel: repeating one is harmless upstream (a second cancel answers
+  `success: false`); `study_cancel`/`study_uncancel` turn that into success when a
+  retry happened and the study is in the wanted state (see studies.py).
+- POST reroute-url: each call only mints a new short-lived viewer URL.
+- POST create: a duplicate studyInstanceUid is refused with 409, so a retry can never
+  create a second study. If the first attempt landed but its answer was lost, the
+  retry gets 409; `study_create` then fetches the study by UID and returns it when it
+  matches what was sent (see studies.py), so the caller sees one clean create.
+409 itself is never retried (the official client does; for us it is a real answer).
+
+Tests: `build_client(transport=...)` wraps any inner transport (e.g. httpx.MockTransport)
+in the same retry/counting stack; `set_client()` installs it; respx also works, since it
+mocks below RetryTransport. The client is rebuilt whenever an AVARA_* setting changes
+(`override_settings`, pytest-django's `settings` fixture) or `reset_client()` is called.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from httpx_retries import Retry, RetryTransport
+
+USER_AGENT = "avara-triage/0.1"
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "POST"})
+ATTEMPTS_KEY = "avara_triage.attempts"
+
+_lock = threading.Lock()
+_client: httpx.Client | None = None
+
+
+class _CountingTransport(httpx.BaseTransport):
+    """Counts each attempt in the request's extensions (the retry layer reuses the request)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions[ATTEMPTS_KEY] = request.extensions.get(ATTEMPTS_KEY, 0) + 1
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def make_retry() -> Retry:
+    """The retry policy, from settings (see the module docstring)."""
+    return Retry(
+        total=settings.AVARA_MAX_RETRIES,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.AVARA_RETRY_BACKOFF,
+        max_backoff_wait=settings.AVARA_RETRY_MAX_BACKOFF,
+        respect_retry_after_header=True,
+    )
+
+
+def _make_transport(inner: httpx.BaseTransport | None = None) -> RetryTransport:
+    """Retry layer over an attempt counter over `inner` (default: a pooled HTTP transport)."""
+    if inner is None:
+        inner = httpx.HTTPTransport(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        )
+    return RetryTransport(transport=_CountingTransport(inner), retry=make_retry())
+
+
+def build_client(*, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """A new client configured from settings; `transport` replaces the network (tests)."""
+    return httpx.Client(
+        base_url=settings.AVARA_BASE_URL,
+        headers={
+            "Authorization": f"Bearer {settings.AVARA_API_KEY}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+        },
+        timeout=httpx.Timeout(settings.AVARA_READ_TIMEOUT, connect=settings.AVARA_CONNECT_TIMEOUT),
+        transport=_make_transport(transport),
+        follow_redirects=False,
+    )
+
+
+def get_client() -> httpx.Client:
+    """The process-wide client, created on first use (thread-safe)."""
+    global _client
+    client = _client
+    if client is None:
+        with _lock:
+            if _client is None:
+                _client = build_client()
+            client = _client
+    return client
+
+
+def set_client(client: httpx.Client) -> None:
+    """Install `client` as the process-wide client (tests), closing any previous one."""
+    global _client
+    with _lock:
+        previous, _client = _client, client
+    if previous is not None and previous is not client:
+        previous.close()
+
+
+def reset_client() -> None:
+    """Close and forget the client; the next call builds a new one from settings."""
+    global _client
+    with _lock:
+        previous, _client = _client, None
+    if previous is not None:
+        previous.close()
+
+
+@receiver(setting_changed, dispatch_uid="studies.upstream.client.reset")
+def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("AVARA_"):
+        reset_client()
