@@ -112,6 +112,14 @@ class Study(models.Model):
             models.Index(
                 fields=["severity", "-created_at", "-study_id"], name="sbx_study_severity_order"
             ),
+            models.Index(
+                fields=["express_customer", "-created_at", "-study_id"],
+                name="sbx_study_customer_order",
+            ),
+            models.Index(
+                fields=["study_viewer_status", "-created_at", "-study_id"],
+                name="sbx_study_status_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,123 @@
+"""Writes: create, update, cancel, uncancel. Each runs in one transaction on the
+sandbox database and moves `updatedAt` whenever a stored value changes."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sandbox import selectors
+from sandbox.auth import ApiKey
+from sandbox.errors import conflict, invalid_fields
+from sandbox.models import ApiUser, ExpressCustomer, Study, new_id
+from sandbox.routers import SANDBOX_DB
+
+# Model attribute -> (model it references, wire field name, what to call it in a message).
+REFERENCES = {
+    "assigned_to_id": (ApiUser, "assignedTo", "user"),
+    "express_customer_id": (ExpressCustomer, "expressCustomerId", "Express customer"),
+}
+ONE_MS = timedelta(milliseconds=1)
+
+
+def now() -> datetime:
+    """The current time, truncated to the millisecond the wire format shows."""
+    stamp = timezone.now()
+    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
+
+
+def _later(previous: datetime | None) -> datetime:
+    """A stamp strictly later than `previous` as the wire shows it (ms precision)."""
+    stamp = now()
+    if previous is not None and stamp <= previous:
+        stamp = previous.replace(microsecond=previous.microsecond // 1000 * 1000) + ONE_MS
+    return stamp
+
+
+def _check_references(data: dict[str, Any]) -> None:
+    """An assignedTo / expressCustomerId that names nothing is a 400 naming the field."""
+    errors = {}
+    for attr, (model, wire_name, noun) in REFERENCES.items():
+        value = data.get(attr)
+        if value is not None and not model.objects.filter(pk=value).exists():
+            errors[wire_name] = f"no {noun} {value} exists"
+    if errors:
+        raise invalid_fields(errors)
+
+
+def _duplicate_uid(uid: str):
+    message = f"A study with Study Instance UID {uid} already exists."
+    return conflict(message, {"studyInstanceUid": "already exists"})
+
+
+def study_create(*, data: dict[str, Any], api_key: ApiKey) -> Study:
+    _check_references(data)
+    uid = data["study_instance_uid"]
+    if Study.objects.filter(study_instance_uid=uid).exists():
+        raise _duplicate_uid(uid)
+    stamp = now()
+    study = Study(
+        study_id=new_id("stu"),
+        created_at=stamp,
+        updated_at=stamp,
+        created_by_api_key_id=api_key.id,
+        created_by_api_key_description=api_key.description,
+        **{**data, "metadata": data.get("metadata") or {}},
+    )
+    try:
+        with transaction.atomic(using=SANDBOX_DB):
+            study.save(force_insert=True)
+    except IntegrityError:  # a concurrent create with the same UID won the race
+        raise _duplicate_uid(uid) from None
+    return selectors.study_get(study_id=study.study_id)
+
+
+def study_update(*, study_id: str, changes: dict[str, Any]) -> Study:
+    """Apply only the given fields; `assigned_to_id=None` unassigns, `metadata=None`
+    clears. A cancelled study cannot be updated (409). No actual change, no new
+    updatedAt."""
+    with transaction.atomic(using=SANDBOX_DB):
+        study = selectors.study_find(study_id=study_id, lock=True)
+        _check_references(changes)
+        if study.is_cancelled:
+            message = "The study is cancelled; uncancel it first."
+            raise conflict(message, {"studyId": "study is cancelled"})
+        changed = _apply(study, changes)
+        if changed:
+            study.updated_at = _later(study.updated_at)
+            study.save(update_fields=[*changed, "updated_at"])
+    return selectors.study_get(study_id=study_id)
+
+
+def _apply(study: Study, changes: dict[str, Any]) -> list[str]:
+    changed = []
+    for attr, value in changes.items():
+        if attr == "metadata":
+            value = value or {}
+        if getattr(study, attr) != value:
+            setattr(study, attr, value)
+            changed.append(attr)
+    return changed
+
+
+def study_cancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
+    with transaction.atomic(using=SANDBOX_DB):
+        study = selectors.study_find(**lookup, lock=True)
+        if study.is_cancelled:
+            return False, f"Study {study.study_id} is already cancelled."
+        stamp = _later(study.updated_at)
+        study.is_cancelled, study.cancelled_at, study.updated_at = True, stamp, stamp
+        study.save(update_fields=["is_cancelled", "cancelled_at", "updated_at"])
+    return True, f"Study {study.study_id} was cancelled."
+
+
+def study_uncancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
+    with transaction.atomic(using=SANDBOX_DB):
+        study = selectors.study_find(**lookup, lock=True)
+        if not study.is_cancelled:
+            return False, f"Study {study.study_id} is not cancelled."
+        study.is_cancelled, study.cancelled_at = False, None
+        study.updated_at = _later(study.updated_at)
+        study.save(update_fields=["is_cancelled", "cancelled_at", "updated_at"])
+    return True, f"Study {study.study_id} was restored."
