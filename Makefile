@@ -94,8 +94,12 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: migrate
-	$(PY) manage.py bench
+# Benchmarks print figures; they use their own sandbox database, never var/sandbox.sqlite3.
+BENCH_ENV := SANDBOX_DATABASE_URL=sqlite:///$(CURDIR)/var/bench-sandbox.sqlite3 DATABASE_URL=sqlite:///$(CURDIR)/var/bench-dashboard.sqlite3
+bench: setup
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(PY) manage.py migrate --database sandbox --noinput -v 0
+	$(BENCH_ENV) $(PY) manage.py bench
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache *.egg-info

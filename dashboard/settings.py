@@ -137,8 +137,12 @@ if SANDBOX_ENABLED:
 for _db in DATABASES.values():
     if _db["ENGINE"].endswith("sqlite3"):
         # WAL lets the dashboard, the sandbox and seeding read while one writes.
-        _db.setdefault("OPTIONS", {})["init_command"] = (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+        _db.setdefault("OPTIONS", {}).update(
+            init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Writers take the lock when the transaction starts, so two threads of the
+            # sandbox never deadlock upgrading a read lock ("database is locked").
+            transaction_mode="IMMEDIATE",
+            timeout=10,
         )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
