@@ -102,7 +102,7 @@ def permission_required(codename: str, *, audit_action: str = ""):
                 return view(request, *args, **kwargs)
             role = role_of(request.user) or "account without a role"
             message = f"Your role ({role}) may not {PERMISSION_MESSAGES.get(codename, codename)}."
-            if audit_action:
+            if audit_action and request.method not in ("GET", "HEAD"):
                 audit_record(
                     actor=request.user,
                     action=audit_action,

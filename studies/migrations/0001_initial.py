@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,34 +15,100 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('avara_user_id', models.CharField(blank=True, max_length=36, validators=[django.core.validators.RegexValidator('^usr_[0-9a-f]{32}$', 'An Avara user id is usr_ followed by 32 hexadecimal characters.')], verbose_name='Avara user')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "avara_user_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=36,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^usr_[0-9a-f]{32}$",
+                                "An Avara user id is usr_ followed by 32 hexadecimal characters.",
+                            )
+                        ],
+                        verbose_name="Avara user",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'permissions': [('open_viewer', 'Open a study in the Avara viewer'), ('change_viewer_status', 'Mark a study complete or incomplete'), ('assign_self', 'Claim a study or give it back'), ('assign_any', 'Assign a study to anyone'), ('change_severity', "Change a study's severity"), ('change_details', "Change a study's description and metadata"), ('create_study', 'Create a study'), ('cancel_study', 'Cancel a study'), ('uncancel_study', 'Restore a cancelled study'), ('view_cancelled', 'See cancelled studies'), ('manage_accounts', 'Manage dashboard accounts'), ('view_audit', 'Read the whole audit trail')],
+                "permissions": [
+                    ("open_viewer", "Open a study in the Avara viewer"),
+                    ("change_viewer_status", "Mark a study complete or incomplete"),
+                    ("assign_self", "Claim a study or give it back"),
+                    ("assign_any", "Assign a study to anyone"),
+                    ("change_severity", "Change a study's severity"),
+                    ("change_details", "Change a study's description and metadata"),
+                    ("create_study", "Create a study"),
+                    ("cancel_study", "Cancel a study"),
+                    ("uncancel_study", "Restore a cancelled study"),
+                    ("view_cancelled", "See cancelled studies"),
+                    ("manage_accounts", "Manage dashboard accounts"),
+                    ("view_audit", "Read the whole audit trail"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_username', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('create', 'Created study'), ('update', 'Changed study'), ('cancel', 'Cancelled study'), ('uncancel', 'Restored study'), ('open_viewer', 'Opened in viewer'), ('account', 'Changed account')], max_length=20)),
-                ('study_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('accepted', models.BooleanField()),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("actor_username", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created study"),
+                            ("update", "Changed study"),
+                            ("cancel", "Cancelled study"),
+                            ("uncancel", "Restored study"),
+                            ("open_viewer", "Opened in viewer"),
+                            ("account", "Changed account"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("study_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("accepted", models.BooleanField()),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['study_id', '-created_at'], name='audit_study_time')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["study_id", "-created_at"], name="audit_study_time")
+                ],
             },
         ),
     ]

@@ -41,3 +41,20 @@ def short_uid(uid: str, keep: int = 8) -> str:
 def person(ref) -> str:
     """A user reference's display name, or 'Unassigned'."""
     return ref.display_name if ref else "Unassigned"
+
+
+@register.simple_tag(takes_context=True)
+def may_assign(context, study) -> bool:
+    """Whether the assignee control makes sense for this user on this study.
+
+    Supervisors may assign anyone; radiologists may claim an unassigned study or give
+    back their own. The server checks the same rules again on save.
+    """
+    if study.is_cancelled:
+        return False
+    perms, me = context.get("perms"), context.get("me")
+    if perms and perms["studies"]["assign_any"]:
+        return True
+    if not (perms and perms["studies"]["assign_self"] and me):
+        return False
+    return study.assigned_to is None or study.assigned_to.user_id == me

@@ -65,7 +65,12 @@ def _confirmed_action(request, study_id: str, verb: str):
     if not request.htmx:
         (messages.success if result.success else messages.warning)(request, message)
         return redirect(safe_next(request, reverse("studies:detail", args=[study_id])))
-    study = upstream.study_get(study_id=study_id)
+    try:
+        study = upstream.study_get(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        # The action went through; only the redraw failed. Say both, change nothing.
+        note = f"{message} The row could not be refreshed: {upstream_message(exc)}"
+        return toast(reswap(HttpResponse(""), "none"), note, "warning")
     if _left_the_list(request, study):
         return toast(reswap(HttpResponse(""), "delete"), f"{message} It left this list.", level)
     return toast(render_row(request, study), message, level)
@@ -91,6 +96,8 @@ def _confirm_page(request, study_id: str, verb: str):
         "question": spec["question"],
         "confirm_label": spec["label"],
         "action_url": reverse(f"studies:{verb}", args=[study_id]),
+        "inline": bool(request.htmx),
+        "next": safe_next(request, reverse("studies:detail", args=[study_id])),
     }
     if request.htmx:
         return render(request, "studies/confirm.html#confirm-cell", context)
@@ -131,6 +138,13 @@ def viewer_url_allowed(url: str) -> bool:
     return False
 
 
+def _host_or_unknown(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "an unknown host"
+    except ValueError:
+        return "an unparseable address"
+
+
 @require_POST
 @permission_required("open_viewer", audit_action=AuditAction.OPEN_VIEWER)
 def open_viewer(request, study_id: str):
@@ -147,8 +161,8 @@ def open_viewer(request, study_id: str):
             detail=detail,
         )
         return refuse(request, detail, status=upstream_status(exc))
-    host = urlsplit(url).hostname or "?"
     if not viewer_url_allowed(url):
+        host = _host_or_unknown(url)
         detail = (
             f"Avara returned a viewer link to {host}, which is not an allowed viewer host. "
             "Nothing was opened; an administrator can allow it in AVARA_VIEWER_HOSTS."
@@ -165,7 +179,7 @@ def open_viewer(request, study_id: str):
         actor=request.user,
         action=AuditAction.OPEN_VIEWER,
         study_id=study_id,
-        after={"viewer_host": host},
+        after={"viewer_host": urlsplit(url).hostname},
         accepted=True,
     )
     response = HttpResponseRedirect(url)

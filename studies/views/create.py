@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from studies import directory, upstream
 from studies.audit import audit_record
 from studies.forms import StudyCreateForm, metadata_formset
-from studies.http import permission_required, upstream_message
+from studies.http import permission_required, upstream_message, upstream_status
 from studies.models import AuditAction
 
 
@@ -50,7 +50,9 @@ def create(request):
             accepted=False,
             detail=problem,
         )
-        return _render(request, form, formset, problem=problem, status=400)
+        expected = isinstance(exc, upstream.ValidationFailed | upstream.Conflict)
+        status = 400 if expected else upstream_status(exc)
+        return _render(request, form, formset, problem=problem, status=status)
     audit_record(
         actor=request.user,
         action=AuditAction.CREATE,

@@ -8,6 +8,7 @@ and says why. Radiologists may only claim or give back, checked against a fresh 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
@@ -58,6 +59,8 @@ def _choices(request, field: str, current: str) -> list[tuple[str, str]]:
 
 def _render_control(request, study_id, field, *, chosen, was, updated_at, error="", status=200):
     label = EDIT_FIELDS[field][0]
+    if field == "assignee" and chosen and chosen == me_of(request.user):
+        chosen = "me"
     context = {
         "study_id": study_id,
         "field": field,
@@ -69,11 +72,13 @@ def _render_control(request, study_id, field, *, chosen, was, updated_at, error=
         "error": error,
         "next": safe_next(request, ""),
         "study_label": study_id,
+        "inline": bool(request.htmx),
     }
-    template = "studies/edit_field.html"
-    if request.htmx:
-        template += "#edit-cell"
-    return render(request, template, context, status=status)
+    if not request.htmx:
+        return render(request, "studies/edit_field.html", context, status=status)
+    response = render(request, "studies/edit_field.html#edit-cell", context, status=status)
+    # Row buttons (Claim, Complete) target the whole row: put the control in its cell.
+    return reswap(retarget(response, f"#study-{study_id} .cell-{field}"), "outerHTML")
 
 
 def _field_or_404(field: str):
@@ -153,10 +158,10 @@ class _Refused(Exception):
         self.message, self.status = message, status
 
 
-def _audit_values(field: str, wire_field: str, value) -> dict:
+def _audit_values(field: str, wire_field: str, value, *, name: str | None = None) -> dict:
     values = {wire_field: value or None}
-    if field == "assignee":
-        values["assigned_to_name"] = directory.user_label(value)
+    if field == "assignee" and name is not None:
+        values["assigned_to_name"] = name
     return values
 
 
@@ -205,18 +210,22 @@ def _save_field(request, study_id: str, field: str):
             error=refusal.message,
             status=refusal.status,
         )
+    if field == "assignee":
+        # Names only once the change is accepted: a refusal must not call Avara.
+        before = _audit_values(field, wire_field, was, name=directory.user_label(was))
+    after_name = study.assigned_to.display_name if study.assigned_to else "Unassigned"
     audit_record(
         actor=request.user,
         action=AuditAction.UPDATE,
         study_id=study_id,
         before=before,
-        after=_audit_values(field, wire_field, value),
+        after=_audit_values(field, wire_field, value, name=after_name),
         accepted=True,
     )
     message = f"{EDIT_FIELDS[field][0]} saved: {_shown(study, field)}."
     if not request.htmx:
         messages.success(request, message)
-        return redirect(safe_next(request, f"/studies/{study_id}"))
+        return redirect(safe_next(request, reverse("studies:detail", args=[study_id])))
     return toast(render_row(request, study), message)
 
 

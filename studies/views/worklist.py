@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from studies import directory, upstream, validators
 from studies.context import me_of
 from studies.forms import PAGE_SIZES, WorklistFilterForm, cursor_trail
-from studies.http import upstream_message
+from studies.http import upstream_message, upstream_status
 
 
 def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
@@ -125,14 +125,18 @@ def worklist(request):
         context.update(studies=[], problem=exc.message, problem_retry=False)
     except upstream.UpstreamError as exc:
         context.update(studies=[], problem=upstream_message(exc), problem_retry=True)
+        context["problem_status"] = upstream_status(exc)
     return _render_worklist(request, context)
 
 
 def _render_worklist(request, context: dict) -> HttpResponse:
-    status = 503 if context.get("problem_retry") else 200
+    status = context.get("problem_status", 200)
     htmx = request.htmx
-    if htmx and not htmx.history_restore_request and htmx.target == "results":
-        return render(request, "studies/worklist.html#results", context, status=status)
     context["users"], context["users_problem"] = directory.users_or_empty()
     context["customers"] = directory.customers_known()
+    if htmx and not htmx.history_restore_request and htmx.target == "results":
+        # The filter form comes along out of band, so it always says what the URL says
+        # (quick filters, back and forward included).
+        context["oob"] = True
+        return render(request, "studies/worklist.html#results", context, status=status)
     return render(request, "studies/worklist.html", context, status=status)

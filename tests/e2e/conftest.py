@@ -1,0 +1,157 @@
+"""Browser tests: Debian's Chromium driven by Playwright's sync API against two live servers.
+
+- `live_server` (pytest-django) serves the dashboard; `sandbox_live_server`
+  (tests/conftest.py) serves the Avara API sandbox. Both are threads of this process and
+  share its test databases.
+- `triage` points the dashboard at the sandbox, seeds 80 studies (seed 1) and the three
+  demo accounts, and returns a `Triage` handle (the two URLs, logging in).
+- `browser` is one Chromium for the whole e2e package (hence tests/e2e/__init__.py: the
+  package scope ends it before other test folders run); `page` is a fresh context per
+  test whose JavaScript errors, console errors and CSP reports (`browser_log`) fail the
+  test when it ends.
+"""
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+PASSWORDS = {
+    "radiologist": "triage-radiologist",
+    "supervisor": "triage-supervisor",
+    "admin": "triage-admin",
+}
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
+            "Run `make chromium` (or `make test`, which installs it).",
+            pytrace=False,
+        )
+    # While Playwright's sync API is alive, this thread has an asyncio loop marked as
+    # running, so Django refuses ORM calls here (seeding, the flush between tests)
+    # with SynchronousOnlyOperation. Nothing here is async: allow them, only for as
+    # long as Playwright runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@dataclass
+class BrowserLog:
+    """JavaScript errors, console errors and CSP reports seen on any page of a context."""
+
+    problems: list[str] = field(default_factory=list)
+    # The sandbox's viewer page has no icon: Chromium's request for one answers 404.
+    allowed: list[str] = field(default_factory=lambda: ["/favicon.ico"])
+
+    def allow(self, fragment: str) -> None:
+        """Expect console errors containing `fragment` (e.g. a refused request's status)."""
+        self.allowed.append(fragment)
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if "Content Security Policy" in text or message.type == "error":
+            self.problems.append(f"console {message.type}: {text} ({message.location})")
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.problems if not any(a in p for a in self.allowed)]
+
+    def assert_clean(self) -> None:
+        problems = self.unexpected()
+        assert not problems, "errors in the browser:\n" + "\n".join(problems)
+
+
+@dataclass
+class Triage:
+    """The two live servers, as the tests see them."""
+
+    url: str
+    sandbox_url: str
+
+    def login(self, page: Page, username: str) -> None:
+        page.goto(f"{self.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORDS[username])
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator("table.studies")).to_be_visible()
+        expect(page.locator(".whoami")).to_contain_text(username.capitalize())  # the role
+
+    def worklist(self, page: Page, query: str = "") -> None:
+        page.goto(f"{self.url}/{query}")
+        expect(page.locator("table.studies")).to_be_visible()
+
+
+@pytest.fixture
+def triage(live_server, sandbox_live_server, settings) -> Triage:
+    from sandbox.seeding import seed_sandbox
+    from studies import upstream
+
+    settings.AVARA_BASE_URL = sandbox_live_server
+    settings.AVARA_API_KEY = settings.SANDBOX_DEV_API_KEY
+    settings.AVARA_RETRY_BACKOFF = 0
+    settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
+    # The demo accounts' passwords are hashed on every run: a cheap hasher keeps it fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    upstream.user_directory_clear()
+    seed_sandbox(studies=80, seed=1)
+    call_command("create_demo_accounts", stdout=io.StringIO())
+    return Triage(url=live_server.url, sandbox_url=sandbox_live_server)
+
+
+@pytest.fixture
+def browser_log() -> BrowserLog:
+    return BrowserLog()
+
+
+@pytest.fixture
+def page(browser: Browser, browser_log: BrowserLog, request) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.on("page", browser_log.watch)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+    # Tests marked xfail (known app bugs) check the log themselves, in their body.
+    if request.node.get_closest_marker("xfail") is None:
+        browser_log.assert_clean()

@@ -1,0 +1,188 @@
+"""The dashboard end to end against the sandbox served over HTTP, logged in as the demo
+accounts: what each page shows is compared with the sandbox's own database."""
+
+import html
+import re
+
+import httpx
+from django.utils import timezone
+
+from sandbox.models import Study
+from studies.models import Account, AuditEntry
+
+HX = {"HX-Request": "true"}
+NEW_UID = "1.2.826.0.1.3680043.10.543.999.77"
+
+
+def row_ids(response) -> list[str]:
+    return re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', response.content.decode())
+
+
+def pager_href(response, rel: str) -> str | None:
+    found = re.search(rf'rel="{rel}" href="([^"]*)"', response.content.decode())
+    return html.unescape(found.group(1)) if found else None
+
+
+def active():
+    """The sandbox's active studies in its list order (newest first, id breaks ties)."""
+    return Study.objects.filter(is_cancelled=False).order_by("-created_at", "-study_id")
+
+
+def ids(queryset) -> list[str]:
+    return list(queryset.values_list("study_id", flat=True))
+
+
+def test_worklist_renders_the_newest_seeded_studies(as_role):
+    response = as_role("Radiologist").get("/")
+
+    assert response.status_code == 200
+    expected = ids(active())[:25]
+    assert len(expected) == 25
+    assert row_ids(response) == expected
+    newest = active().first()
+    assert html.escape(newest.study_description) in response.content.decode()
+
+
+def test_severity_filter_lists_only_that_severity(as_role):
+    response = as_role("Radiologist").get("/?severity=stat&limit=100")
+
+    expected = ids(active().filter(severity="stat"))
+    assert expected
+    assert row_ids(response) == expected[:100]
+
+
+def test_cursor_pages_forward_and_back(as_role):
+    client = as_role("Supervisor")
+    everything = ids(active())
+    assert len(everything) > 50
+
+    first = client.get("/")
+    second = client.get(pager_href(first, "next"))
+    third = client.get(pager_href(second, "next"))
+    back = client.get(pager_href(second, "prev"))
+
+    assert row_ids(first) == everything[:25]
+    assert row_ids(second) == everything[25:50]
+    assert row_ids(third) == everything[50:75]
+    assert pager_href(third, "next") is None
+    assert row_ids(back) == everything[:25]
+    assert pager_href(back, "prev") is None
+
+
+def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
+    study = active().exclude(severity="stat").first()
+
+    response = as_role("Supervisor").post(
+        f"/studies/{study.study_id}/edit/severity",
+        {"value": "stat", "was": study.severity},
+        headers=HX,
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == f"#study-{study.study_id}"
+    assert 'class="badge badge-stat"' in response.content.decode()
+    study.refresh_from_db()
+    assert study.severity == "stat"
+    entry = AuditEntry.objects.get(study_id=study.study_id)
+    assert (entry.actor_username, entry.accepted, entry.after) == (
+        "supervisor",
+        True,
+        {"severity": "stat"},
+    )
+
+
+def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role):
+    client = as_role("Radiologist")
+    me = Account.objects.get(user__username="radiologist").avara_user_id
+    free = active().filter(assigned_to__isnull=True).first()
+    taken = active().exclude(assigned_to__isnull=True).exclude(assigned_to_id=me).first()
+
+    claimed = client.post(f"/studies/{free.study_id}/edit/assignee", {"value": "me"}, headers=HX)
+    refused = client.post(f"/studies/{taken.study_id}/edit/assignee", {"value": "me"}, headers=HX)
+
+    assert claimed.status_code == 200 and 'class="tag tag-me"' in claimed.content.decode()
+    free.refresh_from_db()
+    assert free.assigned_to_id == me
+    assert refused.status_code == 403 and "Already assigned to" in refused.content.decode()
+    owner = taken.assigned_to_id
+    taken.refresh_from_db()
+    assert taken.assigned_to_id == owner
+
+
+def test_supervisor_cancels_then_admin_restores(as_role):
+    supervisor, admin = as_role("Supervisor"), as_role("Admin")
+    study = active().first()
+    path = f"/studies/{study.study_id}"
+
+    cancelled = supervisor.post(
+        f"{path}/cancel", headers={**HX, "HX-Current-URL": "http://testserver/"}
+    )
+    study.refresh_from_db()
+    assert cancelled["HX-Reswap"] == "delete"
+    assert study.is_cancelled is True
+    assert study.study_id not in row_ids(supervisor.get("/?cancelled=cancelled"))
+    assert study.study_id in row_ids(admin.get("/?cancelled=cancelled"))
+
+    restored = admin.post(
+        f"{path}/uncancel",
+        headers={**HX, "HX-Current-URL": "http://testserver/?cancelled=cancelled"},
+    )
+    study.refresh_from_db()
+    assert restored["HX-Reswap"] == "delete"
+    assert study.is_cancelled is False
+    assert study.study_id in row_ids(supervisor.get("/"))
+    outcomes = AuditEntry.objects.filter(study_id=study.study_id).order_by("id")
+    assert [(e.actor_username, e.action, e.accepted) for e in outcomes] == [
+        ("supervisor", "cancel", True),
+        ("admin", "uncancel", True),
+    ]
+
+
+def test_open_viewer_redirects_to_the_sandbox_viewer_page(dashboard, as_role):
+    study = active().first()
+
+    response = as_role("Radiologist").post(f"/studies/{study.study_id}/viewer")
+
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(f"{dashboard}/viewer/studies/{study.study_id}?token=")
+    page = httpx.get(location, timeout=10)
+    assert page.status_code == 200
+    assert html.escape(study.study_description) in page.text
+    tampered = httpx.get(location + "x", timeout=10)
+    assert tampered.status_code == 403
+
+
+def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
+    client = as_role("Supervisor")
+    description = f"Integration CT {timezone.now():%H%M%S}"
+    form = {
+        "severity": "high",
+        "study_description": description,
+        "study_instance_uid": NEW_UID,
+        "assigned_to": "",
+        "express_customer_id": "",
+        "meta-TOTAL_FORMS": "1",
+        "meta-INITIAL_FORMS": "0",
+        "meta-0-key": "room",
+        "meta-0-value": "CT-2",
+    }
+
+    created = client.post("/studies/new", form)
+
+    assert created.status_code == 302
+    stored = Study.objects.get(study_instance_uid=NEW_UID)
+    assert created["Location"] == f"/studies/{stored.study_id}"
+    assert (stored.study_description, stored.severity, stored.metadata) == (
+        description,
+        "high",
+        {"room": "CT-2"},
+    )
+    found = client.get(f"/?q={NEW_UID}")
+    assert found.status_code == 302 and found["Location"] == created["Location"]
+    page = client.get(found["Location"])
+    assert description in page.content.decode() and "Study created" in page.content.decode()
+    again = client.post("/studies/new", form)
+    assert again.status_code == 400
+    assert "A study with this Study Instance UID already exists." in again.content.decode()
+    assert Study.objects.filter(study_instance_uid=NEW_UID).count() == 1

@@ -1,0 +1,170 @@
+"""Accounts (admins manage logins, roles and Avara links) and the audit trail page."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from view_helpers import (
+    COLLEAGUE_ID,
+    NEW_PASSWORD,
+    RADIOLOGIST_ID,
+    STUDIES,
+    account_form,
+    only_audit,
+    page_json,
+    sent_query,
+    study_id,
+    text,
+)
+
+from studies.models import Account, AuditEntry
+from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_of
+
+User = get_user_model()
+
+
+def test_admin_sees_every_account_with_role_and_link(login, make_account, avara):
+    make_account(SUPERVISOR, username="sue")
+
+    response = login(ADMIN).get("/accounts/")
+
+    html = text(response)
+    assert response.status_code == 200
+    assert "<td>sue</td>" in html and "<td>admin</td>" in html
+    assert "<td>Supervisor</td>" in html and "<td>Admin</td>" in html
+    assert avara.calls.call_count == 0
+
+
+def test_admin_creates_an_account_whose_login_then_works(login, avara):
+    admin = login(ADMIN)
+
+    form_page = admin.get("/accounts/new")
+    response = admin.post("/accounts/new", account_form())
+
+    assert f'<option value="{COLLEAGUE_ID}">First4 Last4 &lt;user4@clinic.test&gt;' in text(
+        form_page
+    )
+    assert response.status_code == 302 and response["Location"] == "/accounts/"
+    user = User.objects.get(username="newreader")
+    assert role_of(user) == RADIOLOGIST
+    assert list(user.groups.values_list("name", flat=True)) == [RADIOLOGIST]
+    assert Account.objects.get(user=user).avara_user_id == COLLEAGUE_ID
+    entry = only_audit()
+    assert (entry.actor, entry.action, entry.accepted) == (admin.user, "account", True)
+    assert entry.before == {}
+    assert entry.after["role"] == RADIOLOGIST and entry.after["avara_user_id"] == COLLEAGUE_ID
+    assert NEW_PASSWORD not in str(entry.after)
+
+    route = avara.get(STUDIES).respond(json=page_json())
+    newcomer = Client()
+    assert newcomer.login(username="newreader", password=NEW_PASSWORD)
+    page = newcomer.get("/?assignee=me")
+    assert page.status_code == 200
+    assert "Nora Reader · Radiologist" in text(page)
+    assert sent_query(route)["assignedTo"] == COLLEAGUE_ID
+
+
+def test_admin_changes_a_role_and_the_link(login, make_account, avara):
+    target = make_account(RADIOLOGIST, username="rita")
+    admin = login(ADMIN)
+
+    response = admin.post(
+        f"/accounts/{target.pk}/edit",
+        account_form(username="rita", role=SUPERVISOR, avara_user_id="", password=""),
+    )
+
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert role_of(target) == SUPERVISOR
+    assert target.account.avara_user_id == ""
+    assert target.check_password("unused-Passw0rd-for-tests")  # empty keeps the password
+    entry = only_audit()
+    assert (entry.before["role"], entry.after["role"]) == (RADIOLOGIST, SUPERVISOR)
+    assert (entry.before["avara_user_id"], entry.after["avara_user_id"]) == (RADIOLOGIST_ID, "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"password": ""}, "A new account needs a password."),
+        ({"password": "password"}, "This password is too common."),
+        ({"username": "ADMIN"}, "That username is taken."),
+        ({"avara_user_id": "usr_" + "f" * 32}, "Select a valid choice."),
+        ({"role": "Superuser"}, "Select a valid choice."),
+    ],
+)
+def test_invalid_account_is_not_saved(login, avara, overrides, error):
+    admin = login(ADMIN)
+    before = User.objects.count()
+
+    response = admin.post("/accounts/new", account_form(**overrides))
+
+    assert response.status_code == 400
+    assert error in text(response)
+    assert User.objects.count() == before
+    assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", [RADIOLOGIST, SUPERVISOR])
+def test_non_admins_may_not_manage_accounts(login, make_account, avara, role):
+    client = login(role)
+    other = make_account(RADIOLOGIST, username="someone")
+
+    pages = [client.get("/accounts/"), client.get("/accounts/new")]
+    AuditEntry.objects.all().delete()
+    posted = client.post("/accounts/new", account_form())
+    edited = client.post(f"/accounts/{other.pk}/edit", account_form(username="someone", role=ADMIN))
+
+    for response in (*pages, posted, edited):
+        assert response.status_code == 403
+        assert f"Your role ({role}) may not manage accounts." in text(response)
+    assert not User.objects.filter(username="newreader").exists()
+    assert role_of(other) == RADIOLOGIST
+    refused = AuditEntry.objects.filter(action="account", accepted=False, actor=client.user)
+    assert refused.count() == AuditEntry.objects.count() == 2  # one per refused POST
+
+
+@pytest.fixture
+def trail(db):
+    rows = [
+        ("amy", "update", study_id(1), True),
+        ("amy", "cancel", study_id(2), False),
+        ("bob", "open_viewer", study_id(1), True),
+    ]
+    for actor, action, sid, accepted in rows:
+        AuditEntry.objects.create(
+            actor_username=actor,
+            action=action,
+            study_id=sid,
+            accepted=accepted,
+            detail=f"{actor}-{action}-marker",
+        )
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("", {"amy-update", "amy-cancel", "bob-open_viewer"}),
+        ("?outcome=refused", {"amy-cancel"}),
+        ("?outcome=accepted", {"amy-update", "bob-open_viewer"}),
+        ("?actor=AMY", {"amy-update", "amy-cancel"}),
+        (f"?study={study_id(1)}", {"amy-update", "bob-open_viewer"}),
+        ("?action=open_viewer", {"bob-open_viewer"}),
+    ],
+)
+def test_admin_reads_and_filters_the_audit_trail(login, avara, trail, query, shown):
+    response = login(ADMIN).get("/audit/" + query)
+
+    html = text(response)
+    assert response.status_code == 200
+    for marker in ("amy-update", "amy-cancel", "bob-open_viewer"):
+        assert (f"{marker}-marker" in html) is (marker in shown), marker
+    assert avara.calls.call_count == 0
+
+
+@pytest.mark.parametrize("role", [RADIOLOGIST, SUPERVISOR])
+def test_non_admins_may_not_read_the_audit_trail(login, avara, trail, role):
+    response = login(role).get("/audit/")
+
+    assert response.status_code == 403
+    assert f"Your role ({role}) may not read the audit trail." in text(response)
+    assert "marker" not in text(response)

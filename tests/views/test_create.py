@@ -1,0 +1,184 @@
+"""New study: DICOM UID checked before any call, Avara's refusals shown next to their
+fields, success redirects to the new study's page with one audit row."""
+
+import httpx
+import pytest
+from view_helpers import (
+    COLLEAGUE_ID,
+    CUSTOMER_ID,
+    NEW_UID,
+    STUDIES,
+    block_with,
+    create_form,
+    error_json,
+    only_audit,
+    sent_json,
+    study_id,
+    study_json,
+    text,
+)
+
+from studies.models import AuditEntry
+from studies.roles import ADMIN, SUPERVISOR
+
+UID = NEW_UID
+NEW_ID = study_id(42)
+
+
+def field_block(response, name: str) -> str:
+    """The form's label for this field and the errors printed right after it."""
+    return block_with(response, f'name="{name}"')
+
+
+def test_form_offers_directory_users_without_a_call(login, avara):
+    response = login(SUPERVISOR).get("/studies/new")
+
+    assert response.status_code == 200
+    assert f'<option value="{COLLEAGUE_ID}">First4 Last4</option>' in text(response)
+    assert avara.calls.call_count == 0
+
+
+@pytest.mark.parametrize("role", [SUPERVISOR, ADMIN])
+def test_success_sends_one_create_and_opens_the_new_study(login, avara, role):
+    route = avara.post(STUDIES).respond(201, json=study_json(42, studyInstanceUid=UID))
+    client = login(role)
+    posted = create_form(
+        severity="stat",
+        assigned_to=COLLEAGUE_ID,
+        express_customer_id=CUSTOMER_ID,
+        metadata=[("room", "3")],
+    )
+
+    response = client.post("/studies/new", posted)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/studies/{NEW_ID}"
+    assert avara.calls.call_count == 1
+    assert sent_json(route) == {
+        "severity": "stat",
+        "studyDescription": "Chest CT",
+        "studyInstanceUid": UID,
+        "assignedTo": COLLEAGUE_ID,
+        "expressCustomerId": CUSTOMER_ID,
+        "metadata": {"room": "3"},
+    }
+    entry = only_audit()
+    assert (entry.actor, entry.action, entry.study_id, entry.accepted) == (
+        client.user,
+        "create",
+        NEW_ID,
+        True,
+    )
+    assert entry.before == {}
+    assert entry.after == {
+        "severity": "stat",
+        "study_description": "Chest CT",
+        "study_instance_uid": UID,
+        "assigned_to": COLLEAGUE_ID,
+        "express_customer_id": CUSTOMER_ID,
+        "metadata": {"room": "3"},
+    }
+
+
+def test_optional_fields_left_empty_are_not_sent(login, avara):
+    route = avara.post(STUDIES).respond(201, json=study_json(42))
+
+    login(SUPERVISOR).post("/studies/new", create_form())
+
+    assert sent_json(route) == {
+        "severity": "normal",
+        "studyDescription": "Chest CT",
+        "studyInstanceUid": UID,
+    }
+
+
+@pytest.mark.parametrize(
+    ("uid", "error"),
+    [
+        ("1.2.03.4", "with no leading zeros"),
+        ("1..2", "with no leading zeros"),
+        ("12345", "with no leading zeros"),
+        ("1.2.abc", "A DICOM UID has only digits and dots."),
+        ("1." + "1" * 63, "Ensure this value has at most 64 characters (it has 65)."),
+        ("", "This field is required."),
+    ],
+)
+def test_invalid_dicom_uid_is_refused_without_a_call(login, avara, uid, error):
+    response = login(SUPERVISOR).post("/studies/new", create_form(uid))
+
+    assert response.status_code == 400
+    assert error in field_block(response, "study_instance_uid")
+    assert avara.calls.call_count == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_taken_uid_is_reported_next_to_the_uid_with_a_link(login, avara):
+    avara.post(STUDIES).respond(409, json=error_json("Duplicate.", kind="conflict_error"))
+    by_uid = avara.get(f"{STUDIES}/by-uid/{UID}").respond(json=study_json(7))
+
+    response = login(SUPERVISOR).post("/studies/new", create_form())
+
+    assert response.status_code == 400
+    block = field_block(response, "study_instance_uid")
+    assert "A study with this Study Instance UID already exists." in block
+    assert f'<a href="/studies/{study_id(7)}">Open it</a>' in block
+    assert "Not created: the Study Instance UID is taken." in text(response)
+    assert by_uid.call_count == 1
+    entry = only_audit()
+    assert (entry.action, entry.accepted) == ("create", False)
+
+
+def test_taken_uid_without_a_readable_twin_still_explains(login, avara):
+    avara.post(STUDIES).respond(409, json=error_json("Duplicate.", kind="conflict_error"))
+    avara.get(f"{STUDIES}/by-uid/{UID}").respond(503)
+
+    response = login(SUPERVISOR).post("/studies/new", create_form())
+
+    block = field_block(response, "study_instance_uid")
+    assert response.status_code == 400
+    assert "already exists." in block and "Open it" not in block
+
+
+def test_avara_field_errors_are_shown_next_to_their_fields(login, avara):
+    fields = {
+        "studyDescription": "Avara says the description is too long.",
+        "expressCustomerId": "Avara knows no such customer.",
+        "metadata": "Avara refused the metadata.",
+    }
+    avara.post(STUDIES).respond(400, json=error_json("Invalid fields.", fields=fields))
+
+    response = login(SUPERVISOR).post("/studies/new", create_form(express_customer_id=CUSTOMER_ID))
+
+    assert response.status_code == 400
+    assert fields["studyDescription"] in field_block(response, "study_description")
+    assert fields["expressCustomerId"] in field_block(response, "express_customer_id")
+    assert f'<p class="field-error">{fields["metadata"]}</p>' in text(response)
+    assert "Not created: Avara did not accept some fields." in text(response)
+    entry = only_audit()
+    assert (entry.accepted, entry.study_id) == (False, "")
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.Response(503), httpx.ConnectError("down")], ids=["503", "unreachable"]
+)
+def test_avara_down_keeps_the_form_and_says_so(login, avara, failure):
+    route = avara.post(STUDIES)
+    if isinstance(failure, httpx.Response):
+        route.return_value = failure
+    else:
+        route.side_effect = failure
+
+    response = login(SUPERVISOR).post("/studies/new", create_form())
+
+    assert response.status_code == 503  # Avara unavailable, not a bad form
+    assert "Not created:" in text(response)
+    assert f'value="{UID}"' in text(response)
+    assert only_audit().accepted is False
+
+
+def test_customer_id_format_is_checked_before_a_call(login, avara):
+    response = login(SUPERVISOR).post("/studies/new", create_form(express_customer_id="acme"))
+
+    assert response.status_code == 400
+    assert "Not a valid customer." in field_block(response, "express_customer_id")
+    assert avara.calls.call_count == 0

@@ -1,0 +1,220 @@
+"""The study page: every field, escaped; description and metadata edits that PATCH only what
+changed; metadata validation before any PATCH; the study's audit history."""
+
+import pytest
+from view_helpers import (
+    CUSTOMER_ID,
+    SMITH,
+    STORED_METADATA,
+    STUDIES,
+    details_form,
+    error_json,
+    only_audit,
+    sent_json,
+    study_id,
+    study_json,
+    text,
+)
+
+from studies.models import AuditEntry
+from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+
+SID = study_id(1)
+STUDY_PATH = f"{STUDIES}/{SID}"
+
+
+@pytest.fixture
+def stored(avara):
+    return avara.get(STUDY_PATH).respond(json=study_json(1))
+
+
+@pytest.mark.parametrize("role", [RADIOLOGIST, SUPERVISOR, ADMIN])
+def test_every_field_is_rendered_with_one_read(login, avara, stored, role):
+    response = login(role).get(f"/studies/{SID}")
+
+    html = text(response)
+    assert response.status_code == 200
+    assert stored.call_count == 1 and avara.calls.call_count == 1
+    for shown in (
+        f"<code>{SID}</code>",
+        "<code>1.2.840.10008.99.1</code>",
+        "<dt>Severity</dt><dd>High",
+        f"<dt>Assignee</dt><dd>{SMITH} &lt;dr.smith@radiology.com&gt;",
+        "<dt>Viewer status</dt><dd>To read",
+        f"City Medical Center <code>{CUSTOMER_ID}</code>",
+        'datetime="2024-03-15T10:30:00+00:00"',
+        'datetime="2024-03-15T14:20:00+00:00"',
+        f"<dt>Created by</dt><dd>{SMITH} &lt;dr.smith@radiology.com&gt;",
+        "<dt>Cancelled</dt><dd>No",
+        "department",
+        "urgent",
+    ):
+        assert shown in html, shown
+
+
+def test_api_key_creator_and_cancellation_are_shown(login, avara):
+    avara.get(STUDY_PATH).respond(
+        json=study_json(1, createdByUser=None, isCancelled=True, cancelledAt="2024-03-16T08:00:00Z")
+    )
+
+    html = text(login(ADMIN).get(f"/studies/{SID}"))
+
+    assert "API key “Production API Key” <code>550e8400-e29b-41d4-a716-446655440000</code>" in html
+    assert 'Yes, at <time datetime="2024-03-16T08:00:00+00:00">' in html
+    assert f'href="/studies/{SID}/uncancel' in html and f"/studies/{SID}/cancel" not in html
+
+
+@pytest.mark.parametrize("role", [RADIOLOGIST, SUPERVISOR])
+def test_upstream_text_is_escaped(login, avara, role):
+    evil = "<script>alert(1)</script>"
+    avara.get(STUDY_PATH).respond(
+        json=study_json(
+            1,
+            studyDescription=evil,
+            metadata={"<b>k</b>": '"><img src=x onerror=alert(2)>'},
+            expressCustomer={"expressCustomerId": CUSTOMER_ID, "expressCustomerName": evil},
+            assignedTo={"userId": "usr_x", "email": "<i>@x", "firstName": evil, "lastName": ""},
+        )
+    )
+
+    html = text(login(role).get(f"/studies/{SID}"))
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html and "&lt;b&gt;k&lt;/b&gt;" in html
+    assert "<i>@x" not in html
+
+
+def test_unknown_study_is_a_404_page(login, avara):
+    avara.get(STUDY_PATH).respond(404, json=error_json("No such study.", kind="not_found_error"))
+
+    response = login(RADIOLOGIST).get(f"/studies/{SID}")
+
+    assert response.status_code == 404
+    assert "That study does not exist in Avara" in text(response)
+
+
+def test_history_shows_this_studys_audit_entries_only(login, avara, stored):
+    AuditEntry.objects.create(
+        actor_username="dr-who",
+        action="update",
+        study_id=SID,
+        before={"severity": "high"},
+        after={"severity": "stat"},
+        accepted=False,
+        detail="History marker for this study",
+    )
+    AuditEntry.objects.create(
+        actor_username="other", action="cancel", study_id=study_id(2), accepted=True, detail="Nope"
+    )
+
+    html = text(login(RADIOLOGIST).get(f"/studies/{SID}"))
+
+    assert "History marker for this study" in html and "dr-who" in html
+    assert "Changed study" in html and "Refused" in html
+    assert "Nope" not in html
+
+
+@pytest.mark.parametrize(
+    ("posted", "wire", "before"),
+    [
+        (details_form("New description"), {"studyDescription": "New description"}, None),
+        (
+            details_form(pairs={**STORED_METADATA, "room": "3"}),
+            {"metadata": {**STORED_METADATA, "room": "3"}},
+            STORED_METADATA,
+        ),
+        (
+            details_form(pairs={"department": "cardiology", "priority": "urgent"}),
+            {"metadata": {"department": "cardiology", "priority": "urgent"}},
+            STORED_METADATA,
+        ),
+        (details_form(pairs={}, extra_rows=2), {"metadata": None}, STORED_METADATA),
+    ],
+    ids=["description", "add-pair", "change-value", "clear"],
+)
+def test_saving_details_patches_only_what_changed(login, avara, stored, posted, wire, before):
+    patch = avara.patch(STUDY_PATH).respond(json=study_json(1, **wire))
+    client = login(SUPERVISOR)
+
+    response = client.post(f"/studies/{SID}/details", posted)
+
+    assert response.status_code == 302 and response["Location"] == f"/studies/{SID}"
+    assert (stored.call_count, patch.call_count) == (1, 1)
+    assert sent_json(patch) == wire
+    entry = only_audit()
+    assert (entry.actor, entry.action, entry.study_id, entry.accepted) == (
+        client.user,
+        "update",
+        SID,
+        True,
+    )
+    if "studyDescription" in wire:
+        assert entry.before == {"study_description": "Example study 1"}
+        assert entry.after == {"study_description": "New description"}
+    else:
+        assert entry.before == {"metadata": before}
+        assert entry.after == {"metadata": wire["metadata"] or {}}
+
+
+def test_saving_unchanged_details_sends_no_patch(login, avara, stored):
+    patch = avara.patch(STUDY_PATH)
+    client = login(ADMIN)
+
+    response = client.post(f"/studies/{SID}/details", details_form())
+
+    assert response.status_code == 302
+    assert patch.call_count == 0
+    assert AuditEntry.objects.count() == 0
+    assert "Nothing to save" in text(client.get(response["Location"]))
+
+
+@pytest.mark.parametrize(
+    ("pairs", "error"),
+    [
+        ([(f"k{i}", "v") for i in range(51)], "At most 50 metadata pairs (you gave 51)."),
+        ([("k" * 101, "v")], "Ensure this value has at most 100 characters (it has 101)."),
+        ([("k", "v" * 1001)], "Ensure this value has at most 1000 characters (it has 1001)."),
+        ([("a", "1"), ("a", "2")], "Each key may appear once: a."),
+        ([("", "orphan value")], "A value needs a key."),
+    ],
+    ids=["51-pairs", "long-key", "long-value", "duplicate-keys", "value-without-key"],
+)
+def test_metadata_validation_errors_show_and_nothing_is_patched(login, avara, stored, pairs, error):
+    patch = avara.patch(STUDY_PATH)
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/details", details_form(pairs=pairs))
+
+    assert response.status_code == 400
+    assert f'<p class="field-error">{error}</p>' in text(response)
+    assert patch.call_count == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_upstream_refusal_of_details_shows_the_reason_and_is_audited(login, avara, stored):
+    avara.patch(STUDY_PATH).respond(
+        400,
+        json=error_json(
+            "Invalid.", fields={"studyDescription": "Avara wants a shorter description."}
+        ),
+    )
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/details", details_form("Too long for Avara"))
+
+    html = text(response)
+    assert response.status_code == 400
+    assert '<p class="field-error">Avara wants a shorter description.</p>' in html
+    assert 'value="Too long for Avara"' in html
+    entry = only_audit()
+    assert (entry.accepted, entry.after) == (False, {"study_description": "Too long for Avara"})
+
+
+@pytest.mark.parametrize(("role", "editable"), [(RADIOLOGIST, False), (SUPERVISOR, True)])
+def test_details_form_only_for_roles_that_may_change_them(login, avara, stored, role, editable):
+    html = text(login(role).get(f"/studies/{SID}"))
+
+    assert (f'action="/studies/{SID}/details"' in html) is editable
+    assert (f"/studies/{SID}/edit/severity" in html) is editable
+    assert (f"/studies/{SID}/cancel" in html) is editable
+    assert f"/studies/{SID}/uncancel" not in html
+    assert f"/studies/{SID}/edit/status" in html

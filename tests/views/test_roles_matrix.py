@@ -1,0 +1,236 @@
+"""Every role against every action: allowed ones succeed with the expected upstream calls,
+refused ones answer 403 with a message, call nothing upstream and (for mutations) leave a
+refused audit row. Anonymous visitors are sent to the login page; the UI offers only what
+the role may do."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from view_helpers import (
+    COLLEAGUE_ID,
+    STUDIES,
+    VIEWER_HOST,
+    account_form,
+    create_form,
+    details_form,
+    hx,
+    only_audit,
+    page_json,
+    study_id,
+    study_json,
+    text,
+)
+
+from studies.models import AuditEntry
+from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+
+SID = study_id(1)
+STUDY = f"/studies/{SID}"
+ROLES = (RADIOLOGIST, SUPERVISOR, ADMIN)
+STAFF = (SUPERVISOR, ADMIN)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    method: str
+    path: str
+    allowed: tuple[str, ...]
+    ok: int  # status when allowed
+    calls: int  # upstream calls when allowed (directory cached)
+    data: dict | None = None
+    refusal: str = "may not"
+    radiologist_calls: int | None = None
+
+
+ACTIONS = [
+    Action("worklist", "get", "/", ROLES, 200, 1),
+    Action("detail", "get", STUDY, ROLES, 200, 1),
+    Action("severity-control", "get", f"{STUDY}/edit/severity?value=high", STAFF, 200, 0),
+    Action("severity-save", "post", f"{STUDY}/edit/severity", STAFF, 302, 1, {"value": "stat"}),
+    Action("assignee-control", "get", f"{STUDY}/edit/assignee?value=", ROLES, 200, 0),
+    Action(
+        "claim",
+        "post",
+        f"{STUDY}/edit/assignee",
+        ROLES,
+        302,
+        1,
+        {"value": "me"},
+        radiologist_calls=2,
+    ),
+    Action(
+        "assign-other",
+        "post",
+        f"{STUDY}/edit/assignee",
+        STAFF,
+        302,
+        1,
+        {"value": COLLEAGUE_ID},
+        refusal="Your role may only claim studies for yourself.",
+    ),
+    Action("status-control", "get", f"{STUDY}/edit/status?value=incomplete", ROLES, 200, 0),
+    Action("status-save", "post", f"{STUDY}/edit/status", ROLES, 302, 1, {"value": "complete"}),
+    Action("cancel-confirm", "get", f"{STUDY}/cancel", STAFF, 200, 1),
+    Action("cancel", "post", f"{STUDY}/cancel", STAFF, 302, 1),
+    Action("uncancel-confirm", "get", f"{STUDY}/uncancel", (ADMIN,), 200, 1),
+    Action("uncancel", "post", f"{STUDY}/uncancel", (ADMIN,), 302, 1),
+    Action("open-viewer", "post", f"{STUDY}/viewer", ROLES, 302, 1),
+    Action("save-details", "post", f"{STUDY}/details", STAFF, 302, 2, details_form("Renamed")),
+    Action("create-form", "get", "/studies/new", STAFF, 200, 0),
+    Action("create", "post", "/studies/new", STAFF, 302, 1, create_form()),
+    Action("accounts", "get", "/accounts/", (ADMIN,), 200, 0),
+    Action("account-new-form", "get", "/accounts/new", (ADMIN,), 200, 0),
+    Action("account-new", "post", "/accounts/new", (ADMIN,), 302, 0, account_form()),
+    Action("account-edit-form", "get", "/accounts/{pk}/edit", (ADMIN,), 200, 0),
+    Action("audit", "get", "/audit/", (ADMIN,), 200, 0),
+]
+
+MATRIX = [pytest.param(role, a, id=f"{a.name}-{role}") for a in ACTIONS for role in ROLES]
+
+
+@pytest.fixture
+def stock(avara):
+    """Avara answering every call any action makes, for an unassigned active study."""
+    unassigned = study_json(1, assignedTo=None)
+    avara.get(STUDIES).respond(json=page_json(unassigned))
+    avara.post(STUDIES).respond(201, json=study_json(42))
+    avara.get(f"{STUDIES}/{SID}").respond(json=unassigned)
+    avara.patch(f"{STUDIES}/{SID}").respond(json=study_json(1))
+    for verb in ("cancel", "uncancel"):
+        avara.post(f"{STUDIES}/{verb}").respond(json={"success": True, "message": None})
+    viewer_url = f"https://{VIEWER_HOST}/viewer/studies/{SID}?token=t"
+    avara.post(f"{STUDIES}/reroute-url").respond(json={"url": viewer_url})
+    return avara
+
+
+@pytest.mark.parametrize(("role", "action"), MATRIX)
+def test_role_against_action(login, stock, role, action):
+    client = login(role)
+    path = action.path.format(pk=client.user.pk)
+
+    response = getattr(client, action.method)(path, action.data or {})
+
+    if role in action.allowed:
+        assert response.status_code == action.ok
+        calls = action.calls
+        if role == RADIOLOGIST and action.radiologist_calls is not None:
+            calls = action.radiologist_calls
+        assert stock.calls.call_count == calls
+        assert not AuditEntry.objects.filter(accepted=False).exists()
+        assert AuditEntry.objects.filter(accepted=True).count() == (action.method == "post")
+        if action.method == "post":
+            assert only_audit().actor == client.user
+    else:
+        assert response.status_code == 403
+        assert action.refusal in text(response)
+        assert stock.calls.call_count == 0
+        if action.method == "post":
+            entry = only_audit()
+            assert (entry.accepted, entry.actor) == (False, client.user)
+            assert entry.study_id == (SID if path.startswith(STUDY) else "")
+            assert action.refusal in entry.detail
+
+
+ANONYMOUS = [
+    ("get", "/"),
+    ("get", STUDY),
+    ("get", f"{STUDY}/row"),
+    ("get", f"{STUDY}/edit/severity"),
+    ("post", f"{STUDY}/edit/assignee"),
+    ("get", f"{STUDY}/cancel"),
+    ("post", f"{STUDY}/cancel"),
+    ("post", f"{STUDY}/uncancel"),
+    ("post", f"{STUDY}/viewer"),
+    ("post", f"{STUDY}/details"),
+    ("get", "/studies/new"),
+    ("post", "/studies/new"),
+    ("get", "/accounts/"),
+    ("get", "/accounts/new"),
+    ("get", "/accounts/1/edit"),
+    ("get", "/audit/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ANONYMOUS)
+def test_anonymous_visitors_are_sent_to_login(db, avara, method, path):
+    response = getattr(Client(), method)(path, {"value": "me"} if method == "post" else {})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    assert avara.calls.call_count == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_login_page_itself_is_open(db):
+    response = Client().get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert 'name="password"' in text(response)
+
+
+# role -> what its worklist must (True) or must not (False) offer
+WORKLIST_UI = {
+    "severity link": f'href="{STUDY}/edit/severity',
+    "status link": f'href="{STUDY}/edit/status',
+    "assignee link": f'href="{STUDY}/edit/assignee',
+    "claim button": ">Claim</button>",
+    "open button": f'action="{STUDY}/viewer"',
+    "cancel link": f'href="{STUDY}/cancel"',
+    "new study": 'href="/studies/new"',
+    "audit trail": 'href="/audit/"',
+    "accounts": 'href="/accounts/"',
+    "cancelled filter": 'name="cancelled"',
+}
+OFFERS = {
+    RADIOLOGIST: {"status link", "assignee link", "claim button", "open button"},
+    SUPERVISOR: {
+        "severity link",
+        "status link",
+        "assignee link",
+        "claim button",
+        "open button",
+        "cancel link",
+        "new study",
+    },
+    ADMIN: set(WORKLIST_UI),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_worklist_offers_only_what_the_role_may_do(login, stock, role):
+    html = text(login(role).get("/"))
+
+    for name, marker in WORKLIST_UI.items():
+        assert (marker in html) is (name in OFFERS[role]), name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cancelled_row_offers_restore_to_admins_only(login, avara, role):
+    avara.get(STUDIES).respond(json=page_json(study_json(1, isCancelled=True)))
+
+    html = text(login(role).get("/?cancelled=all"))
+
+    assert (f'href="{STUDY}/uncancel"' in html) is (role == ADMIN)
+    assert f'href="{STUDY}/cancel"' not in html
+    assert f"{STUDY}/edit/" not in html and f'action="{STUDY}/viewer"' not in html
+
+
+HTMX_REFUSALS = [
+    pytest.param(RADIOLOGIST, "get", f"{STUDY}/edit/severity?value=high", id="severity-control"),
+    pytest.param(RADIOLOGIST, "post", f"{STUDY}/edit/severity", id="severity-save"),
+    pytest.param(RADIOLOGIST, "get", f"{STUDY}/cancel", id="cancel-confirm"),
+    pytest.param(RADIOLOGIST, "post", f"{STUDY}/cancel", id="cancel"),
+    pytest.param(SUPERVISOR, "post", f"{STUDY}/uncancel", id="uncancel"),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path"), HTMX_REFUSALS)
+def test_htmx_refusal_is_a_403_error_toast(login, avara, role, method, path):
+    response = getattr(login(role), method)(path, {"value": "stat"}, headers=hx())
+
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#toasts"
+    assert "toast-error" in text(response) and "may not" in text(response)
+    assert avara.calls.call_count == 0
