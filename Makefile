@@ -50,8 +50,8 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 setup: $(VENV)/.installed
 
 migrate: setup
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py migrate --database sandbox --noinput
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py migrate --database sandbox --noinput -v 0
 
 seed: migrate
 	$(PY) manage.py seed_sandbox --studies $(SEED_STUDIES) --seed 1

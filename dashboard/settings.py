@@ -75,8 +75,9 @@ SANDBOX_FAULT_HEADERS = env.bool("SANDBOX_FAULT_HEADERS", default=True)
 SANDBOX_MAX_BODY_BYTES = env.int("SANDBOX_MAX_BODY_BYTES", default=256 * 1024)
 
 # --- Applications ---------------------------------------------------------------------
+# No django.contrib.admin: accounts are managed on the dashboard's own page, where every
+# change goes through the role rules and into the audit trail.
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -177,6 +178,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A shift, not two weeks: a workstation left logged in does not stay so for days.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_SECONDS", default=12 * 3600)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:

@@ -27,9 +27,10 @@ class AccountForm(forms.Form):
         help_text="Required for a new account; leave empty to keep the current password.",
     )
 
-    def __init__(self, *args, instance=None, users=(), **kwargs):
+    def __init__(self, *args, instance=None, users=(), acting_user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance = instance
+        self.acting_user = acting_user
         self.fields["avara_user_id"].choices = [("", "Not linked")] + [
             (u.user_id, f"{u.display_name} <{u.email}>") for u in users
         ]
@@ -48,6 +49,15 @@ class AccountForm(forms.Form):
         if value and not USER_ID_RE.match(value):
             raise forms.ValidationError("Not a valid Avara user id.")
         return value
+
+    def clean(self):
+        data = super().clean()
+        editing_self = self.instance is not None and self.instance == self.acting_user
+        if editing_self and data.get("role") and data["role"] != role_of(self.instance):
+            self.add_error("role", "You cannot change your own role; ask another admin.")
+        if editing_self and not data.get("is_active"):
+            self.add_error("is_active", "You cannot deactivate your own account.")
+        return data
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]

@@ -31,9 +31,11 @@ def account_edit(request, pk: int | None = None):
     users, users_problem = directory.users_or_empty()
     if request.method == "GET":
         initial = account_initial(instance) if instance else {"is_active": True}
-        form = AccountForm(initial=initial, instance=instance, users=users)
+        form = AccountForm(
+            initial=initial, instance=instance, users=users, acting_user=request.user
+        )
     else:
-        form = AccountForm(request.POST, instance=instance, users=users)
+        form = AccountForm(request.POST, instance=instance, users=users, acting_user=request.user)
         if form.is_valid():
             before = account_initial(instance) if instance else {}
             user = account_save(form=form)

@@ -168,3 +168,26 @@ def test_non_admins_may_not_read_the_audit_trail(login, avara, trail, role):
     assert response.status_code == 403
     assert f"Your role ({role}) may not read the audit trail." in text(response)
     assert "marker" not in text(response)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"role": SUPERVISOR}, "role", "You cannot change your own role"),
+        ({"is_active": ""}, "is_active", "You cannot deactivate your own account"),
+    ],
+    ids=["demote-self", "deactivate-self"],
+)
+def test_an_admin_cannot_lock_themselves_out(login, avara, change, field, message):
+    admin = login(ADMIN)
+    me = admin.user
+    data = account_form(username=me.username, role=ADMIN, password="", is_active="on")
+    data.update(change)
+
+    response = admin.post(f"/accounts/{me.pk}/edit", data)
+
+    assert response.status_code == 400
+    assert message in text(response)
+    me.refresh_from_db()
+    assert me.is_active and role_of(me) == ADMIN
+    assert not AuditEntry.objects.exists()
