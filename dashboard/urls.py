@@ -6,3 +6,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("studies.urls")),
 ]
+
+handler500 = "studies.http.server_error"

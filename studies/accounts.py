@@ -31,9 +31,13 @@ class AccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.acting_user = acting_user
-        self.fields["avara_user_id"].choices = [("", "Not linked")] + [
-            (u.user_id, f"{u.display_name} <{u.email}>") for u in users
-        ]
+        choices = [(u.user_id, f"{u.display_name} <{u.email}>") for u in users]
+        linked = account_initial(instance)["avara_user_id"] if instance else ""
+        if linked and linked not in {value for value, _ in choices}:
+            # Avara's user list is unavailable (or lost this user): keep the link on offer,
+            # so saving a name change does not silently unlink the account.
+            choices.insert(0, (linked, f"{linked} (current link)"))
+        self.fields["avara_user_id"].choices = [("", "Not linked"), *choices]
 
     def clean_username(self) -> str:
         name = self.cleaned_data["username"]

@@ -9,7 +9,9 @@ SEVERITY_CHOICES = [("stat", "STAT"), ("high", "High"), ("normal", "Normal")]
 STATUS_CHOICES = [("incomplete", "To read"), ("complete", "Complete")]
 CANCELLED_CHOICES = [("active", "Active"), ("cancelled", "Cancelled"), ("all", "All")]
 PAGE_SIZES = [25, 50, 100]
-MAX_CURSOR_TRAIL = 60
+# Cursors kept in the URL for Previous: the most recent ones (about 150 characters each,
+# so the URL stays well under the 8 KB proxies accept). Older pages: "First page".
+MAX_CURSOR_TRAIL = 30
 
 
 def _id_or_keyword(value: str, keywords: set[str], pattern, noun: str) -> str:
@@ -52,22 +54,29 @@ class WorklistFilterForm(forms.Form):
         return self.cleaned_data.get(name) or default
 
 
-def cursor_trail(query) -> list[str]:
-    """The cursors of the pages before this one, from the repeated `c` URL parameter."""
-    trail = [c for c in query.getlist("c") if c and len(c) <= 1000]
-    return trail[:MAX_CURSOR_TRAIL]
+def cursor_trail(query) -> tuple[list[str], int]:
+    """The cursors leading to this page (repeated `c` parameter) and its page number (`p`).
+
+    The last cursor is this page's; only the most recent MAX_CURSOR_TRAIL are kept.
+    """
+    trail = [c for c in query.getlist("c") if c and len(c) <= 1000][-MAX_CURSOR_TRAIL:]
+    try:
+        number = int(query.get("p", ""))
+    except ValueError:
+        number = 0
+    if not trail:
+        return [], 1
+    return trail, number if len(trail) + 1 <= number <= 1_000_000 else len(trail) + 1
 
 
 class InlineEditForm(forms.Form):
     """One field of one study, as sent by a row's inline control.
 
-    `was` is the value the user saw and `updated_at` the study's updatedAt then:
-    they record the "before" in the audit trail and are the seam for stale-write checks.
+    What the row showed (the audit "before" and the `updatedAt` the user saw) comes
+    separately, as a signed snapshot: see studies/snapshots.py.
     """
 
     value = forms.CharField(required=False, max_length=40)
-    was = forms.CharField(required=False, max_length=40)
-    updated_at = forms.CharField(required=False, max_length=40)
 
     def __init__(self, *args, field: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +94,8 @@ class InlineEditForm(forms.Form):
 
 
 class MetadataPairForm(forms.Form):
-    key = forms.CharField(required=False, max_length=validators.METADATA_KEY_MAX, strip=True)
+    # Not stripped: keys are kept exactly as Avara has them ("Accession " stays itself).
+    key = forms.CharField(required=False, max_length=validators.METADATA_KEY_MAX, strip=False)
     value = forms.CharField(
         required=False,
         max_length=validators.METADATA_VALUE_MAX,
@@ -95,7 +105,10 @@ class MetadataPairForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("value") and not data.get("key"):
+        key = data.get("key") or ""
+        if key and not key.strip():
+            self.add_error("key", "A key needs at least one visible character.")
+        elif data.get("value") and not key:
             self.add_error("key", "A value needs a key.")
         return data
 

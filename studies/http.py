@@ -115,3 +115,28 @@ def permission_required(codename: str, *, audit_action: str = ""):
         return wrapper
 
     return decorator
+
+
+CSRF_MESSAGE = (
+    "Your page's security token is out of date (you may have logged in again elsewhere). "
+    "Nothing was changed: reload the page and try again."
+)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: say what happened and that nothing changed, never a raw 403."""
+    return refuse(request, CSRF_MESSAGE, status=403, title="Please reload the page")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a toast for HTMX (so no error page lands inside a table), else a page."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(
+            '<div class="toast toast-error" role="alert">Something went wrong on our side; '
+            "it has been logged. Nothing you sent was applied twice. Please try again.</div>",
+            status=500,
+        )
+        return reswap(retarget(response, "#toasts"), "beforeend")
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)

@@ -39,10 +39,36 @@
     }
   });
 
-  // Toasts rendered by the server (messages, refusals) fade out like the others.
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(function (el) {
-      setTimeout(function () { el.classList.add("fade"); }, 6000);
-    });
+  // Toasts rendered by the server (messages on load, refusals swapped in by htmx) fade
+  // out like the others; errors stay a little longer.
+  function fadeLater(el) {
+    if (el.dataset.fading) return;
+    el.dataset.fading = "1";
+    var wait = el.classList.contains("toast-error") ? 9000 : 6000;
+    setTimeout(function () { el.classList.add("fade"); }, wait);
+    setTimeout(function () { el.remove(); }, wait + 1000);
+  }
+  function fadeServerToasts() {
+    document.querySelectorAll("#toasts .toast").forEach(fadeLater);
+  }
+  document.addEventListener("DOMContentLoaded", fadeServerToasts);
+  document.addEventListener("htmx:afterSwap", fadeServerToasts);
+
+  // Keyboard: after an inline control opens, focus it; after a row is redrawn, focus the
+  // row's first control, so keyboard users are not dropped back to the top of the page.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var el = event.detail.elt;
+    if (!el || !el.isConnected) return;
+    var target = el.matches("td.editing") ? el.querySelector("select")
+      : el.matches("tr") ? el.querySelector("a, button") : null;
+    if (target) target.focus();
+  });
+
+  // Escape closes an open inline control (its Cancel link redraws the row).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var cell = event.target.closest && event.target.closest("td.editing, td.confirming");
+    var cancel = cell && cell.querySelector("a.button");
+    if (cancel) { event.preventDefault(); cancel.click(); }
   });
 })();

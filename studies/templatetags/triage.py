@@ -5,6 +5,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from studies.snapshots import snapshot_of
+
 register = template.Library()
 
 
@@ -58,3 +60,9 @@ def may_assign(context, study) -> bool:
     if not (perms and perms["studies"]["assign_self"] and me):
         return False
     return study.assigned_to is None or study.assigned_to.user_id == me
+
+
+@register.filter
+def snapshot(study) -> str:
+    """The signed token of what this row shows (see studies/snapshots.py)."""
+    return snapshot_of(study)

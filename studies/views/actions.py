@@ -4,7 +4,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import MAX_URL_REDIRECT_LENGTH
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,12 +13,9 @@ from django_htmx.http import reswap
 
 from studies import upstream
 from studies.audit import audit_record
-from studies.context import me_of
-from studies.forms import WorklistFilterForm
 from studies.http import permission_required, refuse, toast, upstream_message, upstream_status
 from studies.models import AuditAction
-from studies.views.rows import render_row, safe_next
-from studies.views.worklist import list_filters, study_matches
+from studies.views.rows import row_or_removal, safe_next
 
 VERBS = {
     "cancel": {
@@ -64,27 +62,38 @@ def _confirmed_action(request, study_id: str, verb: str):
     level = "success" if result.success else "warning"
     if not request.htmx:
         (messages.success if result.success else messages.warning)(request, message)
-        return redirect(safe_next(request, reverse("studies:detail", args=[study_id])))
+        return redirect(_after_action_url(request, study_id, verb))
     try:
         study = upstream.study_get(study_id=study_id)
     except upstream.UpstreamError as exc:
         # The action went through; only the redraw failed. Say both, change nothing.
         note = f"{message} The row could not be refreshed: {upstream_message(exc)}"
         return toast(reswap(HttpResponse(""), "none"), note, "warning")
-    if _left_the_list(request, study):
-        return toast(reswap(HttpResponse(""), "delete"), f"{message} It left this list.", level)
-    return toast(render_row(request, study), message, level)
+    return row_or_removal(request, study, message, level)
+
+
+def _after_action_url(request, study_id: str, verb: str) -> str:
+    """Back where the user came from, unless that page would now refuse to show the study."""
+    detail = reverse("studies:detail", args=[study_id])
+    hidden = verb == "cancel" and not request.user.has_perm("studies.view_cancelled")
+    target = safe_next(request, detail)
+    if hidden and urlsplit(target).path == detail:
+        return reverse("studies:worklist")
+    return target
 
 
 def _audit_action(request, study_id: str, verb: str, *, accepted: bool, detail: str) -> None:
+    """Accepted: the flag flipped. Not accepted: nothing changed, so no before/after."""
+    changed = {"before": {"is_cancelled": verb == "uncancel"}} if accepted else {}
+    if accepted:
+        changed["after"] = {"is_cancelled": verb == "cancel"}
     audit_record(
         actor=request.user,
         action=VERBS[verb]["action"],
         study_id=study_id,
-        before={"is_cancelled": verb == "uncancel"},
-        after={"is_cancelled": verb == "cancel"},
         accepted=accepted,
         detail=detail,
+        **changed,
     )
 
 
@@ -105,20 +114,8 @@ def _confirm_page(request, study_id: str, verb: str):
     return render(request, "studies/confirm.html", context)
 
 
-def _left_the_list(request, study) -> bool:
-    """Whether the worklist the user is looking at would no longer show this study."""
-    current = request.htmx.current_url_abs_path or ""
-    parts = urlsplit(current)
-    if parts.path != reverse("studies:worklist"):
-        return False
-    form = WorklistFilterForm(QueryDict(parts.query))
-    form.is_valid()
-    filters = list_filters(
-        form,
-        me=me_of(request.user),
-        can_see_cancelled=request.user.has_perm("studies.view_cancelled"),
-    )
-    return not study_matches(study, filters)
+# Django refuses to redirect to longer URLs (DisallowedRedirect); check before auditing.
+MAX_REDIRECT_LENGTH = MAX_URL_REDIRECT_LENGTH
 
 
 def viewer_url_allowed(url: str) -> bool:
@@ -130,6 +127,8 @@ def viewer_url_allowed(url: str) -> bool:
         return False
     schemes = {"https"} if settings.PRODUCTION else {"https", "http"}
     if parts.scheme not in schemes or not host or parts.username or parts.password:
+        return False
+    if len(url) > MAX_REDIRECT_LENGTH:
         return False
     for allowed in settings.AVARA_VIEWER_HOSTS:
         allowed = allowed.lower()

@@ -1,7 +1,7 @@
 """Admin pages: accounts and the audit trail."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,10 +36,22 @@ def account_edit(request, pk: int | None = None):
         )
     else:
         form = AccountForm(request.POST, instance=instance, users=users, acting_user=request.user)
-        if form.is_valid():
+        if not form.is_valid():
+            audit_record(
+                actor=request.user,
+                action=AuditAction.ACCOUNT,
+                accepted=False,
+                after={"username": request.POST.get("username", "")[:150]},
+                detail="Not saved: " + ", ".join(form.errors),
+            )
+        else:
             before = account_initial(instance) if instance else {}
             user = account_save(form=form)
             after = account_initial(user)
+            if form.cleaned_data["password"]:
+                after["password"] = "set"  # noqa: S105 - a marker, never the password itself
+                if user == request.user:
+                    update_session_auth_hash(request, user)  # stay logged in
             audit_record(
                 actor=request.user,
                 action=AuditAction.ACCOUNT,
@@ -61,8 +73,9 @@ AUDIT_PAGE_SIZE = 50
 @permission_required("view_audit")
 def audit_log(request):
     entries = AuditEntry.objects.select_related("actor")
-    study = request.GET.get("study", "").strip()[:64]
-    actor = request.GET.get("actor", "").strip()[:150]
+    # NUL bytes are stripped: PostgreSQL rejects them in text (a 500 otherwise).
+    study = request.GET.get("study", "").replace("\x00", "").strip()[:64]
+    actor = request.GET.get("actor", "").replace("\x00", "").strip()[:150]
     action = request.GET.get("action", "")
     outcome = request.GET.get("outcome", "")
     if study:

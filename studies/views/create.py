@@ -34,7 +34,15 @@ def create(request):
     form = StudyCreateForm(request.POST, users=users, customers=customers)
     formset = metadata_formset(request.POST)
     if not (form.is_valid() and formset.is_valid()):
-        return _render(request, form, formset, status=400)
+        problem = "Not created: " + _error_summary(form, formset)
+        audit_record(
+            actor=request.user,
+            action=AuditAction.CREATE,
+            accepted=False,
+            after={"study_instance_uid": request.POST.get("study_instance_uid", "")[:64]},
+            detail=problem,
+        )
+        return _render(request, form, formset, problem=problem, status=400)
     fields = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
     metadata = formset.metadata()
     if metadata:
@@ -62,6 +70,13 @@ def create(request):
     )
     messages.success(request, f"Study created: {study.study_description}.")
     return redirect("studies:detail", study_id=study.study_id)
+
+
+def _error_summary(form, formset) -> str:
+    fields = [form.fields[name].label or name for name in form.errors if name in form.fields]
+    if formset.total_error_count():
+        fields.append("metadata")
+    return "check " + ", ".join(str(f) for f in fields) + "." if fields else "check the form."
 
 
 def _explain(exc: upstream.UpstreamError, form, fields: dict) -> str:

@@ -1,12 +1,16 @@
 """Inline edits of one row: severity, assignee, viewer status.
 
-Opening a control costs no study read (the row sends what it shows); saving sends one
-PATCH and re-renders the row from its response. A failed save keeps the user's choice
-and says why. Radiologists may only claim or give back, checked against a fresh read.
+Opening a control costs no study read: the row sends what it shows as a signed snapshot
+(studies/snapshots.py), which is also the audit "before" and the `updatedAt` the user
+saw. Saving sends one PATCH and re-renders the row from its response. A failed save
+keeps the user's choice and says why. Radiologists may only claim or give back, checked
+against a fresh read.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +21,13 @@ from django_htmx.http import reswap, retarget
 from studies import directory, upstream
 from studies.audit import audit_record
 from studies.context import me_of
-from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, InlineEditForm
+from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, InlineEditForm, WorklistFilterForm
 from studies.http import refuse, toast, upstream_message, upstream_status
 from studies.models import AuditAction
+from studies.snapshots import Snapshot, snapshot_read
+from studies.views.worklist import list_filters, study_matches
+
+STALE_ROW = "This row is out of date or was altered; reload the page and try again."
 
 # url name -> (label, wire field for study_update, permission that allows it)
 EDIT_FIELDS = {
@@ -34,6 +42,34 @@ def render_row(request, study, *, status: int = 200):
     context = {"study": study, "now": timezone.now()}
     response = render(request, "studies/worklist.html#row", context, status=status)
     return reswap(retarget(response, f"#study-{study.study_id}"), "outerHTML")
+
+
+def left_the_list(request, study) -> bool:
+    """Whether the worklist the user is looking at would no longer show this study."""
+    try:
+        parts = urlsplit(request.htmx.current_url_abs_path or "")
+    except ValueError:  # a hostile HX-Current-URL header
+        return False
+    if parts.path != reverse("studies:worklist"):
+        return False
+    form = WorklistFilterForm(QueryDict(parts.query))
+    form.is_valid()
+    filters = list_filters(
+        form,
+        me=me_of(request.user),
+        can_see_cancelled=request.user.has_perm("studies.view_cancelled"),
+    )
+    return not study_matches(study, filters)
+
+
+def row_or_removal(request, study, message: str, level: str = "success"):
+    """Redraw the row, or take it out of a list it no longer belongs to; toast either way."""
+    if left_the_list(request, study):
+        removal = reswap(HttpResponse(""), "delete")
+        return toast(
+            retarget(removal, f"#study-{study.study_id}"), f"{message} It left this list.", level
+        )
+    return toast(render_row(request, study), message, level)
 
 
 def safe_next(request, fallback: str) -> str:
@@ -57,7 +93,7 @@ def _choices(request, field: str, current: str) -> list[tuple[str, str]]:
     return choices
 
 
-def _render_control(request, study_id, field, *, chosen, was, updated_at, error="", status=200):
+def _render_control(request, study_id, field, *, chosen, token, was, error="", status=200):
     label = EDIT_FIELDS[field][0]
     if field == "assignee" and chosen and chosen == me_of(request.user):
         chosen = "me"
@@ -67,8 +103,7 @@ def _render_control(request, study_id, field, *, chosen, was, updated_at, error=
         "field_label": label,
         "choices": _choices(request, field, was),
         "chosen": chosen,
-        "was": was,
-        "updated_at": updated_at,
+        "token": token,
         "error": error,
         "next": safe_next(request, ""),
         "study_label": study_id,
@@ -98,13 +133,23 @@ def edit_field(request, study_id: str, field: str):
     _field_or_404(field)
     if not _may_edit(request.user, field):
         return _refuse_edit(request, study_id, field)
+    token = (request.POST if request.method == "POST" else request.GET).get("t", "")
+    snapshot = snapshot_read(token, study_id=study_id)
+    if snapshot is None:
+        if request.method == "POST":
+            audit_record(
+                actor=request.user,
+                action=AuditAction.UPDATE,
+                study_id=study_id,
+                after={EDIT_FIELDS[field][1]: request.POST.get("value", "")[:40]},
+                accepted=False,
+                detail="Refused by the dashboard: the row snapshot was missing or altered.",
+            )
+        return refuse(request, STALE_ROW, status=400)
     if request.method == "GET":
-        value = request.GET.get("value", "")[:40]
-        updated_at = request.GET.get("updated_at", "")[:40]
-        return _render_control(
-            request, study_id, field, chosen=value, was=value, updated_at=updated_at
-        )
-    return _save_field(request, study_id, field)
+        value = snapshot.value(field)
+        return _render_control(request, study_id, field, chosen=value, token=token, was=value)
+    return _save_field(request, study_id, field, snapshot, token)
 
 
 def _refuse_edit(request, study_id: str, field: str):
@@ -181,9 +226,10 @@ def _patch(request, study_id: str, field: str, form: InlineEditForm):
         raise _Refused(_edit_error(exc, EDIT_FIELDS[field][1]), upstream_status(exc)) from exc
 
 
-def _save_field(request, study_id: str, field: str):
+def _save_field(request, study_id: str, field: str, snapshot: Snapshot, token: str):
     form = InlineEditForm(request.POST, field=field)
-    raw, was, updated_at = (request.POST.get(k, "")[:40] for k in ("value", "was", "updated_at"))
+    raw = request.POST.get("value", "")[:40]
+    was = snapshot.value(field)
     wire_field = EDIT_FIELDS[field][1]
     before = _audit_values(field, wire_field, was)
     try:
@@ -205,8 +251,8 @@ def _save_field(request, study_id: str, field: str):
             study_id,
             field,
             chosen=raw,
+            token=token,
             was=was,
-            updated_at=updated_at,
             error=refusal.message,
             status=refusal.status,
         )
@@ -226,7 +272,7 @@ def _save_field(request, study_id: str, field: str):
     if not request.htmx:
         messages.success(request, message)
         return redirect(safe_next(request, reverse("studies:detail", args=[study_id])))
-    return toast(render_row(request, study), message)
+    return row_or_removal(request, study, message)
 
 
 def _edit_error(exc: upstream.UpstreamError, wire_field: str) -> str:
@@ -252,4 +298,9 @@ def row(request, study_id: str):
         study = upstream.study_get(study_id=study_id)
     except upstream.UpstreamError as exc:
         return refuse(request, upstream_message(exc), status=upstream_status(exc))
+    if study.is_cancelled and not request.user.has_perm("studies.view_cancelled"):
+        return refuse(request, CANCELLED_HIDDEN, status=404)
     return render_row(request, study)
+
+
+CANCELLED_HIDDEN = "That study is cancelled; only admins can see cancelled studies."

@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from studies import directory, upstream, validators
 from studies.context import me_of
-from studies.forms import PAGE_SIZES, WorklistFilterForm, cursor_trail
+from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
 from studies.http import upstream_message, upstream_status
 
 
@@ -100,7 +100,7 @@ def worklist(request):
             "Your account is not linked to an Avara user, so it has no studies of its own."
         )
         filters["assigned_to"] = None
-    trail = cursor_trail(request.GET)
+    trail, page_number = cursor_trail(request.GET)
     context = {
         "form": form,
         "filters": filters,
@@ -110,7 +110,7 @@ def worklist(request):
         "can_see_cancelled": can_see_cancelled,
         "now": timezone.now(),
         "notes": notes,
-        "page_number": len(trail) + 1,
+        "page_number": page_number,
     }
     if found:
         context.update(studies=[], problem=found, problem_retry=False)
@@ -119,8 +119,13 @@ def worklist(request):
         page, more_notes = _fetch_page(filters, trail, context["limit"])
         notes.extend(more_notes)
         directory.customers_remember(page.studies)
-        context.update(page=page, studies=page.studies, next_trail=[*trail, page.cursor])
+        context.update(
+            page=page, studies=page.studies, next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:]
+        )
+        if more_notes:  # the cursor expired: this is the first page again
+            context.update(page_number=1, next_trail=[page.cursor])
         context["prev_trail"] = trail[:-1] if not more_notes else []
+        context["prev_number"] = page_number - 1 if context["prev_trail"] else None
     except upstream.ValidationFailed as exc:
         context.update(studies=[], problem=exc.message, problem_retry=False)
     except upstream.UpstreamError as exc:

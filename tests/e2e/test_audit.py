@@ -29,7 +29,7 @@ def test_an_edit_shows_in_the_audit_trail_and_the_study_history(page, triage):
     expect(entries).to_have_count(1)
     expect(entries.locator("td")).to_have_text(
         [
-            re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"),  # when
+            re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+$"),  # when, with zone
             "supervisor",
             "Changed study",
             f"{study.study_id[:12]}…",

@@ -47,9 +47,12 @@ def test_change_severity_from_the_study_page(page, triage, browser_log):
     browser_log.assert_clean()
 
 
-def test_cancel_from_the_study_page(page, triage, browser_log):
+@pytest.mark.parametrize(("role", "lands_on_study"), [("admin", True), ("supervisor", False)])
+def test_cancel_from_the_study_page(page, triage, browser_log, role, lands_on_study):
+    """Admins see the cancelled study; supervisors (who may not see cancelled studies)
+    land on the worklist instead of on a refusal."""
     study = first_page_study()
-    triage.login(page, "supervisor")
+    triage.login(page, role)
     page.goto(f"{triage.url}/studies/{study.study_id}")
 
     page.get_by_role("link", name="Cancel…").click()
@@ -57,8 +60,11 @@ def test_cancel_from_the_study_page(page, triage, browser_log):
     page.get_by_role("button", name="Yes, cancel study").click()
 
     expect(toast(page, re.compile("was cancelled"))).to_be_visible()
-    expect(page).to_have_url(f"{triage.url}/studies/{study.study_id}", timeout=QUICK_MS)
-    expect(page.get_by_role("heading", level=1).locator(".tag")).to_have_text("Cancelled")
+    if lands_on_study:
+        expect(page).to_have_url(f"{triage.url}/studies/{study.study_id}", timeout=QUICK_MS)
+        expect(page.get_by_role("heading", level=1).locator(".tag")).to_have_text("Cancelled")
+    else:
+        expect(page).to_have_url(f"{triage.url}/", timeout=QUICK_MS)
     browser_log.assert_clean()
 
 

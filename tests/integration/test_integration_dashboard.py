@@ -3,12 +3,14 @@ accounts: what each page shows is compared with the sandbox's own database."""
 
 import html
 import re
+from urllib.parse import unquote
 
 import httpx
 from django.utils import timezone
 
 from sandbox.models import Study
 from studies.models import Account, AuditEntry
+from studies.snapshots import snapshot_token
 
 HX = {"HX-Request": "true"}
 NEW_UID = "1.2.826.0.1.3680043.10.543.999.77"
@@ -69,12 +71,22 @@ def test_cursor_pages_forward_and_back(as_role):
     assert pager_href(back, "prev") is None
 
 
+def snapshot_from_page(client, study_id: str) -> str:
+    """The signed row snapshot a browser would send, read off the study page's edit link."""
+    html = client.get(f"/studies/{study_id}").content.decode()
+    match = re.search(r"/edit/\w+\?t=([^\"&]+)", html)
+    assert match, "the study page offers no inline edit link"
+    return unquote(match.group(1))
+
+
 def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
     study = active().exclude(severity="stat").first()
+    study_before = study.severity
+    client = as_role("Supervisor")
 
-    response = as_role("Supervisor").post(
+    response = client.post(
         f"/studies/{study.study_id}/edit/severity",
-        {"value": "stat", "was": study.severity},
+        {"value": "stat", "t": snapshot_from_page(client, study.study_id)},
         headers=HX,
     )
 
@@ -89,6 +101,7 @@ def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
         True,
         {"severity": "stat"},
     )
+    assert entry.before == {"severity": study_before}
 
 
 def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role):
@@ -97,8 +110,15 @@ def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role):
     free = active().filter(assigned_to__isnull=True).first()
     taken = active().exclude(assigned_to__isnull=True).exclude(assigned_to_id=me).first()
 
-    claimed = client.post(f"/studies/{free.study_id}/edit/assignee", {"value": "me"}, headers=HX)
-    refused = client.post(f"/studies/{taken.study_id}/edit/assignee", {"value": "me"}, headers=HX)
+    free_token = snapshot_from_page(client, free.study_id)
+    # A taken study offers a radiologist no control; a crafted request is refused anyway.
+    taken_token = row_token(taken.study_id, assignee=taken.assigned_to_id)
+    claimed = client.post(
+        f"/studies/{free.study_id}/edit/assignee", {"value": "me", "t": free_token}, headers=HX
+    )
+    refused = client.post(
+        f"/studies/{taken.study_id}/edit/assignee", {"value": "me", "t": taken_token}, headers=HX
+    )
 
     assert claimed.status_code == 200 and 'class="tag tag-me"' in claimed.content.decode()
     free.refresh_from_db()
@@ -186,3 +206,9 @@ def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
     assert again.status_code == 400
     assert "A study with this Study Instance UID already exists." in again.content.decode()
     assert Study.objects.filter(study_instance_uid=NEW_UID).count() == 1
+
+
+def row_token(study_id: str, *, assignee: str) -> str:
+    return snapshot_token(
+        study_id=study_id, severity="normal", status="incomplete", assignee=assignee, updated_at=""
+    )

@@ -170,7 +170,7 @@ def test_upstream_failure_over_htmx_is_an_error_toast(login, avara, answer, stat
 
 def test_cancel_without_js_redirects_to_the_study_page_with_a_message(login, avara):
     action = avara.post(f"{STUDIES}/cancel").respond(json={"success": True, "message": None})
-    client = login(SUPERVISOR)
+    client = login(ADMIN)
 
     response = client.post(f"/studies/{SID}/cancel")
 
@@ -181,3 +181,12 @@ def test_cancel_without_js_redirects_to_the_study_page_with_a_message(login, ava
     page = client.get(response["Location"])
     assert "Study cancelled." in text(page)
     assert only_audit().accepted is True
+
+
+def test_supervisor_cancelling_from_the_study_page_lands_on_the_worklist(login, avara):
+    """Supervisors may cancel but not see cancelled studies: no redirect to a refusal."""
+    avara.post(f"{STUDIES}/cancel").respond(json={"success": True, "message": None})
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/cancel", {"next": f"/studies/{SID}"})
+
+    assert response.status_code == 302 and response["Location"] == "/"

@@ -18,7 +18,6 @@ from view_helpers import (
     text,
 )
 
-from studies.models import AuditEntry
 from studies.roles import ADMIN, SUPERVISOR
 
 UID = NEW_UID
@@ -109,7 +108,9 @@ def test_invalid_dicom_uid_is_refused_without_a_call(login, avara, uid, error):
     assert response.status_code == 400
     assert error in field_block(response, "study_instance_uid")
     assert avara.calls.call_count == 0
-    assert AuditEntry.objects.count() == 0
+    entry = only_audit()  # the refused attempt is recorded, nothing was sent
+    assert (entry.action, entry.accepted) == ("create", False)
+    assert "Study Instance UID" in entry.detail
 
 
 def test_taken_uid_is_reported_next_to_the_uid_with_a_link(login, avara):

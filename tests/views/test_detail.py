@@ -188,7 +188,8 @@ def test_metadata_validation_errors_show_and_nothing_is_patched(login, avara, st
     assert response.status_code == 400
     assert f'<p class="field-error">{error}</p>' in text(response)
     assert patch.call_count == 0
-    assert AuditEntry.objects.count() == 0
+    entry = only_audit()  # the refused attempt is recorded
+    assert (entry.action, entry.accepted) == ("update", False)
 
 
 def test_upstream_refusal_of_details_shows_the_reason_and_is_audited(login, avara, stored):

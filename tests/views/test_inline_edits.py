@@ -14,12 +14,14 @@ from view_helpers import (
     hx,
     only_audit,
     person_json,
+    row_token,
     selected_values,
     sent_json,
     study_id,
     study_json,
     text,
     toast_of,
+    token_query,
 )
 
 from studies import upstream
@@ -68,7 +70,8 @@ SAVES = {
 
 
 def post_edit(client, field, value, *, was="", headers=None, **extra):
-    data = {"value": value, "was": was, "updated_at": UPDATED_AT, **extra}
+    """POST a save as the row's control sends it: the value and the row's signed snapshot."""
+    data = {"value": value, "t": row_token(SID, **{field: was}), **extra}
     return client.post(f"{EDIT}/{field}", data, headers=hx() if headers is None else headers)
 
 
@@ -270,7 +273,7 @@ def test_opening_a_control_costs_no_call_and_preselects_the_value(login, avara, 
     value = {"severity": "normal", "status": "complete", "assignee": COLLEAGUE_ID}[field]
 
     response = login(SUPERVISOR).get(
-        f"{EDIT}/{field}?value={value}&updated_at=x", headers=hx(target="")
+        f"{EDIT}/{field}?{token_query(SID, field, value)}", headers=hx(target="")
     )
 
     assert response.status_code == 200
@@ -280,7 +283,9 @@ def test_opening_a_control_costs_no_call_and_preselects_the_value(login, avara, 
 
 
 def test_opening_a_control_without_js_renders_a_page(login, avara):
-    response = login(SUPERVISOR).get(f"{EDIT}/severity?value=high&next=/studies/{SID}")
+    response = login(SUPERVISOR).get(
+        f"{EDIT}/severity?{token_query(SID, 'severity', 'high')}&next=/studies/{SID}"
+    )
 
     assert response.status_code == 200
     assert "<h1>Change severity</h1>" in text(response)
@@ -317,7 +322,9 @@ def test_dismissing_a_control_redraws_the_row_with_one_read(login, avara):
 
 
 def test_radiologist_control_on_their_own_study_shows_them_selected(login, avara):
-    response = login(RADIOLOGIST).get(f"{EDIT}/assignee?value={RADIOLOGIST_ID}", headers=hx())
+    response = login(RADIOLOGIST).get(
+        f"{EDIT}/assignee?{token_query(SID, 'assignee', RADIOLOGIST_ID)}", headers=hx()
+    )
 
     assert response.status_code == 200
     assert selected_values(response) in (["me"], [RADIOLOGIST_ID])

@@ -17,9 +17,11 @@ from view_helpers import (
     hx,
     only_audit,
     page_json,
+    row_token,
     study_id,
     study_json,
     text,
+    token_query,
 )
 
 from studies.models import AuditEntry
@@ -27,6 +29,11 @@ from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY = f"/studies/{SID}"
+# Inline controls carry the row's signed snapshot (studies/snapshots.py).
+ROW = row_token(SID)
+SEVERITY_CONTROL = f"{STUDY}/edit/severity?{token_query(SID, 'severity', 'high')}"
+ASSIGNEE_CONTROL = f"{STUDY}/edit/assignee?{token_query(SID, 'assignee', '')}"
+STATUS_CONTROL = f"{STUDY}/edit/status?{token_query(SID, 'status', 'incomplete')}"
 ROLES = (RADIOLOGIST, SUPERVISOR, ADMIN)
 STAFF = (SUPERVISOR, ADMIN)
 
@@ -47,9 +54,31 @@ class Action:
 ACTIONS = [
     Action("worklist", "get", "/", ROLES, 200, 1),
     Action("detail", "get", STUDY, ROLES, 200, 1),
-    Action("severity-control", "get", f"{STUDY}/edit/severity?value=high", STAFF, 200, 0),
-    Action("severity-save", "post", f"{STUDY}/edit/severity", STAFF, 302, 1, {"value": "stat"}),
-    Action("assignee-control", "get", f"{STUDY}/edit/assignee?value=", ROLES, 200, 0),
+    Action(
+        "severity-control",
+        "get",
+        SEVERITY_CONTROL,
+        STAFF,
+        200,
+        0,
+    ),
+    Action(
+        "severity-save",
+        "post",
+        f"{STUDY}/edit/severity",
+        STAFF,
+        302,
+        1,
+        {"value": "stat", "t": ROW},
+    ),
+    Action(
+        "assignee-control",
+        "get",
+        ASSIGNEE_CONTROL,
+        ROLES,
+        200,
+        0,
+    ),
     Action(
         "claim",
         "post",
@@ -57,7 +86,7 @@ ACTIONS = [
         ROLES,
         302,
         1,
-        {"value": "me"},
+        {"value": "me", "t": row_token(SID)},
         radiologist_calls=2,
     ),
     Action(
@@ -67,11 +96,26 @@ ACTIONS = [
         STAFF,
         302,
         1,
-        {"value": COLLEAGUE_ID},
+        {"value": COLLEAGUE_ID, "t": row_token(SID)},
         refusal="Your role may only claim studies for yourself.",
     ),
-    Action("status-control", "get", f"{STUDY}/edit/status?value=incomplete", ROLES, 200, 0),
-    Action("status-save", "post", f"{STUDY}/edit/status", ROLES, 302, 1, {"value": "complete"}),
+    Action(
+        "status-control",
+        "get",
+        STATUS_CONTROL,
+        ROLES,
+        200,
+        0,
+    ),
+    Action(
+        "status-save",
+        "post",
+        f"{STUDY}/edit/status",
+        ROLES,
+        302,
+        1,
+        {"value": "complete", "t": ROW},
+    ),
     Action("cancel-confirm", "get", f"{STUDY}/cancel", STAFF, 200, 1),
     Action("cancel", "post", f"{STUDY}/cancel", STAFF, 302, 1),
     Action("uncancel-confirm", "get", f"{STUDY}/uncancel", (ADMIN,), 200, 1),
@@ -175,7 +219,7 @@ WORKLIST_UI = {
     "severity link": f'href="{STUDY}/edit/severity',
     "status link": f'href="{STUDY}/edit/status',
     "assignee link": f'href="{STUDY}/edit/assignee',
-    "claim button": ">Claim</button>",
+    "claim button": '>Claim<span class="visually-hidden">',
     "open button": f'action="{STUDY}/viewer"',
     "cancel link": f'href="{STUDY}/cancel"',
     "new study": 'href="/studies/new"',
@@ -218,7 +262,12 @@ def test_cancelled_row_offers_restore_to_admins_only(login, avara, role):
 
 
 HTMX_REFUSALS = [
-    pytest.param(RADIOLOGIST, "get", f"{STUDY}/edit/severity?value=high", id="severity-control"),
+    pytest.param(
+        RADIOLOGIST,
+        "get",
+        SEVERITY_CONTROL,
+        id="severity-control",
+    ),
     pytest.param(RADIOLOGIST, "post", f"{STUDY}/edit/severity", id="severity-save"),
     pytest.param(RADIOLOGIST, "get", f"{STUDY}/cancel", id="cancel-confirm"),
     pytest.param(RADIOLOGIST, "post", f"{STUDY}/cancel", id="cancel"),

@@ -127,8 +127,8 @@ def test_cursor_trail_sends_the_last_cursor_and_builds_previous_and_next(login, 
         "cursor": "B",
         "limit": "25",
     }
-    assert link_query(response, "prev") == {"severity": ["high"], "c": ["A"]}
-    assert link_query(response, "next") == {"severity": ["high"], "c": ["A", "B", "C"]}
+    assert link_query(response, "prev") == {"severity": ["high"], "c": ["A"], "p": ["2"]}
+    assert link_query(response, "next") == {"severity": ["high"], "c": ["A", "B", "C"], "p": ["4"]}
     assert "Page 3" in text(response)
 
 
@@ -148,7 +148,7 @@ def test_first_page_has_next_but_no_previous(login, avara):
 
     assert "cursor" not in sent_query(route)
     assert link_query(response, "prev") is None
-    assert link_query(response, "next") == {"c": ["A"]}
+    assert link_query(response, "next") == {"c": ["A"], "p": ["2"]}
 
 
 def test_an_expired_cursor_falls_back_to_the_first_page_with_a_note(login, avara):

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from services.samples import API_KEY, BASE_URL, CUSTOMER_ID, EXAMPLE_STUDY, USER_ID, user_json
 
 from studies.models import AuditEntry
+from studies.snapshots import snapshot_token
 
 __all__ = [
     "API_KEY",
@@ -200,3 +201,24 @@ def block_with(response, needle: str, *, split: str = "<label") -> str:
     chunks = [c for c in text(response).split(split) if needle in c]
     assert len(chunks) == 1, f"{needle!r} found in {len(chunks)} chunks"
     return chunks[0]
+
+
+def row_token(
+    sid: str,
+    *,
+    severity: str = "high",
+    status: str = "incomplete",
+    assignee: str = "",
+    updated_at: str = "2024-03-15T14:20:00+00:00",
+) -> str:
+    """The signed snapshot a worklist row sends (what the user saw): see studies/snapshots.py."""
+    return snapshot_token(
+        study_id=sid, severity=severity, status=status, assignee=assignee, updated_at=updated_at
+    )
+
+
+def token_query(sid: str, field: str, value: str) -> str:
+    """`t=...` for a control opened on a row showing `value` in `field`."""
+    from urllib.parse import urlencode
+
+    return urlencode({"t": row_token(sid, **{field: value})})

@@ -1,0 +1,234 @@
+"""Defects found in review, each pinned: forged row snapshots, stale saves, hidden
+cancelled studies, HTMX-safe redirects and errors, long cursor trails, account safety."""
+
+import pytest
+from django.test import Client
+from view_helpers import (
+    RADIOLOGIST_ID,
+    STUDIES,
+    account_form,
+    details_form,
+    hx,
+    only_audit,
+    page_json,
+    person_json,
+    row_token,
+    sent_query,
+    study_id,
+    study_json,
+    text,
+)
+
+from studies.models import Account, AuditEntry
+from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+
+SID = study_id(1)
+STUDY_PATH = f"{STUDIES}/{SID}"
+EDIT = f"/studies/{SID}/edit"
+
+
+# --- Signed row snapshots: the audit "before" cannot be forged -------------------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "not-a-token", row_token(SID)[:-3] + "abc", row_token(study_id(2))],
+    ids=["missing", "garbage", "altered", "other-study"],
+)
+def test_a_save_without_a_genuine_row_snapshot_is_refused_and_audited(login, avara, token):
+    patch = avara.patch(STUDY_PATH)
+
+    response = login(SUPERVISOR).post(
+        f"{EDIT}/severity", {"value": "stat", "t": token}, headers=hx()
+    )
+
+    assert response.status_code == 400
+    assert "out of date or was altered" in text(response)
+    assert patch.call_count == 0
+    entry = only_audit()
+    assert (entry.accepted, entry.after) == (False, {"severity": "stat"})
+
+
+def test_the_audit_before_is_what_the_signed_row_showed(login, avara):
+    avara.patch(STUDY_PATH).respond(json=study_json(1, severity="stat"))
+
+    login(SUPERVISOR).post(
+        f"{EDIT}/severity",
+        {"value": "stat", "t": row_token(SID, severity="normal"), "was": "forged"},
+        headers=hx(),
+    )
+
+    assert only_audit(accepted=True).before == {"severity": "normal"}
+
+
+def test_opening_a_control_needs_a_genuine_snapshot_too(login, avara):
+    response = login(SUPERVISOR).get(f"{EDIT}/severity?t=forged", headers=hx())
+
+    assert response.status_code == 400
+    assert avara.calls.call_count == 0
+
+
+# --- Study page: stale saves, cancelled studies -----------------------------------------
+
+
+def test_a_details_save_from_a_stale_page_is_refused_and_keeps_the_input(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1, updatedAt="2024-03-16T09:00:00Z"))
+    patch = avara.patch(STUDY_PATH)
+
+    response = login(SUPERVISOR).post(
+        f"/studies/{SID}/details", details_form("My careful new description")
+    )
+
+    html = text(response)
+    assert response.status_code == 409
+    assert "Someone changed this study since you opened it" in html
+    assert 'value="My careful new description"' in html
+    assert 'value="2024-03-16T09:00:00+00:00"' in html  # the next save compares with now
+    assert patch.call_count == 0
+    assert only_audit().accepted is False
+
+
+def test_metadata_keys_are_kept_exactly_as_avara_has_them(login, avara):
+    stored = study_json(1, metadata={"Accession ": "A1"})
+    avara.get(STUDY_PATH).respond(json=stored)
+    patch = avara.patch(STUDY_PATH).respond(json={**stored, "studyDescription": "New"})
+
+    login(SUPERVISOR).post(
+        f"/studies/{SID}/details",
+        {**details_form("New", {"Accession ": "A1"}), "meta-INITIAL_FORMS": "1"},
+    )
+
+    assert patch.calls.last.request.content == b'{"studyDescription":"New"}'
+
+
+@pytest.mark.parametrize("path", [f"/studies/{SID}", f"/studies/{SID}/row"])
+def test_radiologists_do_not_see_cancelled_studies(login, avara, path):
+    avara.get(STUDY_PATH).respond(json=study_json(1, isCancelled=True))
+
+    refused = login(RADIOLOGIST).get(path, headers=hx() if path.endswith("row") else {})
+    allowed = login(ADMIN).get(path, headers=hx() if path.endswith("row") else {})
+
+    assert refused.status_code == 404 and "only admins can see cancelled" in text(refused)
+    assert allowed.status_code == 200
+
+
+# --- HTMX: never a whole page (or a 500) inside a table ---------------------------------
+
+
+def test_a_hostile_current_url_header_does_not_turn_a_done_cancel_into_a_500(login, avara):
+    avara.post(f"{STUDIES}/cancel").respond(json={"success": True, "message": None})
+    avara.get(STUDY_PATH).respond(json=study_json(1, isCancelled=True))
+
+    response = login(ADMIN).post(f"/studies/{SID}/cancel", headers=hx(current_url="http://[oops/"))
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == f"#study-{SID}"
+
+
+def test_an_expired_session_sends_htmx_to_the_login_page_instead_of_swapping_it(db):
+    response = Client().get("/?severity=stat", headers=hx(target="results"))
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    assert b"<html" not in response.content
+
+
+def test_a_stale_csrf_token_over_htmx_is_a_toast(login, avara):
+    client = login(SUPERVISOR)
+    client.handler.enforce_csrf_checks = True
+
+    response = client.post(f"{EDIT}/severity", {"value": "stat"}, headers=hx())
+
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#toasts"
+    assert "security token is out of date" in text(response)
+    assert avara.calls.call_count == 0
+
+
+def test_pages_and_fragments_vary_on_the_htmx_headers(login, avara):
+    avara.get(STUDIES).respond(json=page_json(study_json(1)))
+
+    response = login(RADIOLOGIST).get("/")
+
+    assert {"HX-Request", "HX-Target"} <= {h.strip() for h in response["Vary"].split(",")}
+
+
+# --- Long paging stays usable ----------------------------------------------------------
+
+
+def test_a_long_cursor_trail_keeps_the_latest_cursors_and_the_page_number(login, avara):
+    route = avara.get(STUDIES).respond(json=page_json(study_json(1), cursor="NEXT"))
+    trail = "&".join(f"c=k{i}" for i in range(70))
+
+    response = login(RADIOLOGIST).get(f"/?{trail}&p=71")
+
+    assert sent_query(route)["cursor"] == "k69"
+    html = text(response)
+    assert "Page 71" in html and "First page" in html
+    assert html.count("c=k") < 2 * 31 * 3  # bounded: not 70 cursors in every link
+
+
+# --- Edits that take a row out of the list --------------------------------------------
+
+
+def test_claiming_from_the_unassigned_view_takes_the_row_out(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1, assignedTo=None))
+    mine = person_json(RADIOLOGIST_ID, "First1", "Last1")
+    avara.patch(STUDY_PATH).respond(json=study_json(1, assignedTo=mine))
+
+    response = login(RADIOLOGIST).post(
+        f"{EDIT}/assignee",
+        {"value": "me", "t": row_token(SID)},
+        headers=hx(current_url="http://testserver/?assignee=none"),
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Reswap"] == "delete"
+    assert "It left this list" in response["HX-Trigger"]
+
+
+# --- Accounts -------------------------------------------------------------------------
+
+
+def test_an_account_keeps_its_link_when_avara_cannot_list_users(login, avara, make_account):
+    avara.routes["users"].respond(503)
+    from studies import upstream
+
+    upstream.user_directory_clear()
+    colleague = make_account(SUPERVISOR, username="sue", avara_user_id="usr_" + "a" * 32)
+    admin = login(ADMIN)
+
+    page = admin.get(f"/accounts/{colleague.pk}/edit")
+    admin.post(
+        f"/accounts/{colleague.pk}/edit",
+        account_form(username="sue", role=SUPERVISOR, password="", avara_user_id="usr_" + "a" * 32),
+    )
+
+    assert f'value="usr_{"a" * 32}" selected' in text(page)
+    assert Account.objects.get(user=colleague).avara_user_id == "usr_" + "a" * 32
+
+
+def test_an_admin_changing_their_own_password_stays_logged_in(login, avara):
+    admin = login(ADMIN)
+    me = admin.user
+    data = account_form(username=me.username, role=ADMIN, password="Lantern-Quartz-Meadow-99")
+    data["avara_user_id"] = Account.objects.get(user=me).avara_user_id
+
+    saved = admin.post(f"/accounts/{me.pk}/edit", data)
+    after = admin.get("/accounts/")
+
+    assert saved.status_code == 302
+    assert after.status_code == 200
+    entry = AuditEntry.objects.get(action="account", accepted=True)
+    assert entry.after["password"] == "set"
+    assert "Lantern" not in str(entry.after)
+
+
+def test_a_viewer_url_too_long_to_redirect_is_refused_before_it_is_audited(login, avara):
+    long_url = "https://viewer.avara.test/v?token=" + "x" * 20000
+    avara.post(f"{STUDIES}/reroute-url").respond(json={"url": long_url})
+
+    response = login(RADIOLOGIST).post(f"/studies/{SID}/viewer")
+
+    assert response.status_code == 502
+    assert only_audit().accepted is False
