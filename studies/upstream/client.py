@@ -4,7 +4,10 @@ Retry policy (httpx-retries' RetryTransport; no hand-written loop)
 ------------------------------------------------------------------
 Retried: 408, 429, 500, 502, 503, 504 answers and connection errors / timeouts, up to
 AVARA_MAX_RETRIES times, with capped exponential backoff (AVARA_RETRY_BACKOFF,
-AVARA_RETRY_MAX_BACKOFF) and honouring `Retry-After` (capped the same way).
+AVARA_RETRY_MAX_BACKOFF) and honouring `Retry-After` (capped the same way). Below the
+retry layer, every answer's `Retry-After` is normalised to whole seconds (or dropped
+when unusable), because httpx-retries' own parser lets e.g. `OverflowError` from an
+absurd HTTP date escape, which would turn a bad header into a 500.
 
 Methods retried, and why each is safe:
 - GET: reads.
@@ -27,6 +30,7 @@ mocks below RetryTransport. The client is rebuilt whenever an AVARA_* setting ch
 
 from __future__ import annotations
 
+import math
 import threading
 
 import httpx
@@ -34,6 +38,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from httpx_retries import Retry, RetryTransport
+
+from studies.upstream.errors import parse_retry_after
 
 USER_AGENT = "avara-triage/0.1"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -45,17 +51,36 @@ _client: httpx.Client | None = None
 
 
 class _CountingTransport(httpx.BaseTransport):
-    """Counts each attempt in the request's extensions (the retry layer reuses the request)."""
+    """Counts each attempt in the request's extensions (the retry layer reuses the request),
+    and makes each answer's `Retry-After` safe for the retry layer above it."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self._inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.extensions[ATTEMPTS_KEY] = request.extensions.get(ATTEMPTS_KEY, 0) + 1
-        return self._inner.handle_request(request)
+        response = self._inner.handle_request(request)
+        normalise_retry_after(response.headers)
+        return response
 
     def close(self) -> None:
         self._inner.close()
+
+
+def normalise_retry_after(headers: httpx.Headers) -> None:
+    """Rewrite `Retry-After` as whole seconds in [0, MAX_RETRY_AFTER], or drop it if unusable.
+
+    httpx-retries then only ever sees plain digits, never a date or number it could
+    choke on (it catches ValueError only; e.g. year 10**20 raises OverflowError).
+    """
+    value = headers.get("retry-after")
+    if value is None:
+        return
+    seconds = parse_retry_after(value)
+    if seconds is None:
+        del headers["retry-after"]
+    else:
+        headers["retry-after"] = str(math.ceil(seconds))
 
 
 def make_retry() -> Retry:

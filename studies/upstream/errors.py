@@ -6,9 +6,10 @@ containing the API key (upstream text is scrubbed of it before it is used).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -18,6 +19,19 @@ from django.conf import settings
 from django.utils import timezone
 
 _MAX_MESSAGE = 300
+
+# The longest wait (seconds) an answer may ask for; longer waits are capped to this.
+MAX_RETRY_AFTER = 3600.0
+
+# What decoding a hostile body can raise besides msgspec.DecodeError (itself a ValueError):
+# UnicodeDecodeError (invalid UTF-8; a ValueError), RecursionError (deep nesting), and
+# TypeError / OverflowError from anything msgspec or a __post_init__ lets through.
+DECODE_FAILURES: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+)
 
 
 class UpstreamError(Exception):
@@ -124,26 +138,42 @@ def error_for_exception(exc: httpx.HTTPError) -> Unavailable:
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds to wait, from `retry-after-ms` or `Retry-After` (seconds or HTTP date)."""
+    """Seconds to wait, from `retry-after-ms` or `Retry-After` (seconds or HTTP date).
+
+    Always None or a finite number in [0, MAX_RETRY_AFTER]: a value that is not a
+    number or date, or is negative, infinite or NaN, counts as absent.
+    """
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name, "").strip()
-        if not value:
-            continue
-        try:
-            return max(0.0, float(value) / scale)
-        except ValueError:
-            pass
-        if name == "retry-after" and (when := _http_date(value)) is not None:
-            return max(0.0, (when - timezone.now()).total_seconds())
+        value = headers.get(name, "")
+        seconds = parse_retry_after(value, scale=scale, allow_date=name == "retry-after")
+        if seconds is not None:
+            return seconds
     return None
 
 
-def _http_date(value: str) -> datetime | None:
+def parse_retry_after(value: str, *, scale: float = 1.0, allow_date: bool = True) -> float | None:
+    """One header value as seconds in [0, MAX_RETRY_AFTER], or None when unusable."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds: float | None = float(value) / scale
+    except ValueError:
+        seconds = _seconds_until(value) if allow_date else None
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def _seconds_until(value: str) -> float | None:
+    """Seconds from now until an HTTP date (0 when it has passed); None if not a date."""
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):  # e.g. year 10**20
         return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - timezone.now()).total_seconds())
 
 
 # --- Reading an error body -------------------------------------------------------------
@@ -154,11 +184,12 @@ def parse_error_body(content: bytes) -> tuple[str | None, dict[str, str]]:
 
     Understands the sandbox's `{"error": {"message", "fields"}}`, plus `{"message"}`,
     `{"detail": str | [...]}`, `{"errors": [...] | {...}}` and `{"error": str}`.
-    Non-JSON bodies (plain text, HTML pages from proxies) give (None, {}).
+    Non-JSON bodies (plain text, HTML pages from proxies) and hostile ones (invalid
+    UTF-8, deep nesting, out-of-range numbers) give (None, {}).
     """
     try:
         body = msgspec.json.decode(content)
-    except msgspec.DecodeError:
+    except DECODE_FAILURES:
         return None, {}
     if not isinstance(body, dict):
         return None, {}

@@ -50,11 +50,20 @@ def call[T](
 
 
 def decode[T](decoder: msgspec.json.Decoder[T], content: bytes, *, path: str) -> T:
-    """Decode a success body, or raise BadResponse (the detail goes to the log only)."""
+    """Decode a success body, or raise BadResponse (the detail goes to the log only).
+
+    Any decoding failure counts, not only msgspec's (see `errors.DECODE_FAILURES`):
+    invalid UTF-8 or thousands of nested arrays must not end in a 500.
+    """
     try:
         return decoder.decode(content)
-    except msgspec.DecodeError as exc:  # includes ValidationError
-        log.warning("Avara answer to %s did not match the expected shape: %s", path, exc)
+    except errors.DECODE_FAILURES as exc:  # includes msgspec.DecodeError / ValidationError
+        log.warning(
+            "Avara answer to %s did not match the expected shape: %s: %.300s",
+            path,
+            type(exc).__name__,
+            exc,
+        )
         raise errors.BadResponse() from exc
 
 

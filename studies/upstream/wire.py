@@ -7,13 +7,24 @@ raises, which the service module turns into `BadResponse`.
 Enumerated values (severity, studyViewerStatus, level, ...) are kept as plain `str`
 so that a value Avara adds later does not make a whole page unreadable; the known
 values are listed in the constants below.
+
+Timestamps are always timezone-aware once decoded. One without a zone (e.g.
+"2024-01-01T00:00:00", no "Z") is taken as UTC rather than refused: Avara documents
+and sends UTC, so a missing zone almost surely means UTC written carelessly, while
+refusing it would make a whole worklist page unreadable over one field (the same
+reasoning as for enums above). A warning is logged the first time it happens, in case
+the times are ever not UTC. Aware timestamps are kept as sent.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+import logging
+from datetime import UTC, datetime
 
 import msgspec
+
+log = logging.getLogger("studies.upstream")
 
 SEVERITIES = ("normal", "high", "stat")
 VIEWER_STATUSES = ("incomplete", "complete")
@@ -24,7 +35,22 @@ INVITED_SOURCES = ("dashboard", "api")
 class _Wire(
     msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True, forbid_unknown_fields=False
 ):
-    """Base: configuration shared by every wire type (inherited by subclasses)."""
+    """Base: configuration shared by every wire type (inherited by subclasses).
+
+    Subclasses defining `__post_init__` must call `super().__post_init__()`.
+    """
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime) and value.tzinfo is None:
+                _warn_naive_timestamp()
+                setattr(self, name, value.replace(tzinfo=UTC))
+
+
+@functools.cache
+def _warn_naive_timestamp() -> None:
+    log.warning("Avara sent a timestamp without a timezone; treating it (and later ones) as UTC")
 
 
 def display_name(
@@ -103,6 +129,7 @@ class Study(_Wire, kw_only=True):
     metadata: dict[str, str] | None = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.metadata is None:
             self.metadata = {}
 
@@ -129,6 +156,7 @@ class _Page(_Wire, kw_only=True):
     has_more: bool | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.has_more = bool(self.cursor) and self.has_more is not False
 
 
