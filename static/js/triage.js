@@ -64,6 +64,15 @@
     if (target) target.focus();
   });
 
+  // Filter URLs carry only the filters in use (?severity=stat, not ?q=&severity=stat&...).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      if (params[key] === "") delete params[key];
+    });
+  });
+
   // Escape closes an open inline control (its Cancel link redraws the row).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
