@@ -156,7 +156,12 @@ class StudyDetailsForm(forms.Form):
 class StudyCreateForm(forms.Form):
     severity = forms.ChoiceField(choices=SEVERITY_CHOICES, initial="normal")
     study_description = forms.CharField(label="Description", max_length=1000, strip=True)
-    study_instance_uid = forms.CharField(label="Study Instance UID", max_length=64, strip=True)
+    study_instance_uid = forms.CharField(
+        label="Study Instance UID",
+        max_length=64,
+        strip=True,
+        help_text="DICOM syntax: numbers separated by dots, e.g. 1.2.840.113619.2.55.3.604688119.",
+    )
     assigned_to = forms.ChoiceField(label="Assignee", required=False, choices=[])
     express_customer_id = forms.CharField(label="Express customer", required=False, max_length=40)
 

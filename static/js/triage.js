@@ -73,6 +73,29 @@
     });
   });
 
+  // "Add a row" on a metadata table: clone the last row empty and count it in the
+  // formset's TOTAL_FORMS (without JS, a save brings fresh empty rows back).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-row]");
+    if (!button) return;
+    var prefix = button.getAttribute("data-add-row");
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var body = document.querySelector("#" + prefix + "-table tbody");
+    if (!total || !body || !body.lastElementChild) return;
+    var index = parseInt(total.value, 10);
+    if (index >= 53) { showToast("At most 50 metadata pairs.", "warning"); return; }
+    var row = body.lastElementChild.cloneNode(true);
+    row.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+    row.querySelectorAll("input").forEach(function (input) {
+      input.name = input.name.replace(/-\d+-/, "-" + index + "-");
+      input.id = input.id.replace(/-\d+-/, "-" + index + "-");
+      input.value = "";
+    });
+    body.appendChild(row);
+    total.value = index + 1;
+    row.querySelector("input").focus();
+  });
+
   // Escape closes an open inline control (its Cancel link redraws the row).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

@@ -99,3 +99,24 @@ def test_new_study(page, triage, browser_log):
     expect(page.locator(".field-error").get_by_role("link", name="Open it")).to_have_attribute(
         "href", f"/studies/{study_id}"
     )
+
+
+def test_new_study_with_more_metadata_rows_than_the_form_starts_with(page, triage, browser_log):
+    triage.login(page, "supervisor")
+    page.goto(f"{triage.url}/studies/new")
+    add_row = page.get_by_role("button", name="Add a row")
+    for _ in range(2):
+        add_row.click()
+    rows = page.locator("#meta-table tbody tr")
+    expect(rows).to_have_count(5)
+    for i in range(5):
+        rows.nth(i).locator("input").nth(0).fill(f"key{i}")
+        rows.nth(i).locator("input").nth(1).fill(f"value {i}")
+    page.get_by_label("Description").fill("MR Brain with five metadata pairs")
+    page.get_by_label("Study Instance UID").fill("1.2.826.0.1.3680043.10.543.99.5")
+    page.get_by_role("button", name="Create study").click()
+
+    page.wait_for_url(re.compile(r"/studies/stu_[0-9a-f]+$"))
+    keys = page.locator("#meta-table tbody tr td:first-child input")
+    expect(keys.nth(4)).to_have_value("key4")
+    browser_log.assert_clean()
