@@ -82,10 +82,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before whitenoise: its runserver command extends whitenoise's (TCP_NODELAY).
+    "studies",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "studies",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
