@@ -20,8 +20,15 @@ User = get_user_model()
 @permission_required("manage_accounts")
 def accounts(request):
     users = User.objects.order_by("username").select_related("account").prefetch_related("groups")
-    rows = [(u, role_of(u)) for u in users]
-    return render(request, "studies/accounts.html", {"rows": rows})
+    avara_users, problem = directory.users_or_empty()
+    names = {u.user_id: u.display_name for u in avara_users}
+    rows = [(u, role_of(u), _linked_name(u, names)) for u in users]
+    return render(request, "studies/accounts.html", {"rows": rows, "users_problem": problem})
+
+
+def _linked_name(user, names: dict[str, str]) -> str:
+    link = getattr(getattr(user, "account", None), "avara_user_id", "")
+    return names.get(link, "") if link else ""
 
 
 @require_http_methods(["GET", "POST"])
