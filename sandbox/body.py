@@ -6,7 +6,12 @@ Each problem is a clear 4xx with the sandbox error body, never a 500:
   415 unsupported_media_type  Content-Type other than application/json (a charset
                               parameter is allowed, and must then be utf-8)
   400 invalid_request_error   malformed JSON or invalid UTF-8, NaN or
-                              Infinity, a key given twice, a body that is not an object
+                              Infinity, a key given twice, a body that is not an object,
+                              nesting deeper than MAX_DEPTH
+  400 invalid_request_error   anywhere in the decoded body (keys too): a NUL character,
+                              a lone UTF-16 surrogate ("\\ud800"), or a key given twice
+                              inside a nested object; reported under the top-level
+                              field it sits in
 """
 
 import json
@@ -16,7 +21,11 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
-from sandbox.errors import ApiError, invalid
+from sandbox.errors import ApiError, invalid, invalid_fields
+from sandbox.validation import text_problem
+
+MAX_DEPTH = 32  # a valid body nests two levels (body -> metadata)
+_DEEP = "is nested too deeply"
 
 
 def json_object(request: HttpRequest) -> dict[str, Any]:
@@ -30,6 +39,7 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(data, dict):
         kind = _json_kind(data)
         raise invalid(f"The request body must be a JSON object, not {kind}.")
+    _check_content(data)
     return data
 
 
@@ -75,28 +85,76 @@ def _read(request: HttpRequest) -> bytes:
 def _parse(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        return json.loads(text, object_pairs_hook=_Object.of, parse_constant=_no_constants)
     except UnicodeDecodeError:
         raise invalid("The request body is not valid UTF-8.") from None
-    except _DuplicateKey as exc:
-        raise invalid(f"The key {exc.key!r} appears twice.", {exc.key: "given twice"}) from None
+    except RecursionError:  # '[' * 20000: deeper than the decoder can go
+        raise _too_deep() from None
     except ValueError as exc:
         raise invalid(f"The request body is not valid JSON: {_short(exc)}.") from None
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+def _too_deep(fields: dict[str, str] | None = None) -> ApiError:
+    return invalid(f"The request body is nested too deeply (over {MAX_DEPTH} levels).", fields)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
+class _Object(dict):
+    """A decoded JSON object that remembers the first key it was given twice (the
+    decoder builds inner objects first, so the top-level field is known only later)."""
+
+    duplicate: str | None = None
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> "_Object":
+        result = cls()
+        for key, value in pairs:
+            if key in result and result.duplicate is None:
+                result.duplicate = key
+            result[key] = value
+        return result
+
+
+def _check_content(data: dict[str, Any]) -> None:
+    """Reject what no field may hold, naming the top-level field it sits under."""
+    duplicate = getattr(data, "duplicate", None)
+    if duplicate is not None:
+        raise invalid(f"The key {duplicate!r} appears twice.", {_name(duplicate): "given twice"})
+    errors = {}
+    for key, value in data.items():
+        problem = text_problem(key) or _problem_within(value)
+        if problem is not None:
+            errors[_name(key)] = problem
+    if any(problem == _DEEP for problem in errors.values()):
+        raise _too_deep(errors)
+    if errors:
+        raise invalid_fields(errors)
+
+
+def _problem_within(value: Any) -> str | None:
+    """The first problem in a decoded value (walked without recursion), or None."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return _DEEP
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is not None:
+                return problem
+        elif isinstance(item, dict):
+            duplicate = getattr(item, "duplicate", None)
+            if duplicate is not None:
+                return f"has the key {duplicate!r} given twice"
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return None
+
+
+def _name(key: str) -> str:
+    """A key as it can be shown in an error body (escaped if it is not clean text)."""
+    return key if text_problem(key) is None else ascii(key)[1:-1]
 
 
 def _no_constants(name: str) -> Any:

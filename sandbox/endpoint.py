@@ -1,7 +1,8 @@
 """The one wrapper every sandbox route goes through.
 
 `api_endpoint(GET=..., POST=...)` builds a Django view that:
-  1. answers a JSON 405 (with Allow) for a method it does not serve;
+  1. answers a JSON 405 (with Allow) for a method it does not serve (HEAD is served
+     wherever GET is, by the GET handler; the server drops the body);
   2. injects configured faults (latency, 500/503/429) before anything else happens;
   3. authenticates the Bearer key (401);
   4. calls the handler `handler(request, api_key, **url_kwargs)`;
@@ -46,6 +47,8 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def api_endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
+    if "GET" in handlers:
+        handlers.setdefault("HEAD", handlers["GET"])
     allowed = sorted(handlers)
 
     @public

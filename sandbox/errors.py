@@ -31,16 +31,24 @@ def error_type(status: int) -> str:
     return ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
 
 
+def error_body(status: int, message: str, fields: dict[str, str] | None = None) -> dict:
+    return {"error": {"type": error_type(status), "message": message, "fields": fields or {}}}
+
+
+def should_retry(status: int) -> str:
+    """The x-should-retry header: tells retrying clients (the official one honours it)
+    which answers are worth retrying."""
+    return "true" if status in (408, 429) or status >= 500 else "false"
+
+
 def error_response(
     status: int,
     message: str,
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
-    body = {"error": {"type": error_type(status), "message": message, "fields": fields or {}}}
-    response = JsonResponse(body, status=status, headers=headers)
-    # Tell retrying clients (the official one honours it) which answers are worth retrying.
-    response["x-should-retry"] = "true" if status in (408, 429) or status >= 500 else "false"
+    response = JsonResponse(error_body(status, message, fields), status=status, headers=headers)
+    response["x-should-retry"] = should_retry(status)
     return response
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from sandbox.cursor import Position
-from sandbox.errors import invalid, not_found
+from sandbox.errors import ApiError, invalid, not_found
 from sandbox.models import ApiUser, Study
 
 STUDY_RELATED = ("assigned_to", "created_by_user", "express_customer")
@@ -36,21 +36,42 @@ def study_get_by_uid(*, study_instance_uid: str) -> Study:
 def study_find(
     *, study_id: str | None = None, study_instance_uid: str | None = None, lock: bool = False
 ) -> Study:
-    """The study named by studyId and/or studyInstanceUid (both must name the same one).
-    With lock=True, the row is locked for update (call inside a transaction)."""
+    """The study named by studyId and/or studyInstanceUid (at least one given).
+
+    An identifier that names no study is a 404 naming that field (both, if neither
+    does); two identifiers that each name a study, but not the same one, are a 400.
+    With lock=True, the rows are locked for update (call inside a transaction)."""
     queryset = Study.objects.select_for_update() if lock else study_queryset()
-    if study_id is None:
-        study = queryset.filter(study_instance_uid=study_instance_uid).first()
-        if study is None:
-            return study_get_by_uid(study_instance_uid=study_instance_uid or "")
-        return study
-    study = queryset.filter(study_id=study_id).first()
-    if study is None:
-        return study_get(study_id=study_id)
-    if study_instance_uid is not None and study.study_instance_uid != study_instance_uid:
+    wanted = {"study_id": study_id, "study_instance_uid": study_instance_uid}
+    wanted = {attr: value for attr, value in wanted.items() if value is not None}
+    condition = Q()
+    for attr, value in wanted.items():
+        condition |= Q(**{attr: value})
+    rows = list(queryset.filter(condition)[:2])
+    found = {attr: _row_with(rows, attr, value) for attr, value in wanted.items()}
+    missing = {attr: wanted[attr] for attr, study in found.items() if study is None}
+    if missing:
+        raise _lookup_not_found(missing)
+    by_id, by_uid = found.get("study_id"), found.get("study_instance_uid")
+    if by_id is not None and by_uid is not None and by_id.pk != by_uid.pk:
         message = "studyId and studyInstanceUid name different studies."
         raise invalid(message, {"studyInstanceUid": "names a different study than studyId"})
-    return study
+    return by_id or by_uid
+
+
+def _row_with(rows: list[Study], attr: str, value: str) -> Study | None:
+    return next((row for row in rows if getattr(row, attr) == value), None)
+
+
+def _lookup_not_found(missing: Mapping[str, str]) -> ApiError:
+    study_id, uid = missing.get("study_id"), missing.get("study_instance_uid")
+    if uid is None:
+        return not_found(f"No study {study_id} exists.", {"studyId": "no such study"})
+    message = f"No study with Study Instance UID {uid} exists."
+    if study_id is None:
+        return not_found(message, {"studyInstanceUid": "no such study"})
+    message = f"No study {study_id} exists, nor one with Study Instance UID {uid}."
+    return not_found(message, {"studyId": "no such study", "studyInstanceUid": "no such study"})
 
 
 def study_list(

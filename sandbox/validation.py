@@ -24,6 +24,7 @@ MIN_LIMIT, MAX_LIMIT = 1, 100
 NULL_LITERAL = "null"  # query value meaning "is null" for assignedTo / expressCustomerId
 
 _UID_COMPONENT = re.compile(r"^(0|[1-9][0-9]*)$")
+_LIMIT = re.compile(r"([0-9]+)(?:\.([0-9]*))?")  # "20", "020", "20.0", "20." (a float client)
 
 
 class Invalid(Exception):
@@ -43,6 +44,21 @@ class Field:
 
 
 # --- Value parsers ----------------------------------------------------------------------
+
+
+def text_problem(value: str) -> str | None:
+    """Why a decoded string can be neither stored nor echoed safely, or None.
+
+    A NUL ends a string in SQLite's LIKE (so a `%00` filter matched everything) and
+    PostgreSQL refuses it; a lone UTF-16 surrogate (JSON `"\\ud800"`) is not Unicode
+    text at all and cannot be encoded to UTF-8."""
+    if "\x00" in value:
+        return "must not contain NUL characters (\\u0000)"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must not contain lone UTF-16 surrogates (not valid Unicode)"
+    return None
 
 
 def string(value: Any) -> str:
@@ -127,9 +143,15 @@ def boolean_text(value: str) -> bool:
 
 
 def limit_text(value: str) -> int:
-    if not value.isascii() or not value.isdigit() or not MIN_LIMIT <= int(value) <= MAX_LIMIT:
+    """An integer 1-100, also written as a whole decimal ("20.0", "20."): the official
+    client types `limit` as a float. "2.5", "1e2", "+5", " 5" are refused."""
+    match = _LIMIT.fullmatch(value)
+    whole = match[1].lstrip("0") if match else ""
+    fraction = (match[2] or "") if match else ""
+    # len(whole) <= 3 also keeps a 5000-digit value away from int()'s digit limit.
+    if not 0 < len(whole) <= 3 or fraction.strip("0") or not MIN_LIMIT <= int(whole) <= MAX_LIMIT:
         raise Invalid(f"must be an integer from {MIN_LIMIT} to {MAX_LIMIT}")
-    return int(value)
+    return int(whole)
 
 
 def non_blank_text(value: str) -> str:
@@ -221,6 +243,10 @@ def check_query(query: QueryDict, fields: Mapping[str, Field]) -> tuple[dict, di
             continue
         if len(values) > 1:
             errors[name] = "must be given at most once"
+            continue
+        problem = text_problem(values[0])
+        if problem is not None:
+            errors[name] = problem
             continue
         try:
             cleaned[field.attr] = _clean(field, values[0], null_value=NULL_LITERAL)

@@ -81,12 +81,20 @@ def _context(study: Study) -> dict:
     return {
         "study": study,
         "status": status,
-        "metadata": sorted((study.metadata or {}).items()),
+        "metadata": sorted(
+            (_printable(key), _printable(value)) for key, value in (study.metadata or {}).items()
+        ),
         "created_at": wire.timestamp(study.created_at),
         "updated_at": wire.timestamp(study.updated_at),
         "cancelled_at": wire.timestamp(study.cancelled_at),
         "lifetime_minutes": max(1, settings.SANDBOX_VIEWER_TOKEN_SECONDS // 60),
     }
+
+
+def _printable(value: str) -> str:
+    """Text the page can be encoded with: the API now refuses lone surrogates, but a
+    database filled before that may hold some in metadata (JSON stores them escaped)."""
+    return str(value).encode("utf-8", "replace").decode("utf-8")
 
 
 @public

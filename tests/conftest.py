@@ -20,7 +20,7 @@ from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.test.utils import modify_settings
 from django.utils import timezone
 
-from sandbox.server import NoDelayMixin
+from dashboard.devserver import NoDelayMixin
 
 SANDBOX_DATABASES = ["default", "sandbox"]
 

@@ -135,6 +135,30 @@ def test_unknown_study_is_404(api, action, lookup, field):
 
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize(
+    ("known", "fields"),
+    [
+        ("studyId", {"studyInstanceUid": "no such study"}),
+        ("studyInstanceUid", {"studyId": "no such study"}),
+        ("neither", {"studyId": "no such study", "studyInstanceUid": "no such study"}),
+    ],
+)
+def test_with_both_given_an_unknown_one_is_404_naming_it(api, action, study, known, fields):
+    """Whichever identifier names nothing, the answer is the same 404 (it was a 400
+    "name different studies" for a known studyId with an unknown UID)."""
+    before = read(api, study)
+    lookup = {"studyId": f"stu_{HEX32}", "studyInstanceUid": "9.9.9"}
+    if known != "neither":
+        lookup[known] = {"studyId": study.study_id, "studyInstanceUid": "1.2.3.4"}[known]
+    response = api.post(f"{STUDIES}/{action}", lookup)
+    assert response.status_code == 404, response.content
+    error = error_of(response)
+    assert error["type"] == "not_found_error"
+    assert error["fields"] == fields
+    assert read(api, study) == before
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize(
     ("lookup", "field", "fragment"),
     [
         ({"studyId": "stu_1"}, "studyId", "'stu_' followed by 32"),

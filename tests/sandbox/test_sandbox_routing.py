@@ -84,13 +84,13 @@ def test_unknown_path_is_json_404(api, path):
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("DELETE", f"{STUDIES}/stu_{HEX32}", "GET, PATCH"),
-        ("PUT", STUDIES, "GET, POST"),
+        ("DELETE", f"{STUDIES}/stu_{HEX32}", "GET, HEAD, PATCH"),
+        ("PUT", STUDIES, "GET, HEAD, POST"),
         ("GET", f"{STUDIES}/cancel", "POST"),
         ("PATCH", f"{STUDIES}/uncancel", "POST"),
         ("GET", f"{STUDIES}/reroute-url", "POST"),
-        ("POST", USERS, "GET"),
-        ("POST", f"{STUDIES}/by-uid/1.2", "GET"),
+        ("POST", USERS, "GET, HEAD"),
+        ("POST", f"{STUDIES}/by-uid/1.2", "GET, HEAD"),
     ],
 )
 def test_wrong_method_is_json_405(api, method, path, allow):

@@ -130,3 +130,13 @@ def test_valid_link_to_a_deleted_study_is_404(api, study):
     response = api.client.get(path, {"token": token})
     assert response.status_code == 404
     assert "no longer exists" in response.content.decode()
+
+
+def test_metadata_stored_with_lone_surrogates_still_renders(api, sandbox_factory):
+    """The API refuses them now (test_sandbox_strings), but rows stored before hold
+    them (the JSON column keeps "\\ud800" escaped); the page must not break."""
+    study = sandbox_factory.study(metadata={"k\ud800": "v\udfff"})
+    path, token = reroute(api, study)
+    response = api.client.get(path, {"token": token})
+    assert response.status_code == 200
+    assert "<td>k?</td><td>v?</td>" in response.content.decode()
