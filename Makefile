@@ -18,7 +18,7 @@ SYSTEM_PYTHON := $(shell \
     p=$$(command -v $$c 2>/dev/null) || continue; \
     "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done; \
-  root=$$(pyenv root 2>/dev/null) || exit 0; \
+  root=$$(pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}"); \
   for v in $$(ls "$$root/versions" 2>/dev/null | grep -E '^3\.(1[2-9])\.[0-9]+$$' | sort -rV); do \
     p="$$root/versions/$$v/bin/python3"; \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
