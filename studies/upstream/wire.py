@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import typing
 from datetime import UTC, datetime
 
 import msgspec
@@ -41,11 +42,21 @@ class _Wire(
     """
 
     def __post_init__(self) -> None:
-        for name in self.__struct_fields__:
+        for name in _datetime_fields(type(self)):
             value = getattr(self, name)
-            if isinstance(value, datetime) and value.tzinfo is None:
+            if value is not None and value.tzinfo is None:
                 _warn_naive_timestamp()
                 setattr(self, name, value.replace(tzinfo=UTC))
+
+
+@functools.cache
+def _datetime_fields(cls: type) -> tuple[str, ...]:
+    """The names of a wire type's datetime fields, found once per type (decoding is hot)."""
+    return tuple(
+        field.name
+        for field in msgspec.structs.fields(cls)
+        if field.type is datetime or datetime in typing.get_args(field.type)
+    )
 
 
 @functools.cache
