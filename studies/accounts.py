@@ -52,6 +52,12 @@ class AccountForm(forms.Form):
         value = self.cleaned_data["avara_user_id"]
         if value and not USER_ID_RE.match(value):
             raise forms.ValidationError("Not a valid Avara user id.")
+        taken = Account.objects.filter(avara_user_id=value).exclude(avara_user_id="")
+        if self.instance:
+            taken = taken.exclude(user=self.instance)
+        if value and (other := taken.select_related("user").first()):
+            # Two logins acting as one Avara user could not be told apart upstream.
+            raise forms.ValidationError(f"Already linked to the login {other.user.username}.")
         return value
 
     def clean(self):

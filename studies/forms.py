@@ -114,10 +114,18 @@ class MetadataPairForm(forms.Form):
 
 
 class BaseMetadataFormSet(forms.BaseFormSet):
+    existing_keys: frozenset[str] = frozenset()  # keys the study has upstream now
+
     def clean(self) -> None:
         if any(self.errors):
             return
         keys = [f.cleaned_data.get("key") for f in self.forms if f.cleaned_data.get("key")]
+        padded = [k for k in keys if k != k.strip() and k not in self.existing_keys]
+        if padded:
+            # Keys already in Avara are kept as they are; new ones must not look alike.
+            raise ValidationError(
+                "A key may not start or end with a space: " + ", ".join(repr(k) for k in padded)
+            )
         duplicates = {k for k in keys if keys.count(k) > 1}
         if duplicates:
             raise ValidationError(f"Each key may appear once: {', '.join(sorted(duplicates))}.")
@@ -143,13 +151,19 @@ MetadataFormSet = forms.formset_factory(
 )
 
 
-def metadata_formset(data=None, *, metadata: dict[str, str] | None = None, prefix="meta"):
+def metadata_formset(
+    data=None, *, metadata: dict[str, str] | None = None, existing=(), prefix="meta"
+):
     initial = [{"key": k, "value": v} for k, v in (metadata or {}).items()]
-    return MetadataFormSet(data, initial=initial, prefix=prefix)
+    formset = MetadataFormSet(data, initial=initial, prefix=prefix)
+    formset.existing_keys = frozenset(existing or (metadata or {}))
+    return formset
 
 
 class StudyDetailsForm(forms.Form):
-    study_description = forms.CharField(label="Description", max_length=1000, strip=True)
+    study_description = forms.CharField(
+        label="Description", max_length=1000, strip=True, widget=forms.Textarea(attrs={"rows": 2})
+    )
     updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
 

@@ -60,6 +60,7 @@
     var el = event.detail.elt;
     if (!el || !el.isConnected) return;
     var target = el.matches("td.editing") ? el.querySelector("select")
+      : el.matches("td.confirming") ? el.querySelector("button")
       : el.matches("tr") ? el.querySelector("a, button") : null;
     if (target) target.focus();
   });

@@ -66,3 +66,27 @@ def may_assign(context, study) -> bool:
 def snapshot(study) -> str:
     """The signed token of what this row shows (see studies/snapshots.py)."""
     return snapshot_of(study)
+
+
+@register.simple_tag(takes_context=True)
+def may_change_status(context, study) -> bool:
+    """Supervisors may change any study's viewer status; radiologists only their own.
+    The server checks the same rule again on save."""
+    perms, me = context.get("perms"), context.get("me")
+    if study.is_cancelled or not (perms and perms["studies"]["change_viewer_status"]):
+        return False
+    if perms["studies"]["assign_any"]:
+        return True
+    return bool(me and study.assigned_to and study.assigned_to.user_id == me)
+
+
+@register.filter
+def audit_value(value) -> str:
+    """An audit before/after value for people: dicts and lists as key=value text."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items()) or "(empty)"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(empty)"
+    return str(value)

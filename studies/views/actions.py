@@ -8,7 +8,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import MAX_URL_REDIRECT_LENGTH
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap
 
 from studies import upstream
@@ -144,10 +144,16 @@ def _host_or_unknown(url: str) -> str:
         return "an unparseable address"
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required("open_viewer", audit_action=AuditAction.OPEN_VIEWER)
 def open_viewer(request, study_id: str):
-    """Ask Avara for a fresh tokenized viewer URL and send the browser there."""
+    """Ask Avara for a fresh tokenized viewer URL and send the browser there.
+
+    Only a POST mints a URL. A GET (e.g. the login page sending the user back after
+    the session expired) shows the study page, whose button opens the viewer.
+    """
+    if request.method == "GET":
+        return redirect("studies:detail", study_id=study_id)
     try:
         url = upstream.study_reroute_url(study_id=study_id)
     except upstream.UpstreamError as exc:

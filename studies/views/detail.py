@@ -91,7 +91,7 @@ def save_details(request, study_id: str):
     if study is None:
         return refuse(request, CANCELLED_HIDDEN, status=404)
     form = StudyDetailsForm(request.POST)
-    formset = metadata_formset(request.POST)
+    formset = metadata_formset(request.POST, existing=study.metadata)
     if not (form.is_valid() and formset.is_valid()):
         problem = "Not saved: some fields need attention."
         return _refused_save(request, study, form, formset, problem=problem, status=400)

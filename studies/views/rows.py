@@ -134,6 +134,9 @@ def edit_field(request, study_id: str, field: str):
     if not _may_edit(request.user, field):
         return _refuse_edit(request, study_id, field)
     token = (request.POST if request.method == "POST" else request.GET).get("t", "")
+    if request.method == "GET" and not token and not request.htmx:
+        # e.g. the login page sent the user back here: show the study instead.
+        return redirect("studies:detail", study_id=study_id)
     snapshot = snapshot_read(token, study_id=study_id)
     if snapshot is None:
         if request.method == "POST":
@@ -195,6 +198,18 @@ def _assignment_problem(request, study_id: str, new: str | None) -> str | None:
     return None
 
 
+def _status_problem(request, study_id: str) -> str | None:
+    """Radiologists change the viewer status of their own studies only (checked upstream)."""
+    if request.user.has_perm("studies.assign_any"):
+        return None
+    me = me_of(request.user)
+    current = upstream.study_get(study_id=study_id).assigned_to
+    if not me or not current or current.user_id != me:
+        owner = current.display_name if current else "nobody"
+        return f"This study is assigned to {owner}; only its reader or a supervisor can change it."
+    return None
+
+
 class _Refused(Exception):
     """A save the dashboard or Avara refused: the message for the user and a status."""
 
@@ -217,6 +232,8 @@ def _patch(request, study_id: str, field: str, form: InlineEditForm):
     try:
         value = _wire_value(request, field, form.cleaned_data["value"])
         if field == "assignee" and (problem := _assignment_problem(request, study_id, value)):
+            raise _Refused(problem, 403)
+        if field == "status" and (problem := _status_problem(request, study_id)):
             raise _Refused(problem, 403)
         changes = {EDIT_FIELDS[field][1]: value}
         return value, upstream.study_update(study_id=study_id, changes=changes)
@@ -299,7 +316,8 @@ def row(request, study_id: str):
     except upstream.UpstreamError as exc:
         return refuse(request, upstream_message(exc), status=upstream_status(exc))
     if study.is_cancelled and not request.user.has_perm("studies.view_cancelled"):
-        return refuse(request, CANCELLED_HIDDEN, status=404)
+        removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
+        return toast(removal, "That study has been cancelled; it left this list.", "warning")
     return render_row(request, study)
 
 

@@ -65,7 +65,10 @@ def _lookup(request, q: str) -> HttpResponse | str | None:
         try:
             study_id = upstream.study_get_by_uid(study_instance_uid=q).study_id
         except upstream.NotFound:
-            return f"No study has the Study Instance UID {q}."
+            return (
+                f"No study has the Study Instance UID {q}. Search takes the whole UID: "
+                "copy it with a row's Copy button."
+            )
     else:
         return None
     url = reverse("studies:detail", args=[study_id])

@@ -4,6 +4,7 @@ cancelled studies, HTMX-safe redirects and errors, long cursor trails, account s
 import pytest
 from django.test import Client
 from view_helpers import (
+    COLLEAGUE_ID,
     RADIOLOGIST_ID,
     STUDIES,
     account_form,
@@ -82,7 +83,7 @@ def test_a_details_save_from_a_stale_page_is_refused_and_keeps_the_input(login, 
     html = text(response)
     assert response.status_code == 409
     assert "Someone changed this study since you opened it" in html
-    assert 'value="My careful new description"' in html
+    assert "My careful new description</textarea>" in html
     assert 'value="2024-03-16T09:00:00+00:00"' in html  # the next save compares with now
     assert patch.call_count == 0
     assert only_audit().accepted is False
@@ -101,15 +102,80 @@ def test_metadata_keys_are_kept_exactly_as_avara_has_them(login, avara):
     assert patch.calls.last.request.content == b'{"studyDescription":"New"}'
 
 
-@pytest.mark.parametrize("path", [f"/studies/{SID}", f"/studies/{SID}/row"])
-def test_radiologists_do_not_see_cancelled_studies(login, avara, path):
+def test_radiologists_do_not_see_cancelled_studies(login, avara):
     avara.get(STUDY_PATH).respond(json=study_json(1, isCancelled=True))
 
-    refused = login(RADIOLOGIST).get(path, headers=hx() if path.endswith("row") else {})
-    allowed = login(ADMIN).get(path, headers=hx() if path.endswith("row") else {})
+    refused = login(RADIOLOGIST).get(f"/studies/{SID}")
+    allowed = login(ADMIN).get(f"/studies/{SID}")
 
     assert refused.status_code == 404 and "only admins can see cancelled" in text(refused)
     assert allowed.status_code == 200
+
+
+def test_a_row_cancelled_meanwhile_leaves_the_list_for_those_who_cannot_see_it(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1, isCancelled=True))
+
+    hidden = login(SUPERVISOR).get(f"/studies/{SID}/row", headers=hx())
+    shown = login(ADMIN).get(f"/studies/{SID}/row", headers=hx())
+
+    assert hidden.status_code == 200 and hidden["HX-Reswap"] == "delete"
+    assert "has been cancelled" in hidden["HX-Trigger"]
+    assert shown.status_code == 200 and f'id="study-{SID}"' in text(shown)
+
+
+def test_a_radiologist_completes_their_own_study_after_one_read(login, avara):
+    mine = person_json(RADIOLOGIST_ID, "First1", "Last1")
+    read = avara.get(STUDY_PATH).respond(json=study_json(1, assignedTo=mine))
+    patch = avara.patch(STUDY_PATH).respond(
+        json=study_json(1, assignedTo=mine, studyViewerStatus="complete")
+    )
+
+    response = login(RADIOLOGIST).post(
+        f"{EDIT}/status",
+        {"value": "complete", "t": row_token(SID, assignee=RADIOLOGIST_ID)},
+        headers=hx(),
+    )
+
+    assert response.status_code == 200
+    assert (read.call_count, patch.call_count) == (1, 1)
+
+
+def test_a_radiologist_cannot_complete_a_colleagues_study(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1))  # assigned to someone else
+    patch = avara.patch(STUDY_PATH)
+
+    response = login(RADIOLOGIST).post(
+        f"{EDIT}/status", {"value": "complete", "t": row_token(SID)}, headers=hx()
+    )
+
+    assert response.status_code == 403
+    assert "only its reader or a supervisor can change it" in text(response)
+    assert patch.call_count == 0
+    assert only_audit().accepted is False
+
+
+def test_viewer_get_after_a_re_login_shows_the_study_page(login, avara):
+    response = login(RADIOLOGIST).get(f"/studies/{SID}/viewer")
+
+    assert response.status_code == 302 and response["Location"] == f"/studies/{SID}"
+    assert avara.calls.call_count == 0  # a GET never mints a viewer URL
+
+
+def test_an_edit_url_without_a_snapshot_after_re_login_shows_the_study_page(login, avara):
+    response = login(SUPERVISOR).get(f"{EDIT}/assignee")
+
+    assert response.status_code == 302 and response["Location"] == f"/studies/{SID}"
+
+
+def test_one_avara_user_cannot_be_linked_to_two_logins(login, avara, make_account):
+    make_account(SUPERVISOR, username="sue", avara_user_id=COLLEAGUE_ID)
+
+    response = login(ADMIN).post(
+        "/accounts/new", account_form(username="sam", avara_user_id=COLLEAGUE_ID)
+    )
+
+    assert response.status_code == 400
+    assert "Already linked to the login sue." in text(response)
 
 
 # --- HTMX: never a whole page (or a 500) inside a table ---------------------------------

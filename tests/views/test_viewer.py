@@ -133,10 +133,10 @@ def test_timeout_is_a_503_page_not_a_crash(login, avara):
     assert only_audit().accepted is False
 
 
-def test_viewer_needs_a_post(login, avara):
+def test_only_a_post_mints_a_viewer_url(login, avara):
     response = login(RADIOLOGIST).get(f"/studies/{SID}/viewer")
 
-    assert response.status_code == 405
+    assert response.status_code == 302 and response["Location"] == f"/studies/{SID}"
     assert avara.calls.call_count == 0
 
 
