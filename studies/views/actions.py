@@ -137,6 +137,11 @@ def viewer_url_allowed(url: str) -> bool:
     return False
 
 
+def _audit_viewer(request, study_id: str, **outcome) -> None:
+    """One audit row per viewer request; the tokenized URL itself is never stored."""
+    audit_record(actor=request.user, action=AuditAction.OPEN_VIEWER, study_id=study_id, **outcome)
+
+
 def _host_or_unknown(url: str) -> str:
     try:
         return urlsplit(url).hostname or "an unknown host"
@@ -158,35 +163,16 @@ def open_viewer(request, study_id: str):
         url = upstream.study_reroute_url(study_id=study_id)
     except upstream.UpstreamError as exc:
         detail = upstream_message(exc)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.OPEN_VIEWER,
-            study_id=study_id,
-            accepted=False,
-            detail=detail,
-        )
+        _audit_viewer(request, study_id, accepted=False, detail=detail)
         return refuse(request, detail, status=upstream_status(exc))
     if not viewer_url_allowed(url):
-        host = _host_or_unknown(url)
         detail = (
-            f"Avara returned a viewer link to {host}, which is not an allowed viewer host. "
-            "Nothing was opened; an administrator can allow it in AVARA_VIEWER_HOSTS."
+            f"Avara returned a viewer link to {_host_or_unknown(url)}, which is not an allowed "
+            "viewer host. Nothing was opened; an administrator can allow it in AVARA_VIEWER_HOSTS."
         )
-        audit_record(
-            actor=request.user,
-            action=AuditAction.OPEN_VIEWER,
-            study_id=study_id,
-            accepted=False,
-            detail=detail,
-        )
+        _audit_viewer(request, study_id, accepted=False, detail=detail)
         return refuse(request, detail, status=502, title="Viewer link refused")
-    audit_record(
-        actor=request.user,
-        action=AuditAction.OPEN_VIEWER,
-        study_id=study_id,
-        after={"viewer_host": urlsplit(url).hostname},
-        accepted=True,
-    )
+    _audit_viewer(request, study_id, accepted=True, after={"viewer_host": urlsplit(url).hostname})
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

@@ -139,15 +139,7 @@ def edit_field(request, study_id: str, field: str):
         return redirect("studies:detail", study_id=study_id)
     snapshot = snapshot_read(token, study_id=study_id)
     if snapshot is None:
-        if request.method == "POST":
-            audit_record(
-                actor=request.user,
-                action=AuditAction.UPDATE,
-                study_id=study_id,
-                after={EDIT_FIELDS[field][1]: request.POST.get("value", "")[:40]},
-                accepted=False,
-                detail="Refused by the dashboard: the row snapshot was missing or altered.",
-            )
+        _audit_refused_post(request, study_id, field, "the row snapshot was missing or altered.")
         return refuse(request, STALE_ROW, status=400)
     if request.method == "GET":
         value = snapshot.value(field)
@@ -158,16 +150,22 @@ def edit_field(request, study_id: str, field: str):
 def _refuse_edit(request, study_id: str, field: str):
     label = EDIT_FIELDS[field][0].lower()
     message = "Your role may not change this study's " + label + "."
-    if request.method == "POST":
-        audit_record(
-            actor=request.user,
-            action=AuditAction.UPDATE,
-            study_id=study_id,
-            after={EDIT_FIELDS[field][1]: request.POST.get("value", "")[:40]},
-            accepted=False,
-            detail=f"Refused by the dashboard: {message}",
-        )
+    _audit_refused_post(request, study_id, field, message)
     return refuse(request, message, status=403)
+
+
+def _audit_refused_post(request, study_id: str, field: str, reason: str) -> None:
+    """A save refused before any call to Avara (GETs only open controls: not audited)."""
+    if request.method != "POST":
+        return
+    audit_record(
+        actor=request.user,
+        action=AuditAction.UPDATE,
+        study_id=study_id,
+        after={EDIT_FIELDS[field][1]: request.POST.get("value", "")[:40]},
+        accepted=False,
+        detail=f"Refused by the dashboard: {reason}",
+    )
 
 
 def _wire_value(request, field: str, raw: str):
@@ -319,6 +317,3 @@ def row(request, study_id: str):
         removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
         return toast(removal, "That study has been cancelled; it left this list.", "warning")
     return render_row(request, study)
-
-
-CANCELLED_HIDDEN = "That study is cancelled; only admins can see cancelled studies."
