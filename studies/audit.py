@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from studies.models import AuditAction, AuditEntry
+from studies.models import AuditAction, AuditEntry, AuditOutcome
 
 
 def audit_record(
@@ -13,9 +13,15 @@ def audit_record(
     study_id: str = "",
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    accepted: bool,
+    accepted: bool | None = None,
+    outcome: AuditOutcome | str | None = None,
     detail: str = "",
 ) -> AuditEntry:
+    """Record one attempt. Give `outcome`, or `accepted` (True = applied, False = refused)."""
+    if outcome is None:
+        if accepted is None:
+            raise TypeError("audit_record needs an outcome (or accepted)")
+        outcome = AuditOutcome.APPLIED if accepted else AuditOutcome.REFUSED
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=getattr(actor, "username", "") or "anonymous",
@@ -23,7 +29,8 @@ def audit_record(
         study_id=study_id,
         before=dict(before or {}),
         after=dict(after or {}),
-        accepted=accepted,
+        accepted=outcome == AuditOutcome.APPLIED,
+        outcome=outcome,
         detail=detail[:500],
     )
 

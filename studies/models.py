@@ -50,6 +50,23 @@ class AuditAction(models.TextChoices):
     UNCANCEL = "uncancel", "Restored study"
     OPEN_VIEWER = "open_viewer", "Opened in viewer"
     ACCOUNT = "account", "Changed account"
+    SKIP = "skip", "Skipped study"
+    LOGIN_FAILED = "login_failed", "Failed login"
+    LOGIN_LOCKED = "login_locked", "Login locked out"
+    LOGIN_UNLOCKED = "login_unlocked", "Login unlocked"
+
+
+class AuditOutcome(models.TextChoices):
+    """What became of an attempt. Only "applied" changed anything upstream."""
+
+    APPLIED = "applied", "Applied"
+    REFUSED = "refused", "Refused"  # by the dashboard's rules or by Avara; nothing written
+    CONFLICT = "conflict", "Conflict"  # someone else changed the field first; nothing written
+    NOT_APPLIED = (
+        "not_applied",
+        "Not applied",
+    )  # failed, or an unknown outcome read back as not landed
+    UNKNOWN = "unknown", "Unknown"  # sent, and even a fresh read could not tell
 
 
 class AuditEntry(models.Model):
@@ -66,6 +83,9 @@ class AuditEntry(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     accepted = models.BooleanField()
+    outcome = models.CharField(
+        max_length=12, choices=AuditOutcome, default=AuditOutcome.REFUSED, db_index=True
+    )
     # Why it was refused (by the dashboard's rules or by Avara), empty when accepted.
     detail = models.CharField(max_length=500, blank=True)
 
