@@ -35,5 +35,12 @@ def audit_record(
     )
 
 
-def audit_for_study(*, study_id: str, limit: int = 100):
-    return AuditEntry.objects.filter(study_id=study_id).select_related("actor")[:limit]
+def audit_last_setter(*, study_id: str, field: str, value: Any) -> AuditEntry | None:
+    """The latest applied dashboard change that set `field` of a study to `value`, if any
+    (Avara does not say who changed what; changes made through the dashboard we know)."""
+    recent = AuditEntry.objects.filter(study_id=study_id, outcome=AuditOutcome.APPLIED)
+    for entry in recent.select_related("actor")[:20]:
+        after = entry.after if isinstance(entry.after, dict) else {}
+        if field in after and (after[field] or None) == (value or None):
+            return entry
+    return None

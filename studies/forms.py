@@ -1,5 +1,7 @@
 """Forms: every input from a browser is validated here before it reaches the service module."""
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -72,8 +74,7 @@ def cursor_trail(query) -> tuple[list[str], int]:
 class InlineEditForm(forms.Form):
     """One field of one study, as sent by a row's inline control.
 
-    What the row showed (the audit "before" and the `updatedAt` the user saw) comes
-    separately, as a signed snapshot: see studies/snapshots.py.
+    What the row showed comes separately, as the row's signed token: see studies/seen.py.
     """
 
     value = forms.CharField(required=False, max_length=40)
@@ -160,11 +161,36 @@ def metadata_formset(
     return formset
 
 
+class SeenMetadataField(forms.CharField):
+    """The metadata the page showed, as JSON in a hidden input: {key: value}."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise ValidationError("The page's copy of the metadata was damaged.") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise ValidationError("The page's copy of the metadata was damaged.")
+        return data
+
+
 class StudyDetailsForm(forms.Form):
+    """Description and metadata; `seen_*` hold what the page showed, for the stale check."""
+
     study_description = forms.CharField(
         label="Description", max_length=1000, strip=True, widget=forms.Textarea(attrs={"rows": 2})
     )
-    updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    seen_description = forms.CharField(
+        required=False, max_length=1000, strip=False, widget=forms.HiddenInput
+    )
+    seen_metadata = SeenMetadataField(required=False, strip=False, max_length=200_000)
 
 
 class StudyCreateForm(forms.Form):

@@ -7,30 +7,17 @@ page. Nothing here ever shows a stack trace or the API key.
 import functools
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from studies import upstream
 from studies.audit import audit_record
+from studies.messages import PERMISSION_MESSAGES, upstream_message
 from studies.roles import role_of
 
 log = logging.getLogger(__name__)
-
-PERMISSION_MESSAGES = {
-    "open_viewer": "open studies in the viewer",
-    "change_viewer_status": "change a study's viewer status",
-    "assign_self": "claim studies",
-    "assign_any": "assign studies to others",
-    "change_severity": "change severity",
-    "change_details": "change descriptions or metadata",
-    "create_study": "create studies",
-    "cancel_study": "cancel studies",
-    "uncancel_study": "restore cancelled studies",
-    "view_cancelled": "see cancelled studies",
-    "manage_accounts": "manage accounts",
-    "view_audit": "read the audit trail",
-}
 
 
 def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
@@ -75,17 +62,6 @@ def upstream_status(exc: upstream.UpstreamError) -> int:
     if isinstance(exc, upstream.BadCredentials):
         return 502
     return 503
-
-
-def upstream_message(exc: upstream.UpstreamError) -> str:
-    if isinstance(exc, upstream.NotFound):
-        return "That study does not exist in Avara (it may have been removed, or the id is wrong)."
-    if isinstance(exc, upstream.RateLimited):
-        wait = f" Try again in {int(exc.retry_after or 1)} s." if exc.retry_after else ""
-        return f"Avara is busy and asked the dashboard to slow down.{wait}"
-    if isinstance(exc, upstream.Unavailable):
-        return f"Avara is not answering right now ({exc.message}). Your data is safe; try again."
-    return exc.message
 
 
 def upstream_refusal(request: HttpRequest, exc: upstream.UpstreamError) -> HttpResponse:
@@ -140,3 +116,28 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error as default_server_error
 
     return default_server_error(request)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` the browser sent, if it is a path on this site; else `fallback`.
+
+    The one place redirect targets are checked. Only a local absolute path is taken
+    ("/..." but not "//host" or "/\\host"): anything else (a URL name such as "0",
+    "{{ 7*7 }}", a scheme, another host) falls back. Callers redirect with
+    `redirect_to`, never Django's `redirect()`, which treats a non-URL as a view name.
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (
+        len(target) > 2000
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(ord(c) < 32 or c == "\\" for c in target)
+        or not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
+        return fallback
+    return target
+
+
+def redirect_to(url: str) -> HttpResponseRedirect:
+    """A redirect to a URL we built or `safe_next` checked (never a view-name lookup)."""
+    return HttpResponseRedirect(url)

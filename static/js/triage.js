@@ -97,6 +97,67 @@
     row.querySelector("input").focus();
   });
 
+  // A row's controls: one handler for the whole table. Rows carry one token (data-t,
+  // what the row shows) and plain links, not per-control htmx attributes, so a 100-row
+  // page stays small (studies/presenters.py). Each link also works without JavaScript:
+  // it leads to a page of its own (a control, a confirmation, the study page).
+  function postToNewTab(url) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = url;
+    form.target = "_blank";
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "csrfmiddlewaretoken";
+    input.value = csrfToken();
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
+    form.remove();
+  }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["x-csrftoken"] || ""; }
+    catch (e) { return ""; }
+  }
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey ||
+        event.shiftKey || event.altKey) return;
+    var link = event.target.closest("a[data-cell], a[data-post], a[data-viewer]");
+    var row = link && link.closest("tr[id^='study-']");
+    if (!row || !window.htmx) return;
+    event.preventDefault();
+    if (link.hasAttribute("data-viewer")) { postToNewTab(link.href); return; }
+    var values = { t: row.getAttribute("data-t") || "" };
+    if (link.hasAttribute("data-post")) {
+      htmx.ajax("POST", link.href, { source: link, target: row, swap: "outerHTML", values: values });
+    } else {
+      htmx.ajax("GET", link.href,
+        { source: link, target: link.closest("td"), swap: "outerHTML", values: values });
+    }
+  });
+
+  // Back and Forward never show an old copy of a list: the htmx history cache is off
+  // (base.html), and a page the browser kept in its back-forward cache is reloaded.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) window.location.reload();
+  });
+
+  // How old is what I am looking at? "Loaded 10:42 · 3 min ago", louder after a while.
+  var STALE_AFTER_S = 300;
+  function showAge() {
+    document.querySelectorAll("[data-loaded]").forEach(function (el) {
+      var loaded = parseInt(el.getAttribute("data-loaded"), 10) * 1000;
+      var seconds = Math.max(0, Math.round((Date.now() - loaded) / 1000));
+      var ago = seconds < 60 ? "just now" : Math.floor(seconds / 60) + " min ago";
+      var label = el.querySelector(".age");
+      if (label) label.textContent = ago;
+      el.classList.toggle("stale", seconds >= STALE_AFTER_S);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showAge);
+  document.addEventListener("htmx:afterSettle", showAge);
+  setInterval(showAge, 15000);
+
   // Escape closes an open inline control (its Cancel link redraws the row).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

@@ -47,6 +47,10 @@ class UpstreamError(Exception):
         self.message = message or self.default_message
         self.status = status
         self.attempts = 1
+        # True when the request may have been carried out although no good answer came
+        # back (a timeout after sending, a dropped connection, a 5xx, a 2xx that could
+        # not be read). For a write, only a fresh read can tell what happened.
+        self.maybe_applied = False
         super().__init__(self.message)
 
 
@@ -120,7 +124,11 @@ def error_for_response(response: httpx.Response) -> UpstreamError:
     if status == 429:
         return RateLimited(retry_after=retry_after_seconds(response.headers), status=status)
     if status == 408 or status >= 500:
-        return Unavailable(retry_after=retry_after_seconds(response.headers), status=status)
+        error = Unavailable(retry_after=retry_after_seconds(response.headers), status=status)
+        # A server error can come after the change was stored; 408 and 503 usually
+        # mean it was never started, but only a fresh read can say for sure.
+        error.maybe_applied = True
+        return error
     # 3xx, 405, 415 and other 4xx: the dashboard and Avara disagree about the protocol.
     return BadResponse(
         f"Avara refused the dashboard's request (HTTP {status}); please report this.",
@@ -128,13 +136,20 @@ def error_for_response(response: httpx.Response) -> UpstreamError:
     )
 
 
+# Failures that happen before a request is sent: it cannot have been carried out.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
 def error_for_exception(exc: httpx.HTTPError) -> Unavailable:
     """The error for a request that got no usable answer (after any retries)."""
     if isinstance(exc, httpx.TimeoutException):
-        return Unavailable("Avara did not answer in time; try again in a moment.")
-    if isinstance(exc, httpx.NetworkError):
-        return Unavailable("The dashboard could not reach Avara; try again in a moment.")
-    return Unavailable("The connection to Avara failed; try again in a moment.")
+        error = Unavailable("Avara did not answer in time; try again in a moment.")
+    elif isinstance(exc, httpx.NetworkError):
+        error = Unavailable("The dashboard could not reach Avara; try again in a moment.")
+    else:
+        error = Unavailable("The connection to Avara failed; try again in a moment.")
+    error.maybe_applied = not isinstance(exc, NOT_SENT)
+    return error
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:

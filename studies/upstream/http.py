@@ -46,7 +46,11 @@ def call[T](
     done = _record(request, response.status_code, started)
     if not response.is_success:
         raise _with_attempts(errors.error_for_response(response), done)
-    return decode(decoder, response.content, path=path), done
+    try:
+        return decode(decoder, response.content, path=path), done
+    except errors.BadResponse as exc:
+        exc.maybe_applied = True  # Avara said yes, but what it said cannot be read
+        raise _with_attempts(exc, done) from exc.__cause__
 
 
 def decode[T](decoder: msgspec.json.Decoder[T], content: bytes, *, path: str) -> T:
@@ -89,4 +93,8 @@ def _record(request: httpx.Request, status: int | None, started: float) -> recor
 
 def _with_attempts(error: errors.UpstreamError, done: recording.Call) -> errors.UpstreamError:
     error.attempts = done.attempts
+    if done.attempts > 1 and done.method != "GET":
+        # Only failures that may have been carried out are retried: an earlier attempt
+        # may have landed even though the last one was refused.
+        error.maybe_applied = True
     return error

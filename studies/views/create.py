@@ -1,16 +1,15 @@
 """New study form (supervisors and admins)."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from studies import directory, upstream
-from studies.audit import audit_record
+from studies import directory, services, validators
 from studies.forms import StudyCreateForm, metadata_formset
-from studies.http import permission_required, upstream_message, upstream_status
-from studies.models import AuditAction
+from studies.http import permission_required, redirect_to
+from studies.views.respond import status_of
 
 
 def _render(request, form, formset, *, problem="", status=200):
@@ -24,7 +23,7 @@ def _render(request, form, formset, *, problem="", status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("create_study", audit_action=AuditAction.CREATE)
+@permission_required("create_study")
 def create(request):
     users, _ = directory.users_or_empty()
     customers = directory.customers_known()
@@ -35,41 +34,26 @@ def create(request):
     formset = metadata_formset(request.POST)
     if not (form.is_valid() and formset.is_valid()):
         problem = "Not created: " + _error_summary(form, formset)
-        audit_record(
+        services.study_create_rejected(
             actor=request.user,
-            action=AuditAction.CREATE,
-            accepted=False,
-            after={"study_instance_uid": request.POST.get("study_instance_uid", "")[:64]},
-            detail=problem,
+            uid=request.POST.get("study_instance_uid", "")[:64],
+            message=problem,
         )
         return _render(request, form, formset, problem=problem, status=400)
-    fields = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
-    metadata = formset.metadata()
-    if metadata:
-        fields["metadata"] = metadata
-    try:
-        study = upstream.study_create(**fields)
-    except upstream.UpstreamError as exc:
-        problem = _explain(exc, form, fields)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.CREATE,
-            after=fields,
-            accepted=False,
-            detail=problem,
-        )
-        expected = isinstance(exc, upstream.ValidationFailed | upstream.Conflict)
-        status = 400 if expected else upstream_status(exc)
-        return _render(request, form, formset, problem=problem, status=status)
-    audit_record(
-        actor=request.user,
-        action=AuditAction.CREATE,
-        study_id=study.study_id,
-        after=fields,
-        accepted=True,
-    )
-    messages.success(request, f"Study created: {study.study_description}.")
-    return redirect("studies:detail", study_id=study.study_id)
+    values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+    if metadata := formset.metadata():
+        values["metadata"] = metadata
+    result = services.study_create(actor=request.user, values=values)
+    if result.ok:
+        messages.success(request, result.message)
+        return redirect_to(reverse("studies:detail", args=[result.study.study_id]))
+    return _render(request, form, formset, problem=_explain(result, form), status=_status(result))
+
+
+def _status(result) -> int:
+    if result.reason in (services.Reason.INVALID, services.Reason.DUPLICATE):
+        return 400
+    return status_of(result)
 
 
 def _error_summary(form, formset) -> str:
@@ -79,20 +63,16 @@ def _error_summary(form, formset) -> str:
     return "check " + ", ".join(str(f) for f in fields) + "." if fields else "check the form."
 
 
-def _explain(exc: upstream.UpstreamError, form, fields: dict) -> str:
-    """Put upstream field errors next to their fields; return the summary for the banner."""
-    if isinstance(exc, upstream.Conflict):
+def _explain(result, form) -> str:
+    """Put field errors next to their fields; return the summary for the banner."""
+    if result.reason is services.Reason.DUPLICATE:
         message = "A study with this Study Instance UID already exists."
-        try:
-            existing = upstream.study_get_by_uid(study_instance_uid=fields["study_instance_uid"])
+        existing = result.study
+        if existing is not None and validators.is_study_id(existing.study_id):
             url = reverse("studies:detail", args=[existing.study_id])
             message = format_html('{} <a href="{}">Open it</a>.', message, url)
-        except upstream.UpstreamError:
-            pass
         form.add_error("study_instance_uid", message)
         return "Not created: the Study Instance UID is taken."
-    if isinstance(exc, upstream.ValidationFailed):
-        for field, text in exc.field_errors.items():
-            form.add_error(field if field in form.fields else None, text)
-        return "Not created: Avara did not accept some fields."
-    return f"Not created: {upstream_message(exc)}"
+    for field, text in result.field_errors.items():
+        form.add_error(field if field in form.fields else None, text)
+    return result.message

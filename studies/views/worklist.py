@@ -4,53 +4,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from studies import directory, upstream, validators
-from studies.context import me_of
 from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
 from studies.http import upstream_message, upstream_status
-
-
-def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
-    """Translate the validated filter form into study_list() keyword arguments."""
-    assignee = form.value("assignee")
-    customer = form.value("customer")
-    cancelled = form.value("cancelled", "active") if can_see_cancelled else "active"
-    q = form.value("q")
-    filters = {
-        "severity": form.value("severity") or None,
-        "study_viewer_status": form.value("status") or None,
-        "study_description": q if q and not _is_lookup(q) else None,
-        "is_cancelled": {"active": False, "cancelled": True}.get(cancelled),
-        "assigned_to": {"me": me, "none": upstream.NULL}.get(assignee, assignee) or None,
-        "express_customer_id": upstream.NULL if customer == "none" else customer or None,
-    }
-    return filters
-
-
-def _is_lookup(q: str) -> bool:
-    return validators.is_study_id(q) or validators.is_dicom_uid(q)
-
-
-def study_matches(study, filters: dict) -> bool:
-    """Whether a study still belongs in a list shown with these filters."""
-    checks = {
-        "severity": study.severity,
-        "study_viewer_status": study.study_viewer_status,
-        "is_cancelled": study.is_cancelled,
-        "assigned_to": study.assigned_to.user_id if study.assigned_to else upstream.NULL,
-        "express_customer_id": (
-            study.express_customer.express_customer_id if study.express_customer else upstream.NULL
-        ),
-    }
-    for name, actual in checks.items():
-        wanted = filters.get(name)
-        if wanted is not None and wanted != actual:
-            return False
-    text = filters.get("study_description")
-    return not text or text.lower() in study.study_description.lower()
+from studies.presenters import Capabilities, rows_of
+from studies.selectors import list_filters, worklist_page
 
 
 def _lookup(request, q: str) -> HttpResponse | str | None:
@@ -75,27 +37,18 @@ def _lookup(request, q: str) -> HttpResponse | str | None:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _fetch_page(filters: dict, trail: list[str], limit: int) -> tuple:
-    """One list call; an expired or foreign cursor falls back to the first page."""
-    try:
-        return upstream.study_list(**filters, cursor=trail[-1] if trail else None, limit=limit), []
-    except upstream.ValidationFailed as exc:
-        if not trail or "cursor" not in exc.field_errors:
-            raise
-        page = upstream.study_list(**filters, cursor=None, limit=limit)
-        return page, ["That page link no longer works; showing the first page."]
-
-
+@never_cache  # Back must never show a list older than the navigation
 @require_GET
 def worklist(request):
     form = WorklistFilterForm(request.GET)
     form.is_valid()
-    me = me_of(request.user)
+    caps = Capabilities.of(request.user)
+    me = caps.me
     q = form.value("q")
     found = _lookup(request, q) if q else None
     if isinstance(found, HttpResponse):
         return found
-    can_see_cancelled = request.user.has_perm("studies.view_cancelled")
+    can_see_cancelled = caps.see_cancelled
     filters = list_filters(form, me=me, can_see_cancelled=can_see_cancelled)
     notes = []
     if form.value("assignee") == "me" and not me:
@@ -111,28 +64,31 @@ def worklist(request):
         "limit": form.value("limit", 25),
         "page_sizes": PAGE_SIZES,
         "can_see_cancelled": can_see_cancelled,
-        "now": timezone.now(),
+        "loaded_at": timezone.now(),
         "notes": notes,
         "page_number": page_number,
     }
     if found:
-        context.update(studies=[], problem=found, problem_retry=False)
+        context.update(studies=[], rows=[], problem=found, problem_retry=False)
         return _render_worklist(request, context)
     try:
-        page, more_notes = _fetch_page(filters, trail, context["limit"])
+        page, more_notes = worklist_page(filters=filters, trail=trail, limit=context["limit"])
         notes.extend(more_notes)
         directory.customers_remember(page.studies)
         context.update(
-            page=page, studies=page.studies, next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:]
+            page=page,
+            studies=page.studies,
+            rows=rows_of(page.studies, request.user),
+            next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:],
         )
         if more_notes:  # the cursor expired: this is the first page again
             context.update(page_number=1, next_trail=[page.cursor])
         context["prev_trail"] = trail[:-1] if not more_notes else []
         context["prev_number"] = page_number - 1 if context["prev_trail"] else None
     except upstream.ValidationFailed as exc:
-        context.update(studies=[], problem=exc.message, problem_retry=False)
+        context.update(studies=[], rows=[], problem=exc.message, problem_retry=False)
     except upstream.UpstreamError as exc:
-        context.update(studies=[], problem=upstream_message(exc), problem_retry=True)
+        context.update(studies=[], rows=[], problem=upstream_message(exc), problem_retry=True)
         context["problem_status"] = upstream_status(exc)
     return _render_worklist(request, context)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sandbox.models import Study
 from studies.models import Account, AuditEntry
-from studies.snapshots import snapshot_token
+from studies.seen import seen_token_for
 
 HX = {"HX-Request": "true"}
 NEW_UID = "1.2.826.0.1.3680043.10.543.999.77"
@@ -72,10 +72,10 @@ def test_cursor_pages_forward_and_back(as_role):
 
 
 def snapshot_from_page(client, study_id: str) -> str:
-    """The signed row snapshot a browser would send, read off the study page's edit link."""
+    """The signed token of what the user saw, as the study page carries it (data-t)."""
     html = client.get(f"/studies/{study_id}").content.decode()
-    match = re.search(r"/edit/\w+\?t=([^\"&]+)", html)
-    assert match, "the study page offers no inline edit link"
+    match = re.search(r'data-t="([^"]+)"', html)
+    assert match, "the study page carries no row token"
     return unquote(match.group(1))
 
 
@@ -209,6 +209,6 @@ def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
 
 
 def row_token(study_id: str, *, assignee: str) -> str:
-    return snapshot_token(
-        study_id=study_id, severity="normal", status="incomplete", assignee=assignee, updated_at=""
+    return seen_token_for(
+        study_id=study_id, severity="normal", status="incomplete", assignee=assignee
     )

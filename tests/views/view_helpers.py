@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from services.samples import API_KEY, BASE_URL, CUSTOMER_ID, EXAMPLE_STUDY, USER_ID, user_json
 
 from studies.models import AuditEntry
-from studies.snapshots import snapshot_token
+from studies.seen import seen_token_for
 
 __all__ = [
     "API_KEY",
@@ -209,12 +209,9 @@ def row_token(
     severity: str = "high",
     status: str = "incomplete",
     assignee: str = "",
-    updated_at: str = "2024-03-15T14:20:00+00:00",
 ) -> str:
-    """The signed snapshot a worklist row sends (what the user saw): see studies/snapshots.py."""
-    return snapshot_token(
-        study_id=sid, severity=severity, status=status, assignee=assignee, updated_at=updated_at
-    )
+    """The signed token a worklist row sends (what the user saw): see studies/seen.py."""
+    return seen_token_for(study_id=sid, severity=severity, status=status, assignee=assignee)
 
 
 def token_query(sid: str, field: str, value: str) -> str:

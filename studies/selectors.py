@@ -1,0 +1,71 @@
+"""Reads: what the worklist asks Avara for, and whether a study belongs in a list."""
+
+from __future__ import annotations
+
+from studies import upstream, validators
+from studies.forms import WorklistFilterForm
+from studies.models import AuditEntry
+
+
+def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
+    """Translate the validated filter form into study_list() keyword arguments."""
+    assignee = form.value("assignee")
+    customer = form.value("customer")
+    cancelled = form.value("cancelled", "active") if can_see_cancelled else "active"
+    q = form.value("q")
+    return {
+        "severity": form.value("severity") or None,
+        "study_viewer_status": form.value("status") or None,
+        "study_description": q if q and not is_lookup(q) else None,
+        "is_cancelled": {"active": False, "cancelled": True}.get(cancelled),
+        "assigned_to": {"me": me, "none": upstream.NULL}.get(assignee, assignee) or None,
+        "express_customer_id": upstream.NULL if customer == "none" else customer or None,
+    }
+
+
+def is_lookup(q: str) -> bool:
+    """Whether the search box holds a study id or a DICOM UID (opens one study)."""
+    return validators.is_study_id(q) or validators.is_dicom_uid(q)
+
+
+def study_matches(study, filters: dict) -> bool:
+    """Whether a study still belongs in a list shown with these filters."""
+    checks = {
+        "severity": study.severity,
+        "study_viewer_status": study.study_viewer_status,
+        "is_cancelled": study.is_cancelled,
+        "assigned_to": study.assigned_to.user_id if study.assigned_to else upstream.NULL,
+        "express_customer_id": (
+            study.express_customer.express_customer_id if study.express_customer else upstream.NULL
+        ),
+    }
+    for name, actual in checks.items():
+        wanted = filters.get(name)
+        if wanted is not None and wanted != actual:
+            return False
+    text = filters.get("study_description")
+    return not text or text.lower() in study.study_description.lower()
+
+
+def worklist_page(*, filters: dict, trail: list[str], limit: int) -> tuple:
+    """(page, notes): one list call; an expired or foreign cursor falls back to page one."""
+    try:
+        return upstream.study_list(**filters, cursor=trail[-1] if trail else None, limit=limit), []
+    except upstream.ValidationFailed as exc:
+        if not trail or "cursor" not in exc.field_errors:
+            raise
+        page = upstream.study_list(**filters, cursor=None, limit=limit)
+        return page, ["That page link no longer works; showing the first page."]
+
+
+def study_visible(*, actor, study_id: str):
+    """The study, or None when the actor's role may not see it (cancelled, not admin)."""
+    study = upstream.study_get(study_id=study_id)
+    if study.is_cancelled and not actor.has_perm("studies.view_cancelled"):
+        return None
+    return study
+
+
+def audit_for_study(*, study_id: str, limit: int = 100):
+    """A study's audit history, newest first."""
+    return AuditEntry.objects.filter(study_id=study_id).select_related("actor")[:limit]

@@ -1,0 +1,41 @@
+"""Write services: every change to a study goes through here, with its rules.
+
+Keyword-only functions named <entity>_<action>, each returning a WriteResult (see
+results.py). Role rules, the stale check, the per-study lock, the upstream call and
+the audit entry live here, once; views parse, call one service and render.
+"""
+
+from studies.services.edits import (
+    ME,
+    study_claim,
+    study_complete,
+    study_edit,
+    study_edit_rejected,
+)
+from studies.services.lifecycle import (
+    study_cancel,
+    study_create,
+    study_create_rejected,
+    study_restore,
+    study_viewer_link,
+    viewer_url_allowed,
+)
+from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
+
+__all__ = [
+    "ME",
+    "FieldConflict",
+    "Outcome",
+    "Reason",
+    "WriteResult",
+    "study_cancel",
+    "study_claim",
+    "study_complete",
+    "study_create",
+    "study_create_rejected",
+    "study_edit",
+    "study_edit_rejected",
+    "study_restore",
+    "study_viewer_link",
+    "viewer_url_allowed",
+]

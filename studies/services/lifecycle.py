@@ -1,0 +1,220 @@
+"""A study's life: create, cancel, restore, and the tokenized viewer link."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http.response import MAX_URL_REDIRECT_LENGTH
+
+from studies import upstream
+from studies.locks import study_lock
+from studies.messages import upstream_message
+from studies.models import AuditAction
+from studies.services import rules
+from studies.services.outcomes import (
+    BUSY,
+    audit,
+    failed_read,
+    reason_for,
+    refused,
+    settle,
+    when,
+)
+from studies.services.results import Outcome, Reason, WriteResult
+
+_FLIPS = {
+    # cancel -> (audit action, permission, upstream call, what to say when done)
+    True: (AuditAction.CANCEL, "cancel_study", "cancel", "Study cancelled."),
+    False: (AuditAction.UNCANCEL, "uncancel_study", "uncancel", "Study restored."),
+}
+
+
+def study_cancel(*, actor, study_id: str) -> WriteResult:
+    """Cancel a study (supervisors, admins). Already cancelled: nothing to do, said so."""
+    return _flip(actor, study_id, cancel=True)
+
+
+def study_restore(*, actor, study_id: str) -> WriteResult:
+    """Restore a cancelled study (admins)."""
+    return _flip(actor, study_id, cancel=False)
+
+
+def _flip(actor, study_id: str, *, cancel: bool) -> WriteResult:
+    action, permission, call, done = _FLIPS[cancel]
+    if not rules.may(actor, permission):
+        message = rules.role_refusal(actor, permission)
+        return refused(actor, action, study_id, message, Reason.FORBIDDEN)
+    with study_lock(study_id=study_id) as held:
+        if not held:
+            return refused(actor, action, study_id, BUSY, Reason.BUSY)
+        try:
+            study = upstream.study_get(study_id=study_id)
+        except upstream.UpstreamError as exc:
+            return failed_read(actor, action, study_id, exc)
+        if study.is_cancelled == cancel:
+            stamp = when(study.cancelled_at if cancel else study.updated_at)
+            message = f"Already {'cancelled' if cancel else 'active'}" + (
+                f" (since {stamp})." if stamp and cancel else "."
+            )
+            audit(actor, action, study_id, Outcome.UNCHANGED, message)
+            return WriteResult(Outcome.UNCHANGED, message, study=study)
+        return _flip_locked(actor, study_id, cancel=cancel, call=call, done=done)
+
+
+def _flip_locked(actor, study_id: str, *, cancel: bool, call: str, done: str) -> WriteResult:
+    action = _FLIPS[cancel][0]
+    before, after = {"is_cancelled": not cancel}, {"is_cancelled": cancel}
+    try:
+        answer = getattr(upstream, f"study_{call}")(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        if not exc.maybe_applied:
+            reason = reason_for(exc)
+            outcome = Outcome.NOT_APPLIED if reason is Reason.UNAVAILABLE else Outcome.REFUSED
+            message = "Nothing changed: " + upstream_message(exc)
+            return refused(actor, action, study_id, message, reason, outcome=outcome)
+        return settle(
+            actor,
+            action,
+            study_id,
+            landed=lambda s: s.is_cancelled == cancel,
+            untouched=lambda s: s.is_cancelled != cancel,
+            before=before,
+            after=after,
+        )
+    if not answer.success:
+        message = answer.message or "Avara did not make the change."
+        return refused(actor, action, study_id, message, Reason.CANCELLED, study=_reread(study_id))
+    audit(
+        actor, action, study_id, Outcome.APPLIED, answer.message or "", before=before, after=after
+    )
+    return WriteResult(Outcome.APPLIED, done, study=_reread(study_id))
+
+
+def _reread(study_id: str):
+    """The study after an action that answers no study (cancel, uncancel), or None."""
+    try:
+        return upstream.study_get(study_id=study_id)
+    except upstream.UpstreamError:
+        return None
+
+
+def viewer_url_allowed(url: str) -> bool:
+    """Only http(s) URLs to a configured viewer host, without credentials in them."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    schemes = {"https"} if settings.PRODUCTION else {"https", "http"}
+    if parts.scheme not in schemes or not host or parts.username or parts.password:
+        return False
+    if len(url) > MAX_URL_REDIRECT_LENGTH:  # Django would refuse to redirect there
+        return False
+    for allowed in settings.AVARA_VIEWER_HOSTS:
+        allowed = allowed.lower()
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return True
+    return False
+
+
+def _host_or_unknown(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "an unknown host"
+    except ValueError:
+        return "an unparseable address"
+
+
+def study_viewer_link(*, actor, study_id: str) -> WriteResult:
+    """A fresh tokenized viewer URL, only to an allowed viewer host. The URL itself is
+    never stored: the audit keeps its host."""
+    action = AuditAction.OPEN_VIEWER
+    if not rules.may(actor, "open_viewer"):
+        message = rules.role_refusal(actor, "open_viewer")
+        return refused(actor, action, study_id, message, Reason.FORBIDDEN)
+    try:
+        url = upstream.study_reroute_url(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        return refused(actor, action, study_id, upstream_message(exc), reason_for(exc))
+    if not viewer_url_allowed(url):
+        message = (
+            f"Avara returned a viewer link to {_host_or_unknown(url)}, which is not an allowed "
+            "viewer host. Nothing was opened; an administrator can allow it in AVARA_VIEWER_HOSTS."
+        )
+        return refused(actor, action, study_id, message, Reason.BAD_UPSTREAM)
+    audit(actor, action, study_id, Outcome.APPLIED, after={"viewer_host": urlsplit(url).hostname})
+    return WriteResult(Outcome.APPLIED, "Opening the viewer.", url=url)
+
+
+def study_create(*, actor, values: Mapping[str, Any]) -> WriteResult:
+    """Create a study. `values`: severity, study_description, study_instance_uid and
+    optionally assigned_to, express_customer_id, metadata (snake_case)."""
+    action = AuditAction.CREATE
+    after = dict(values)
+    if not rules.may(actor, "create_study"):
+        message = rules.role_refusal(actor, "create_study")
+        return refused(actor, action, "", message, Reason.FORBIDDEN, after=after)
+    try:
+        study = upstream.study_create(**values)
+    except upstream.Conflict:
+        existing = _by_uid(values["study_instance_uid"])
+        message = "A study with this Study Instance UID already exists."
+        return refused(actor, action, "", message, Reason.DUPLICATE, study=existing, after=after)
+    except upstream.UpstreamError as exc:
+        return _create_failed(actor, values, exc)
+    audit(actor, action, study.study_id, Outcome.APPLIED, after=after)
+    return WriteResult(Outcome.APPLIED, f"Study created: {study.study_description}.", study=study)
+
+
+def _by_uid(uid: str):
+    try:
+        return upstream.study_get_by_uid(study_instance_uid=uid)
+    except upstream.UpstreamError:
+        return None
+
+
+def _create_failed(actor, values: Mapping[str, Any], exc: upstream.UpstreamError):
+    action, after = AuditAction.CREATE, dict(values)
+    if not exc.maybe_applied:
+        invalid = isinstance(exc, upstream.ValidationFailed)
+        errors = dict(exc.field_errors) if invalid else {}
+        reason = reason_for(exc)
+        outcome = Outcome.NOT_APPLIED if reason is Reason.UNAVAILABLE else Outcome.REFUSED
+        message = "Not created: " + (
+            "Avara did not accept some fields." if invalid else upstream_message(exc)
+        )
+        return refused(
+            actor, action, "", message, reason, after=after, outcome=outcome, field_errors=errors
+        )
+    # Sent, but no usable answer: look the UID up to learn whether the study exists.
+    try:
+        study = upstream.study_get_by_uid(study_instance_uid=values["study_instance_uid"])
+    except upstream.NotFound:
+        message = "Not created: Avara did not answer properly, and no study has this UID."
+        return refused(
+            actor, action, "", message, Reason.UNAVAILABLE, after=after, outcome=Outcome.NOT_APPLIED
+        )
+    except upstream.UpstreamError:
+        message = (
+            "Avara did not confirm the new study and cannot be asked right now, so it is not "
+            "known whether it was created. Search for its Study Instance UID before retrying."
+        )
+        audit(actor, action, "", Outcome.UNKNOWN, message, after=after)
+        return WriteResult(Outcome.UNKNOWN, message, reason=Reason.UNAVAILABLE)
+    if (study.study_description, study.severity) != (
+        values["study_description"],
+        values["severity"],
+    ):
+        message = "A study with this Study Instance UID already exists."
+        return refused(actor, action, "", message, Reason.DUPLICATE, study=study, after=after)
+    detail = "Answer lost; the study exists (read back by its UID)."
+    audit(actor, action, study.study_id, Outcome.APPLIED, detail, after=after)
+    return WriteResult(Outcome.APPLIED, f"Study created: {study.study_description}.", study=study)
+
+
+def study_create_rejected(*, actor, uid: str, message: str) -> WriteResult:
+    """A create the form refused before any call to Avara, audited like the others."""
+    after = {"study_instance_uid": uid}
+    return refused(actor, AuditAction.CREATE, "", message, Reason.INVALID, after=after)

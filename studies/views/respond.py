@@ -1,0 +1,181 @@
+"""Showing a write's result: the row redrawn from the study as it now is (or taken out of
+a list it left), a control kept open with the user's choice, a toast, or a page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django_htmx.http import reswap, retarget
+
+from studies import directory
+from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, WorklistFilterForm
+from studies.http import safe_next, toast
+from studies.presenters import Capabilities, row_of
+from studies.seen import seen_token
+from studies.selectors import list_filters, study_matches
+from studies.services import Outcome, Reason, WriteResult
+
+# url field name -> (label, service field name)
+EDIT_FIELDS = {
+    "severity": ("Severity", "severity"),
+    "status": ("Viewer status", "study_viewer_status"),
+    "assignee": ("Assignee", "assigned_to"),
+}
+
+_REASON_STATUS = {
+    Reason.FORBIDDEN: 403,
+    Reason.INVALID: 400,
+    Reason.NOT_FOUND: 404,
+    Reason.CANCELLED: 409,
+    Reason.BUSY: 409,
+    Reason.TAKEN: 409,
+    Reason.DUPLICATE: 409,
+    Reason.UNAVAILABLE: 503,
+    Reason.BAD_UPSTREAM: 502,
+}
+# A control stays open (with the user's choice) after these; others close it.
+_RETRYABLE = {Reason.INVALID, Reason.UNAVAILABLE, Reason.BUSY}
+
+
+def status_of(result: WriteResult) -> int:
+    if result.ok:
+        return 200
+    if result.outcome is Outcome.CONFLICT:
+        return 409
+    if result.outcome is Outcome.UNKNOWN:
+        return 502
+    return _REASON_STATUS.get(result.reason, 400)
+
+
+def level_of(result: WriteResult) -> str:
+    if result.outcome is Outcome.APPLIED:
+        return "success"
+    if result.outcome in (Outcome.UNCHANGED, Outcome.CONFLICT):
+        return "warning" if result.outcome is Outcome.CONFLICT else "info"
+    return "error"
+
+
+def choices_for(request, field: str, current: str | None) -> list[tuple[str, str]]:
+    if field == "severity":
+        return SEVERITY_CHOICES
+    if field == "status":
+        return STATUS_CHOICES
+    caps = Capabilities.of(request.user)
+    choices = [("", "Unassigned")] + ([("me", "Me")] if caps.me else [])
+    if caps.assign_any:
+        users, _ = directory.users_or_empty()
+        choices += [(u.user_id, f"{u.display_name} — {u.clinic_role}") for u in users]
+    elif current and current != caps.me:
+        choices.append((current, "Someone else (unchanged)"))
+    return choices
+
+
+def control_context(request, study_id: str, field: str, *, chosen, was, token, error=""):
+    """What the inline control (studies/edit_field.html#edit-cell) needs."""
+    me = Capabilities.of(request.user).me
+    if field == "assignee" and chosen and chosen == me:
+        chosen = "me"
+    base = reverse("studies:detail", args=[study_id])
+    return {
+        "study_id": study_id,
+        "field": field,
+        "field_label": EDIT_FIELDS[field][0],
+        "action": f"{base}/edit/{field}",
+        "row_url": f"{base}/row",
+        "choices": choices_for(request, field, was),
+        "chosen": chosen or "",
+        "token": token,
+        "error": error,
+        "next": safe_next(request, ""),
+        "inline": bool(request.htmx),
+    }
+
+
+def render_row(request, study, *, status: int = 200, editing: dict | None = None):
+    """The row partial for one study, swapped in place of the row on the page."""
+    caps = Capabilities.of(request.user)
+    context = {"row": row_of(study, caps, timezone.now()), "editing": editing or {}}
+    response = render(request, "studies/worklist.html#row", context, status=status)
+    return reswap(retarget(response, f"#study-{study.study_id}"), "outerHTML")
+
+
+def left_the_list(request, study) -> bool:
+    """Whether the worklist the user is looking at would no longer show this study."""
+    try:
+        parts = urlsplit(request.htmx.current_url_abs_path or "")
+    except ValueError:  # a hostile HX-Current-URL header
+        return False
+    if parts.path != reverse("studies:worklist"):
+        return False
+    form = WorklistFilterForm(QueryDict(parts.query))
+    caps = Capabilities.of(request.user)
+    filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
+    return not study_matches(study, filters)
+
+
+def row_or_removal(request, study, message: str, level: str = "success", *, status: int = 200):
+    """Redraw the row, or take it out of a list it no longer belongs to; toast either way."""
+    hidden = study.is_cancelled and not Capabilities.of(request.user).see_cancelled
+    if hidden or left_the_list(request, study):
+        removal = reswap(HttpResponse("", status=status), "delete")
+        return toast(
+            retarget(removal, f"#study-{study.study_id}"), f"{message} It left this list.", level
+        )
+    return toast(render_row(request, study, status=status), message, level)
+
+
+def htmx_result(request, result: WriteResult, *, field: str | None = None, chosen: str = ""):
+    """An HTMX answer to a row's write: the row always comes from the latest read."""
+    status, level = status_of(result), level_of(result)
+    study = result.study
+    if result.ok and study is not None:
+        return row_or_removal(request, study, result.message, level, status=status)
+    keep_open = field is not None and (
+        (result.outcome is Outcome.CONFLICT and result.can_override)
+        or (result.reason in _RETRYABLE and result.outcome is not Outcome.UNKNOWN)
+    )
+    if study is None:
+        if keep_open:
+            return _control_alone(request, result, field, chosen, status)
+        return toast(reswap(HttpResponse("", status=status), "none"), result.message, level)
+    if keep_open:
+        error = result.message
+        if result.outcome is Outcome.CONFLICT:
+            error += " Save again to apply your choice over it, or Cancel to keep it."
+        editing = control_context(
+            request,
+            study.study_id,
+            field,
+            chosen=chosen,
+            was=current_value(study, field),
+            token=seen_token(study),
+            error=error,
+        )
+        return render_row(request, study, status=status, editing=editing)
+    return row_or_removal(request, study, result.message, level, status=status)
+
+
+def current_value(study, field: str) -> str:
+    if field == "assignee":
+        return study.assigned_to.user_id if study.assigned_to else ""
+    return getattr(study, EDIT_FIELDS[field][1])
+
+
+def _control_alone(request, result: WriteResult, field: str, chosen: str, status: int):
+    """No fresh study to redraw the row from: keep the control, with the reason."""
+    study_id = request.resolver_match.kwargs["study_id"]
+    context = control_context(
+        request,
+        study_id,
+        field,
+        chosen=chosen,
+        was=None,
+        token=request.POST.get("t", ""),
+        error=result.message,
+    )
+    response = render(request, "studies/edit_field.html#edit-cell", {"c": context}, status=status)
+    return reswap(retarget(response, f"#study-{study_id} .cell-{field}"), "outerHTML")
