@@ -24,7 +24,7 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run sandbox migrate seed demo-accounts test test-fast test-e2e lint format chromium bench clean
+.PHONY: help setup run sandbox migrate seed test test-fast test-e2e lint format chromium bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
@@ -56,15 +56,15 @@ migrate: setup
 seed: migrate
 	$(PY) manage.py seed_sandbox --studies $(SEED_STUDIES) --seed 1
 
-demo-accounts: migrate
-	$(PY) manage.py create_demo_accounts
-
-run: seed demo-accounts
+# The demo accounts are linked to Avara users found through the API: the sandbox must serve.
+run: seed
 	@echo "Sandbox API on http://$(HOST):$(SANDBOX_PORT)/  -  dashboard on http://$(HOST):$(PORT)/"
 	@trap 'kill 0' EXIT INT TERM; \
+	export AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)}; \
 	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT) & \
-	AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)} \
-	  $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/wait_for_http.py "$$AVARA_BASE_URL/v1/viewer/users?limit=1" && \
+	$(PY) manage.py create_demo_accounts && \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 sandbox: migrate
 	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT)
