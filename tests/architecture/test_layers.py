@@ -27,7 +27,7 @@ def test_import_contracts_hold():
     lint = Path(sys.executable).with_name("lint-imports")
     if not lint.exists():
         pytest.fail("import-linter is not installed: run `make setup`")
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own venv's lint-imports, fixed arguments
         [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -74,7 +74,10 @@ def test_no_view_calls_an_upstream_write(path):
 
 def test_the_write_check_would_see_one():
     """The check above is not vacuous: it finds a direct write in a view-like module."""
-    sample = "from studies import upstream\n\ndef v(r):\n    upstream.study_update(study_id='x', changes={})\n"
+    sample = (
+        "from studies import upstream\n\n"
+        "def v(r):\n    upstream.study_update(study_id='x', changes={})\n"
+    )
     assert _upstream_writes_named(ast.parse(sample)) == ["line 4: upstream.study_update"]
     dynamic = "from studies import upstream\ngetattr(upstream, 'study_' + 'cancel')()\n"
     assert _upstream_writes_named(ast.parse(dynamic)) == ["line 2: getattr(upstream, ...)"]
