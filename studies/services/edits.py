@@ -25,6 +25,7 @@ from studies.services import fields, rules
 from studies.services.outcomes import (
     BUSY,
     audit,
+    bounded,
     conflict_result,
     failed_read,
     failed_write,
@@ -35,6 +36,7 @@ from studies.services.results import Outcome, Reason, WriteResult
 ME = "me"  # in changes["assigned_to"]: the actor's own Avara user
 
 
+@bounded
 def study_edit(
     *, actor, study_id: str, changes: Mapping[str, Any], seen: Mapping[str, Any]
 ) -> WriteResult:

@@ -17,6 +17,7 @@ from studies.services import rules
 from studies.services.outcomes import (
     BUSY,
     audit,
+    bounded,
     failed_read,
     reason_for,
     refused,
@@ -42,6 +43,7 @@ def study_restore(*, actor, study_id: str) -> WriteResult:
     return _flip(actor, study_id, cancel=False)
 
 
+@bounded
 def _flip(actor, study_id: str, *, cancel: bool) -> WriteResult:
     action, permission, call, done = _FLIPS[cancel]
     if not rules.may(actor, permission):
@@ -127,6 +129,7 @@ def _host_or_unknown(url: str) -> str:
         return "an unparseable address"
 
 
+@bounded
 def study_viewer_link(*, actor, study_id: str) -> WriteResult:
     """A fresh tokenized viewer URL, only to an allowed viewer host. The URL itself is
     never stored: the audit keeps its host."""
@@ -148,6 +151,7 @@ def study_viewer_link(*, actor, study_id: str) -> WriteResult:
     return WriteResult(Outcome.APPLIED, "Opening the viewer.", url=url)
 
 
+@bounded
 def study_create(*, actor, values: Mapping[str, Any]) -> WriteResult:
     """Create a study. `values`: severity, study_description, study_instance_uid and
     optionally assigned_to, express_customer_id, metadata (snake_case)."""

@@ -3,9 +3,11 @@ and writes whose outcome is unknown until a fresh read settles it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from studies import upstream
@@ -20,6 +22,17 @@ UNKNOWN = (
     "Avara did not confirm the change and the study cannot be read right now, so it is "
     "not known whether it was saved. Check the study before trying again."
 )
+
+
+def bounded[**P, R](service: Callable[P, R]) -> Callable[P, R]:
+    """Every Avara call a write makes, together, within TRIAGE_WRITE_DEADLINE seconds."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with upstream.deadline(settings.TRIAGE_WRITE_DEADLINE):
+            return service(*args, **kwargs)
+
+    return run
 
 
 def audit(

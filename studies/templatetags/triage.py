@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
-from studies import presenters
+from studies import presenters, validators
 
 register = template.Library()
 
@@ -42,3 +43,12 @@ def audit_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "(empty)"
     return str(value)
+
+
+@register.filter
+def study_url(study_id) -> str:
+    """The study page's URL, or "" for a value that is not a study id (an audit entry or
+    an upstream answer may hold anything: never reverse a URL from it unchecked)."""
+    if not isinstance(study_id, str) or not validators.is_study_id(study_id):
+        return ""
+    return reverse("studies:detail", args=[study_id])

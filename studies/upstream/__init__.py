@@ -5,7 +5,7 @@ package knows Avara's URLs, headers and camelCase field names.
 """
 
 from studies.upstream import errors
-from studies.upstream.client import reset_client
+from studies.upstream.client import deadline, reset_client
 from studies.upstream.errors import (
     BadCredentials,
     BadResponse,
@@ -70,6 +70,7 @@ __all__ = [
     "UserRef",
     "ValidationFailed",
     "current_stats",
+    "deadline",
     "errors",
     "record_calls",
     "reset_client",

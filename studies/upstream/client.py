@@ -22,6 +22,14 @@ Methods retried, and why each is safe:
   matches what was sent (see studies.py), so the caller sees one clean create.
 409 itself is never retried (the official client does; for us it is a real answer).
 
+A bounded wait
+--------------
+No call to Avara takes longer than AVARA_CALL_DEADLINE seconds, retries included: later
+attempts get only the time that is left (their timeouts shrink) and none starts once it
+is gone. A user action may set a tighter bound for all its calls together with
+`deadline(seconds)` (the write services do: TRIAGE_WRITE_DEADLINE), so a save never
+keeps a person waiting longer than that, however Avara misbehaves.
+
 Tests: `build_client(transport=...)` wraps any inner transport (e.g. httpx.MockTransport)
 in the same retry/counting stack; `set_client()` installs it; respx also works, since it
 mocks below RetryTransport. The client is rebuilt whenever an AVARA_* setting changes
@@ -32,6 +40,10 @@ from __future__ import annotations
 
 import math
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import httpx
 from django.conf import settings
@@ -39,12 +51,29 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from httpx_retries import Retry, RetryTransport
 
-from studies.upstream.errors import parse_retry_after
+from studies.upstream.errors import DeadlineExceeded, parse_retry_after
 
 USER_AGENT = "avara-triage/0.1"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "POST"})
 ATTEMPTS_KEY = "avara_triage.attempts"
+STARTED_KEY = "avara_triage.started"
+
+# The monotonic time by which the current user action must be done with Avara, if any.
+_action_deadline: ContextVar[float | None] = ContextVar("avara_action_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Bound every Avara call made inside the block to finish within `seconds` in all."""
+    outer = _action_deadline.get()
+    ends = time.monotonic() + seconds
+    token = _action_deadline.set(ends if outer is None else min(outer, ends))
+    try:
+        yield
+    finally:
+        _action_deadline.reset(token)
+
 
 _lock = threading.Lock()
 _client: httpx.Client | None = None
@@ -59,12 +88,31 @@ class _CountingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.extensions[ATTEMPTS_KEY] = request.extensions.get(ATTEMPTS_KEY, 0) + 1
+        _fit_to_deadline(request)
         response = self._inner.handle_request(request)
         normalise_retry_after(response.headers)
         return response
 
     def close(self) -> None:
         self._inner.close()
+
+
+def _fit_to_deadline(request: httpx.Request) -> None:
+    """Give this attempt only the time left; refuse to start one when none is left."""
+    now = time.monotonic()
+    started = request.extensions.setdefault(STARTED_KEY, now)
+    ends = started + settings.AVARA_CALL_DEADLINE
+    action = _action_deadline.get()
+    if action is not None:
+        ends = min(ends, action)
+    left = ends - now
+    if left <= 0.05:
+        raise DeadlineExceeded("No time left to ask Avara again.", request=request)
+    timeout = request.extensions.get("timeout")
+    if isinstance(timeout, dict):
+        request.extensions["timeout"] = {
+            key: (left if value is None else min(value, left)) for key, value in timeout.items()
+        }
 
 
 def normalise_retry_after(headers: httpx.Headers) -> None:
@@ -92,6 +140,8 @@ def make_retry() -> Retry:
         backoff_factor=settings.AVARA_RETRY_BACKOFF,
         max_backoff_wait=settings.AVARA_RETRY_MAX_BACKOFF,
         respect_retry_after_header=True,
+        # Sleeping between attempts counts against the same deadline as the attempts.
+        total_timeout=settings.AVARA_CALL_DEADLINE,
     )
 
 

@@ -136,13 +136,17 @@ def error_for_response(response: httpx.Response) -> UpstreamError:
     )
 
 
+class DeadlineExceeded(httpx.TransportError):
+    """No time left for another attempt (not retryable: the retry layer lets it through)."""
+
+
 # Failures that happen before a request is sent: it cannot have been carried out.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 def error_for_exception(exc: httpx.HTTPError) -> Unavailable:
     """The error for a request that got no usable answer (after any retries)."""
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, httpx.TimeoutException | DeadlineExceeded):
         error = Unavailable("Avara did not answer in time; try again in a moment.")
     elif isinstance(exc, httpx.NetworkError):
         error = Unavailable("The dashboard could not reach Avara; try again in a moment.")

@@ -201,6 +201,7 @@ def test_retry_layer_survives_an_overflowing_retry_after_date(avara, study_json,
 
 def test_retry_layer_gets_an_http_date_as_whole_seconds(avara, study_json, sleeps, settings):
     settings.AVARA_RETRY_MAX_BACKOFF = 60.0
+    settings.AVARA_CALL_DEADLINE = 120.0  # the deadline would cap the wait: not tested here
     when = datetime.now(UTC) + timedelta(seconds=30)
     route = avara.get(STUDY_PATH)
     route.side_effect = [

@@ -229,3 +229,52 @@ def test_injected_mock_transport_goes_through_the_retry_layer(study_json, settin
     assert len(seen) == 2
     assert seen[0].headers["authorization"] == f"Bearer {settings.AVARA_API_KEY}"
     assert str(seen[0].url) == f"http://avara.test{STUDY_PATH}"
+
+
+# --- A bounded wait: no call outlives AVARA_CALL_DEADLINE, no action its deadline -------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The retry layer's idea of now, moved by hand (each attempt below "takes" 5 s)."""
+    now = [1000.0]
+    monkeypatch.setattr(client.time, "monotonic", lambda: now[0])
+    return now
+
+
+def _slow_attempts(clock, timeouts):
+    def attempt(request):
+        timeouts.append(request.extensions["timeout"]["read"])
+        clock[0] += 5.0
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    return attempt
+
+
+def test_no_attempt_starts_once_the_call_deadline_is_spent(avara, settings, clock):
+    settings.AVARA_MAX_RETRIES = 10
+    settings.AVARA_READ_TIMEOUT = 10.0
+    settings.AVARA_CALL_DEADLINE = 12.0
+    timeouts: list[float] = []
+    route = avara.get(STUDY_PATH).mock(side_effect=_slow_attempts(clock, timeouts))
+
+    with pytest.raises(upstream.Unavailable) as caught:
+        upstream.study_get(study_id=STUDY_ID)
+
+    # Attempts at 0, 5 and 10 s; a fourth would start at 15 s, past the 12 s deadline.
+    assert route.call_count == 3
+    assert timeouts == [10.0, 7.0, 2.0]  # each attempt gets only the time that is left
+    assert "did not answer in time" in caught.value.message
+
+
+def test_an_action_deadline_bounds_all_its_calls_together(avara, settings, clock):
+    settings.AVARA_MAX_RETRIES = 10
+    settings.AVARA_CALL_DEADLINE = 60.0
+    timeouts: list[float] = []
+    route = avara.get(STUDY_PATH).mock(side_effect=_slow_attempts(clock, timeouts))
+
+    with upstream.deadline(8.0), pytest.raises(upstream.Unavailable):
+        upstream.study_get(study_id=STUDY_ID)
+
+    assert route.call_count == 2  # at 0 and 5 s; the third would start at 10 s
+    assert timeouts[1] == 3.0
