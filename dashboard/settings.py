@@ -58,6 +58,27 @@ AVARA_CALL_DEADLINE = env.float("AVARA_CALL_DEADLINE", default=12.0)
 TRIAGE_WRITE_DEADLINE = env.float("TRIAGE_WRITE_DEADLINE", default=20.0)
 TRIAGE_LOCK_WAIT = env.float("TRIAGE_LOCK_WAIT", default=8.0)
 TRIAGE_LOCK_SECONDS = env.float("TRIAGE_LOCK_SECONDS", default=30.0)
+
+# --- The reading room: queue snapshot, turnaround clocks, live refresh -------------------
+# Open studies read per severity for the queue (see studies/queue.py), and how long one
+# picture of them is shared before one process rebuilds it.
+TRIAGE_QUEUE_MAX = env.int("TRIAGE_QUEUE_MAX", default=2000)
+TRIAGE_QUEUE_SECONDS = env.float("TRIAGE_QUEUE_SECONDS", default=15.0)
+# Turnaround thresholds in seconds (defaults: STAT 1 h, High 4 h, Normal 24 h; the Canadian
+# Wait Time Alliance's radiology benchmark puts emergent reports within 1 h). A study is
+# "due soon" past TRIAGE_DUE_SOON of its threshold, "overdue" past it.
+TRIAGE_TURNAROUND = {
+    "stat": env.int("TRIAGE_TURNAROUND_STAT", default=3600),
+    "high": env.int("TRIAGE_TURNAROUND_HIGH", default=4 * 3600),
+    "normal": env.int("TRIAGE_TURNAROUND_NORMAL", default=24 * 3600),
+}
+TRIAGE_DUE_SOON = env.float("TRIAGE_DUE_SOON", default=0.75)
+# Lists and the queue refresh themselves every N seconds (0 turns it off); identical
+# upstream list reads within TRIAGE_LIST_SHARE_SECONDS share one Avara call.
+TRIAGE_REFRESH_SECONDS = env.int("TRIAGE_REFRESH_SECONDS", default=15)
+TRIAGE_LIST_SHARE_SECONDS = env.float("TRIAGE_LIST_SHARE_SECONDS", default=5.0)
+# A study a reader skipped is not offered to them by Read next again for this long.
+TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
 # Hosts a reroute ("open in viewer") URL may point at; anything else is refused.
 _viewer_default = [] if PRODUCTION else ["127.0.0.1", "localhost"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+
 from studies import upstream, validators
 from studies.forms import WorklistFilterForm
 from studies.models import AuditEntry
+from studies.shared import generation, single_flight
 
 
 def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
@@ -47,14 +52,30 @@ def study_matches(study, filters: dict) -> bool:
     return not text or text.lower() in study.study_description.lower()
 
 
+def shared_study_list(**query) -> upstream.StudyPage:
+    """`upstream.study_list(**query)`, shared: identical reads by anyone, in any process,
+    within TRIAGE_LIST_SHARE_SECONDS cost Avara one call (studies/shared.py). A write
+    through the dashboard moves the generation, so no one is served a list read before
+    their own change."""
+    ttl = settings.TRIAGE_LIST_SHARE_SECONDS
+    if ttl <= 0:
+        return upstream.study_list(**query)
+    words = repr(sorted((k, str(v)) for k, v in query.items() if v is not None))
+    digest = hashlib.sha256(f"{settings.AVARA_BASE_URL}|{words}".encode()).hexdigest()[:32]
+    key = f"triage:list:{generation()}:{digest}"
+    page, _ = single_flight(key, ttl, lambda: upstream.study_list(**query))
+    return page
+
+
 def worklist_page(*, filters: dict, trail: list[str], limit: int) -> tuple:
     """(page, notes): one list call; an expired or foreign cursor falls back to page one."""
     try:
-        return upstream.study_list(**filters, cursor=trail[-1] if trail else None, limit=limit), []
+        cursor = trail[-1] if trail else None
+        return shared_study_list(**filters, cursor=cursor, limit=limit), []
     except upstream.ValidationFailed as exc:
         if not trail or "cursor" not in exc.field_errors:
             raise
-        page = upstream.study_list(**filters, cursor=None, limit=limit)
+        page = shared_study_list(**filters, cursor=None, limit=limit)
         return page, ["That page link no longer works; showing the first page."]
 
 

@@ -30,6 +30,7 @@ from studies.services.outcomes import (
     failed_read,
     failed_write,
     refused,
+    written,
 )
 from studies.services.results import Outcome, Reason, WriteResult
 
@@ -94,6 +95,7 @@ def _edit_locked(actor, study_id: str, changes: dict, seen: Mapping[str, Any]) -
         updated = upstream.study_update(study_id=study_id, changes=effective)
     except upstream.UpstreamError as exc:
         return failed_write(actor, study, effective, exc)
+    written(updated)
     audit(
         actor,
         AuditAction.UPDATE,

@@ -23,6 +23,7 @@ from studies.services.outcomes import (
     refused,
     settle,
     when,
+    written,
 )
 from studies.services.results import Outcome, Reason, WriteResult
 
@@ -168,6 +169,7 @@ def study_create(*, actor, values: Mapping[str, Any]) -> WriteResult:
         return refused(actor, action, "", message, Reason.DUPLICATE, study=existing, after=after)
     except upstream.UpstreamError as exc:
         return _create_failed(actor, values, exc)
+    written(study)
     audit(actor, action, study.study_id, Outcome.APPLIED, after=after)
     return WriteResult(Outcome.APPLIED, f"Study created: {study.study_description}.", study=study)
 
@@ -214,6 +216,7 @@ def _create_failed(actor, values: Mapping[str, Any], exc: upstream.UpstreamError
         message = "A study with this Study Instance UID already exists."
         return refused(actor, action, "", message, Reason.DUPLICATE, study=study, after=after)
     detail = "Answer lost; the study exists (read back by its UID)."
+    written(study)
     audit(actor, action, study.study_id, Outcome.APPLIED, detail, after=after)
     return WriteResult(Outcome.APPLIED, f"Study created: {study.study_description}.", study=study)
 

@@ -14,8 +14,10 @@ from studies import upstream
 from studies.audit import audit_last_setter, audit_record
 from studies.messages import upstream_message
 from studies.models import AuditAction
+from studies.queue import queue_note
 from studies.services import fields, rules
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
+from studies.shared import generation_bump
 
 BUSY = "Someone else is saving this study right now; nothing was changed. Try again."
 UNKNOWN = (
@@ -33,6 +35,13 @@ def bounded[**P, R](service: Callable[P, R]) -> Callable[P, R]:
             return service(*args, **kwargs)
 
     return run
+
+
+def written(study) -> None:
+    """An applied write: shared reads made before it are stale, and the queue shows it now."""
+    generation_bump()
+    if study is not None:
+        queue_note(study)
 
 
 def audit(
@@ -225,6 +234,7 @@ def settle(actor, action, study_id: str, *, landed, untouched, before, after) ->
         audit(actor, action, study_id, Outcome.UNKNOWN, UNKNOWN, before=before, after=after)
         return WriteResult(Outcome.UNKNOWN, UNKNOWN, reason=Reason.UNAVAILABLE)
     if landed(study):
+        written(study)
         message = "Saved. (Avara's answer was lost; a fresh read shows the change is there.)"
         detail = "Answer lost; a fresh read shows it applied."
         audit(actor, action, study_id, Outcome.APPLIED, detail, before=before, after=after)

@@ -1,0 +1,239 @@
+"""The queue snapshot: one shared picture of the open work, and the priority rule.
+
+Avara lists studies in one order only (newest first) and has no change feed, so the
+dashboard keeps its own picture of every incomplete, active study:
+
+- Built by paging Avara's list once per severity (`studyViewerStatus=incomplete`,
+  `isCancelled=false`), at most TRIAGE_QUEUE_MAX studies per severity (default 2,000:
+  6,000 in all). A severity with more than that is marked `truncated`: the page says
+  so, and the studies beyond it (the *oldest*, since Avara lists newest first) are
+  reachable in the worklist, filtered by severity. Keep the bound above the open work.
+- Kept in the shared store for TRIAGE_QUEUE_SECONDS (default 15 s) and rebuilt by one
+  process at a time (studies/shared.py: single flight; the others keep serving the
+  previous picture meanwhile, so an expiry never sends every process to Avara at once).
+- Writes made through the dashboard are laid over it at once (`queue_note`), so a user
+  never sees their own change undone by a snapshot taken a moment before it.
+
+The queue page, Read next and the title counts all read it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import msgspec
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from studies import upstream
+from studies.shared import try_lock, unlock, wait_for
+
+SEVERITY_ORDER = ("stat", "high", "normal")
+SNAPSHOT_KEY = "triage:queue:snapshot:v1"
+CHANGES_KEY = "triage:queue:changes:v1"
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(list[upstream.Study])
+
+
+@dataclass
+class Snapshot:
+    studies: list  # every open study, as Avara last said (plus the dashboard's own writes)
+    built_at: datetime
+    truncated: tuple[str, ...] = ()  # severities with more open studies than the bound
+    bound: int = 0
+    age_seconds: float = 0.0
+    _index: dict = field(default_factory=dict, repr=False)
+
+
+# --- Building and sharing ---------------------------------------------------------------
+
+
+def _read_all(*, bound: int) -> tuple[list, tuple[str, ...]]:
+    studies, truncated = [], []
+    for severity in SEVERITY_ORDER:
+        cursor, seen = None, 0
+        while True:
+            page = upstream.study_list(
+                severity=severity,
+                study_viewer_status="incomplete",
+                is_cancelled=False,
+                cursor=cursor,
+                limit=100,
+            )
+            studies.extend(page.studies)
+            seen += len(page.studies)
+            if not (page.has_more and page.cursor):
+                break
+            if seen >= bound:
+                truncated.append(severity)
+                break
+            cursor = page.cursor
+    return studies, tuple(truncated)
+
+
+def _build() -> dict:
+    started = time.time()
+    bound = settings.TRIAGE_QUEUE_MAX
+    studies, truncated = _read_all(bound=bound)
+    # Stored encoded: one value, cheap to move through Redis and to decode once per process.
+    return {
+        "built": started,
+        "truncated": truncated,
+        "bound": bound,
+        "studies": _ENCODER.encode(studies),
+    }
+
+
+_local: dict = {}  # this process's decoded copy: {"built": ..., "studies": [...]}
+
+
+def queue_snapshot() -> Snapshot:
+    """The shared picture of the open work, with the dashboard's own writes laid over it.
+
+    Raises upstream.UpstreamError when there is no picture and Avara cannot give one.
+    """
+    stored = _stored_or_rebuilt()
+    if _local.get("built") != stored["built"]:
+        _local.update(built=stored["built"], studies=_DECODER.decode(stored["studies"]))
+    studies = _overlay(list(_local["studies"]), stored["built"])
+    built_at = datetime.fromtimestamp(stored["built"], tz=timezone.get_current_timezone())
+    snapshot = Snapshot(
+        studies=studies,
+        built_at=built_at,
+        truncated=tuple(stored["truncated"]),
+        bound=stored["bound"],
+        age_seconds=max(0.0, time.time() - stored["built"]),
+    )
+    snapshot._index = {s.study_id: s for s in studies}
+    return snapshot
+
+
+def _stored_or_rebuilt() -> dict:
+    """The stored picture, rebuilt first when it is older than TRIAGE_QUEUE_SECONDS.
+
+    One process rebuilds (a lock in the shared store); the others go on serving the
+    previous picture, or, when there is none yet, wait for the builder's.
+    """
+    ttl = settings.TRIAGE_QUEUE_SECONDS
+    stored = cache.get(SNAPSHOT_KEY)
+    if stored is not None and time.time() - stored["built"] <= ttl:
+        return stored
+    lock = f"{SNAPSHOT_KEY}:building"
+    token = try_lock(lock, seconds=60)
+    if token is None and stored is not None:
+        return stored
+    if token is None:
+        waited = wait_for(SNAPSHOT_KEY, 10.0)
+        if isinstance(waited, dict):
+            return waited
+    try:
+        fresh = _build()
+    except upstream.UpstreamError:
+        if stored is None:
+            raise
+        return stored  # Avara is unavailable: an older picture, which the page dates
+    finally:
+        if token:
+            unlock(lock, token)
+    cache.set(SNAPSHOT_KEY, fresh, timeout=max(ttl * 40, 600))
+    return fresh
+
+
+# --- The dashboard's own writes ---------------------------------------------------------
+
+
+def queue_note(study) -> None:
+    """A write through the dashboard changed `study`: show it at once, in every process.
+
+    Kept beside the snapshot (not in it) for a few snapshot lifetimes; a study written
+    again replaces its earlier note. Best effort: a lost note only delays the change
+    until the next rebuild (TRIAGE_QUEUE_SECONDS).
+    """
+    lock = f"{CHANGES_KEY}:lock"
+    deadline = time.monotonic() + 1.0
+    token = try_lock(lock, seconds=5)
+    while token is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+        token = try_lock(lock, seconds=5)
+    if token is None:
+        return
+    try:
+        changes = cache.get(CHANGES_KEY) or {}
+        changes[study.study_id] = (time.time(), _ENCODER.encode(study))
+        keep = settings.TRIAGE_QUEUE_SECONDS * 4
+        horizon = time.time() - keep
+        changes = {k: v for k, v in changes.items() if v[0] >= horizon}
+        cache.set(CHANGES_KEY, changes, timeout=keep)
+    finally:
+        unlock(lock, token)
+
+
+_STUDY = msgspec.json.Decoder(upstream.Study)
+
+
+def _overlay(studies: list, built: float) -> list:
+    """Apply notes made after (or while) the snapshot was built; drop what left the queue."""
+    changes = cache.get(CHANGES_KEY) or {}
+    if not changes:
+        return studies
+    noted = {
+        study_id: _STUDY.decode(raw)
+        for study_id, (when, raw) in changes.items()
+        if when >= built - 5  # a write during the build may or may not be in it
+    }
+    if not noted:
+        return studies
+    kept = [s for s in studies if s.study_id not in noted]
+    kept += [s for s in noted.values() if is_open(s)]
+    return kept
+
+
+def is_open(study) -> bool:
+    return study.study_viewer_status == "incomplete" and not study.is_cancelled
+
+
+# --- The priority rule ------------------------------------------------------------------
+
+RULE = (
+    "STAT first, then High, then Normal; a study waiting past its turnaround time moves up "
+    "one level; within a level, the longest waiting first."
+)
+
+
+def threshold(severity: str) -> timedelta:
+    seconds = settings.TRIAGE_TURNAROUND.get(severity, settings.TRIAGE_TURNAROUND["normal"])
+    return timedelta(seconds=seconds)
+
+
+def clock(study, now: datetime) -> str:
+    """ "ok", "soon" (past TRIAGE_DUE_SOON of its threshold) or "overdue"."""
+    if study.created_at is None:
+        return "ok"
+    waited = now - study.created_at
+    limit = threshold(study.severity)
+    if waited >= limit:
+        return "overdue"
+    if waited >= limit * settings.TRIAGE_DUE_SOON:
+        return "soon"
+    return "ok"
+
+
+def effective_level(study, now: datetime) -> int:
+    """0 = STAT, 1 = High, 2 = Normal; one level up once past its turnaround time."""
+    level = SEVERITY_ORDER.index(study.severity) if study.severity in SEVERITY_ORDER else 2
+    if clock(study, now) == "overdue":
+        level = max(0, level - 1)
+    return level
+
+
+def prioritised(studies, now: datetime) -> list:
+    """The studies in effective priority (see RULE); ties broken by study id, so two
+    people looking at the same snapshot see the same order."""
+    far_future = now + timedelta(days=36500)
+    return sorted(
+        studies,
+        key=lambda s: (effective_level(s, now), s.created_at or far_future, s.study_id),
+    )

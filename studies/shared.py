@@ -1,0 +1,86 @@
+"""The shared store (Django's cache: Redis in production, local memory in development) as
+the dashboard's processes use it together: single-flight values and a write generation.
+
+- `single_flight(key, ttl, build)`: many requests wanting the same value within `ttl`
+  seconds cause one `build()` across all processes; the others wait for its result
+  (briefly) instead of calling Avara themselves. No thundering herd when it expires.
+- `generation()` / `generation_bump()`: a counter every write through the dashboard
+  moves, so shared reads made before a user's own change are never served after it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+
+from django.core.cache import cache
+
+GENERATION_KEY = "triage:generation"
+_MISSING = object()
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        value = cache.get(GENERATION_KEY, 1)
+    return int(value)
+
+
+def generation_bump() -> None:
+    """Something changed through the dashboard: shared reads made before it are stale."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted)
+        cache.add(GENERATION_KEY, 2, timeout=None)
+
+
+def single_flight[T](
+    key: str, ttl: float, build: Callable[[], T], *, wait: float = 3.0
+) -> tuple[T, bool]:
+    """(value, shared): the cached value for `key` if one is fresh, else one process builds
+    it while the others wait for it. `shared` is True when this request did not build.
+
+    Exceptions from `build` propagate to the builder only; waiters then build themselves.
+    """
+    found = cache.get(key, _MISSING)
+    if found is not _MISSING:
+        return found, True
+    lock = f"{key}:building"
+    token = try_lock(lock, seconds=max(wait * 2, 10))
+    if token:
+        try:
+            value = build()
+            cache.set(key, value, timeout=ttl)
+            return value, False
+        finally:
+            unlock(lock, token)
+    found = wait_for(key, wait)
+    if found is not _MISSING:
+        return found, True
+    return build(), False  # the builder is stuck or failed: do not keep the user waiting
+
+
+def try_lock(key: str, *, seconds: float) -> str | None:
+    """A token if this caller now holds `key` (expiring after `seconds`), else None."""
+    token = secrets.token_hex(8)
+    return token if cache.add(key, token, timeout=seconds) else None
+
+
+def unlock(key: str, token: str) -> None:
+    if cache.get(key) == token:  # only our own: it may have expired and been retaken
+        cache.delete(key)
+
+
+def wait_for(key: str, seconds: float):
+    """The value of `key` once some other process has stored it, or _MISSING in time."""
+    deadline = time.monotonic() + seconds
+    delay = 0.005
+    while time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+        found = cache.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+    return _MISSING
