@@ -188,7 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "studies:worklist"
+LOGIN_REDIRECT_URL = "studies:home"  # readers start at the queue, others at the worklist
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Security ---------------------------------------------------------------------------

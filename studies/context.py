@@ -1,5 +1,7 @@
 """Who is asking: role and linked Avara user, for views and templates."""
 
+from django.conf import settings
+
 from studies.models import Account
 from studies.roles import role_of
 
@@ -19,4 +21,8 @@ def identity(request) -> dict:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
-    return {"role": role_of(user), "me": me_of(user)}
+    return {
+        "role": role_of(user),
+        "me": me_of(user),
+        "refresh_seconds": settings.TRIAGE_REFRESH_SECONDS,
+    }

@@ -56,6 +56,24 @@ class WorklistFilterForm(forms.Form):
         return self.cleaned_data.get(name) or default
 
 
+QUEUE_SHOWS = [
+    ("all", "Everyone's"),
+    ("unassigned", "Unassigned"),
+    ("mine", "Mine"),
+    ("overdue", "Overdue"),
+]
+
+
+class QueueFilterForm(forms.Form):
+    show = forms.ChoiceField(required=False, choices=QUEUE_SHOWS)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def value(self, name: str, default=""):
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name) or default
+
+
 def cursor_trail(query) -> tuple[list[str], int]:
     """The cursors leading to this page (repeated `c` parameter) and its page number (`p`).
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from studies import validators
 from studies.context import me_of
+from studies.queue import clock
 from studies.seen import seen_token
 from studies.services.fields import SEVERITY_LABELS, STATUS_LABELS
 
@@ -36,6 +37,7 @@ class Capabilities:
     restore: bool
     see_cancelled: bool
     study_url: str  # "/studies/" + PLACEHOLDER, to be filled per row
+    skip: bool = False  # Skip is offered on the queue only
 
     @classmethod
     def of(cls, user) -> Capabilities:
@@ -114,6 +116,12 @@ class Row:
     can_complete: bool
     can_cancel: bool
     can_restore: bool
+    can_skip: bool = False
+    clock: str = "ok"  # turnaround: "ok", "soon" or "overdue" (open studies only)
+    clock_label: str = ""
+
+
+_CLOCK_LABELS = {"ok": "", "soon": "Due soon", "overdue": "Overdue"}
 
 
 def row_of(study, caps: Capabilities, now: datetime) -> Row:
@@ -148,7 +156,22 @@ def row_of(study, caps: Capabilities, now: datetime) -> Row:
         can_complete=active and caps.status and mine and study.study_viewer_status == "incomplete",
         can_cancel=active and caps.cancel,
         can_restore=linkable and study.is_cancelled and caps.restore,
+        can_skip=active
+        and caps.assign_self
+        and bool(caps.me)
+        and owner in (None, caps.me)
+        and study.study_viewer_status == "incomplete"
+        and caps.skip,
+        **_turnaround(study, now),
     )
+
+
+def _turnaround(study, now: datetime) -> dict:
+    """Only studies still to be read run against the clock."""
+    if study.is_cancelled or study.study_viewer_status != "incomplete":
+        return {}
+    state = clock(study, now)
+    return {"clock": state, "clock_label": _CLOCK_LABELS[state]}
 
 
 def rows_of(studies, user) -> list[Row]:

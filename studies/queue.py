@@ -32,7 +32,8 @@ from studies import upstream
 from studies.shared import try_lock, unlock, wait_for
 
 SEVERITY_ORDER = ("stat", "high", "normal")
-SNAPSHOT_KEY = "triage:queue:snapshot:v1"
+SNAPSHOT_KEY = "triage:queue:snapshot:v2"
+DATA_KEY = "triage:queue:data:v2"
 CHANGES_KEY = "triage:queue:changes:v1"
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(list[upstream.Study])
@@ -75,19 +76,23 @@ def _read_all(*, bound: int) -> tuple[list, tuple[str, ...]]:
 
 
 def _build() -> dict:
+    """Read the open work from Avara and store it; returns the small description of it.
+
+    The studies go under their own key (one large value, fetched by a process only when
+    it has not decoded this build yet); the description is what every request reads.
+    """
     started = time.time()
     bound = settings.TRIAGE_QUEUE_MAX
     studies, truncated = _read_all(bound=bound)
-    # Stored encoded: one value, cheap to move through Redis and to decode once per process.
-    return {
-        "built": started,
-        "truncated": truncated,
-        "bound": bound,
-        "studies": _ENCODER.encode(studies),
-    }
+    data_key = f"{DATA_KEY}:{started:.6f}"
+    keep = max(settings.TRIAGE_QUEUE_SECONDS * 40, 600)
+    cache.set(data_key, _ENCODER.encode(studies), timeout=keep)
+    meta = {"built": started, "truncated": truncated, "bound": bound, "data": data_key}
+    cache.set(SNAPSHOT_KEY, meta, timeout=keep)
+    return meta
 
 
-_local: dict = {}  # this process's decoded copy: {"built": ..., "studies": [...]}
+_local: dict = {}  # this process's decoded copy: {"data": key, "studies": [...]}
 
 
 def queue_snapshot() -> Snapshot:
@@ -95,17 +100,21 @@ def queue_snapshot() -> Snapshot:
 
     Raises upstream.UpstreamError when there is no picture and Avara cannot give one.
     """
-    stored = _stored_or_rebuilt()
-    if _local.get("built") != stored["built"]:
-        _local.update(built=stored["built"], studies=_DECODER.decode(stored["studies"]))
-    studies = _overlay(list(_local["studies"]), stored["built"])
-    built_at = datetime.fromtimestamp(stored["built"], tz=timezone.get_current_timezone())
+    meta = _stored_or_rebuilt()
+    if _local.get("data") != meta["data"]:
+        raw = cache.get(meta["data"])
+        if raw is None:  # evicted: read it again
+            meta = _rebuild(None)
+            raw = cache.get(meta["data"]) or b"[]"
+        _local.update(data=meta["data"], studies=_DECODER.decode(raw))
+    studies = _overlay(list(_local["studies"]), meta["built"])
+    built_at = datetime.fromtimestamp(meta["built"], tz=timezone.get_current_timezone())
     snapshot = Snapshot(
         studies=studies,
         built_at=built_at,
-        truncated=tuple(stored["truncated"]),
-        bound=stored["bound"],
-        age_seconds=max(0.0, time.time() - stored["built"]),
+        truncated=tuple(meta["truncated"]),
+        bound=meta["bound"],
+        age_seconds=max(0.0, time.time() - meta["built"]),
     )
     snapshot._index = {s.study_id: s for s in studies}
     return snapshot
@@ -117,10 +126,13 @@ def _stored_or_rebuilt() -> dict:
     One process rebuilds (a lock in the shared store); the others go on serving the
     previous picture, or, when there is none yet, wait for the builder's.
     """
-    ttl = settings.TRIAGE_QUEUE_SECONDS
     stored = cache.get(SNAPSHOT_KEY)
-    if stored is not None and time.time() - stored["built"] <= ttl:
+    if stored is not None and time.time() - stored["built"] <= settings.TRIAGE_QUEUE_SECONDS:
         return stored
+    return _rebuild(stored)
+
+
+def _rebuild(stored: dict | None) -> dict:
     lock = f"{SNAPSHOT_KEY}:building"
     token = try_lock(lock, seconds=60)
     if token is None and stored is not None:
@@ -130,7 +142,7 @@ def _stored_or_rebuilt() -> dict:
         if isinstance(waited, dict):
             return waited
     try:
-        fresh = _build()
+        return _build()
     except upstream.UpstreamError:
         if stored is None:
             raise
@@ -138,8 +150,15 @@ def _stored_or_rebuilt() -> dict:
     finally:
         if token:
             unlock(lock, token)
-    cache.set(SNAPSHOT_KEY, fresh, timeout=max(ttl * 40, 600))
-    return fresh
+
+
+def unassigned_stat() -> int | None:
+    """How many STAT studies wait for a reader (the page title's count), None if unknown."""
+    try:
+        snapshot = queue_snapshot()
+    except upstream.UpstreamError:
+        return None
+    return sum(1 for s in snapshot.studies if s.severity == "stat" and s.assigned_to is None)
 
 
 # --- The dashboard's own writes ---------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from studies.converters import StudyIdConverter
-from studies.views import actions, admin_pages, create, detail, rows, worklist
+from studies.views import actions, admin_pages, create, detail, queue, rows, worklist
 
 register_converter(StudyIdConverter, "study")
 
@@ -9,6 +9,10 @@ app_name = "studies"
 
 urlpatterns = [
     path("", worklist.worklist, name="worklist"),
+    path("start", queue.home, name="home"),
+    path("queue", queue.queue, name="queue"),
+    path("queue/next", queue.read_next, name="read_next"),
+    path("studies/<study:study_id>/skip", queue.skip, name="skip"),
     path("studies/new", create.create, name="create"),
     path("studies/<study:study_id>", detail.detail, name="detail"),
     path("studies/<study:study_id>/details", detail.save_details, name="save_details"),

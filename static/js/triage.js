@@ -158,6 +158,88 @@
   document.addEventListener("htmx:afterSettle", showAge);
   setInterval(showAge, 15000);
 
+  // Live refresh of a list (worklist, queue): every N seconds, unless the tab is hidden
+  // or the user is in the middle of something (an open control, the filter form). The
+  // server answers 304 with no body when nothing on screen would change (ETag).
+  var baseTitle = document.title;
+  var refreshing = false;
+  var knownRows = null;
+  function live() { return document.querySelector("#results .live, #results [data-etag]"); }
+  function busy() {
+    var active = document.activeElement;
+    return document.hidden || refreshing ||
+      document.querySelector("td.editing, td.confirming") ||
+      (active && active.closest && active.closest("#filters, td.editing, td.confirming"));
+  }
+  function rowIds() {
+    return Array.prototype.map.call(
+      document.querySelectorAll("#results tr[id^='study-']"), function (r) { return r.id; });
+  }
+  function refresh() {
+    var box = live();
+    if (!box || !window.htmx || busy()) return;
+    refreshing = true;
+    knownRows = rowIds();
+    htmx.ajax("GET", window.location.pathname + window.location.search, {
+      source: box, target: "#results", swap: "innerHTML",
+      headers: { "If-None-Match": box.getAttribute("data-etag") || "", "X-Triage-Refresh": "1" }
+    }).finally(function () { refreshing = false; });
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || event.detail.requestConfig.headers["X-Triage-Refresh"] !== "1") return;
+    if (xhr.status === 304) {
+      var stamp = document.querySelector("#results [data-loaded]");
+      if (stamp) stamp.setAttribute("data-loaded", String(Math.floor(Date.now() / 1000)));
+      showAge();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "results") {
+      if (knownRows) {
+        var before = new Set(knownRows);
+        rowIds().forEach(function (id) {
+          if (!before.has(id)) document.getElementById(id).classList.add("is-new");
+        });
+        knownRows = null;
+      }
+      showStat();
+    }
+  });
+  var lastStat = null;
+  function showStat() {
+    var box = live();
+    var value = box && box.getAttribute("data-stat");
+    if (value === null || value === undefined || value === "") return;
+    var count = parseInt(value, 10) || 0;
+    document.title = (count ? "(" + count + " STAT) " : "") + baseTitle;
+    if (lastStat !== null && count > lastStat) {
+      showToast("New STAT study waiting: " + count + " unassigned.", "warning");
+    }
+    lastStat = count;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    showStat();
+    var box = live();
+    var seconds = box ? parseInt(box.getAttribute("data-refresh") || "0", 10) : 0;
+    if (seconds > 0) setInterval(refresh, seconds * 1000);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) refresh();  // back to the tab: catch up at once
+  });
+
+  // Read next: the viewer opens in its own window; this page shows the claim soon after.
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("[data-read-next]")) setTimeout(refresh, 1200);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, select, textarea, [contenteditable]")) return;
+    var button = document.querySelector("[data-read-next] button");
+    if (button) { event.preventDefault(); button.click(); }
+  });
+
   // Escape closes an open inline control (its Cancel link redraws the row).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

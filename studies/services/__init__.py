@@ -20,14 +20,24 @@ from studies.services.lifecycle import (
     study_viewer_link,
     viewer_url_allowed,
 )
+from studies.services.reading import (
+    SKIP_REASONS,
+    read_next_candidates,
+    skipped_by,
+    study_read_next,
+    study_skip,
+)
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
 
 __all__ = [
     "ME",
+    "SKIP_REASONS",
     "FieldConflict",
     "Outcome",
     "Reason",
     "WriteResult",
+    "read_next_candidates",
+    "skipped_by",
     "study_cancel",
     "study_claim",
     "study_complete",
@@ -35,7 +45,9 @@ __all__ = [
     "study_create_rejected",
     "study_edit",
     "study_edit_rejected",
+    "study_read_next",
     "study_restore",
+    "study_skip",
     "study_viewer_link",
     "viewer_url_allowed",
 ]

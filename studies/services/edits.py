@@ -39,14 +39,20 @@ ME = "me"  # in changes["assigned_to"]: the actor's own Avara user
 
 @bounded
 def study_edit(
-    *, actor, study_id: str, changes: Mapping[str, Any], seen: Mapping[str, Any]
+    *,
+    actor,
+    study_id: str,
+    changes: Mapping[str, Any],
+    seen: Mapping[str, Any],
+    to_read: bool = False,
 ) -> WriteResult:
     """Change some fields of a study, unless someone changed them since the user looked.
 
     `changes`: snake_case field -> new value (assigned_to None unassigns, "me" claims;
     metadata is the whole new mapping). `seen`: the same fields -> the values the user
     saw when choosing. Returns applied / unchanged / conflict / refused / not applied /
-    unknown, with the study as it now is whenever it could be read.
+    unknown, with the study as it now is whenever it could be read. `to_read`: only a
+    study still to be read (incomplete) may be changed (Read next's claims).
     """
     changes = dict(changes)
     unknown_fields = set(changes) - set(fields.EDITABLE)
@@ -64,14 +70,19 @@ def study_edit(
     with study_lock(study_id=study_id) as held:
         if not held:
             return refused(actor, AuditAction.UPDATE, study_id, BUSY, Reason.BUSY, after=changes)
-        return _edit_locked(actor, study_id, changes, seen)
+        return _edit_locked(actor, study_id, changes, seen, to_read=to_read)
 
 
-def _edit_locked(actor, study_id: str, changes: dict, seen: Mapping[str, Any]) -> WriteResult:
+def _edit_locked(
+    actor, study_id: str, changes: dict, seen: Mapping[str, Any], *, to_read: bool
+) -> WriteResult:
     try:
         study = upstream.study_get(study_id=study_id)
     except upstream.UpstreamError as exc:
         return failed_read(actor, AuditAction.UPDATE, study_id, exc, after=changes)
+    if to_read and study.study_viewer_status != "incomplete":
+        message = "This study was marked complete meanwhile; nothing was changed."
+        return refused(actor, AuditAction.UPDATE, study_id, message, Reason.CANCELLED, study=study)
     conflicts, wanted = three_way(study, changes, seen)
     if conflicts:
         return conflict_result(actor, study, changes, conflicts)
@@ -153,7 +164,9 @@ def _shown(study, name: str) -> str:
     return fields.shown(name, fields.current(study, name))
 
 
-def study_claim(*, actor, study_id: str, seen: Mapping[str, Any] | None = None) -> WriteResult:
+def study_claim(
+    *, actor, study_id: str, seen: Mapping[str, Any] | None = None, to_read: bool = False
+) -> WriteResult:
     """Take an unassigned study for yourself. Two people claiming at once: one wins, the
     other is told who has it (the lock makes the second read see the first write)."""
     result = study_edit(
@@ -161,6 +174,7 @@ def study_claim(*, actor, study_id: str, seen: Mapping[str, Any] | None = None) 
         study_id=study_id,
         changes={"assigned_to": ME},
         seen=seen or {"assigned_to": None},
+        to_read=to_read,
     )
     if result.outcome is Outcome.CONFLICT and result.study is not None:
         owner = fields.assignee_name(result.study)

@@ -3,6 +3,7 @@ a list it left), a control kept open with the user's choice, a toast, or a page.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.http import HttpResponse, QueryDict
@@ -99,7 +100,7 @@ def render_row(request, study, *, status: int = 200, editing: dict | None = None
     """The row partial for one study, swapped in place of the row on the page."""
     caps = Capabilities.of(request.user)
     context = {"row": row_of(study, caps, timezone.now()), "editing": editing or {}}
-    response = render(request, "studies/worklist.html#row", context, status=status)
+    response = render(request, "studies/_table.html#row", context, status=status)
     return reswap(retarget(response, f"#study-{study.study_id}"), "outerHTML")
 
 
@@ -179,3 +180,32 @@ def _control_alone(request, result: WriteResult, field: str, chosen: str, status
     )
     response = render(request, "studies/edit_field.html#edit-cell", {"c": context}, status=status)
     return reswap(retarget(response, f"#study-{study_id} .cell-{field}"), "outerHTML")
+
+
+# --- Live refresh: an unchanged list answers 304 and renders nothing ---------------------
+
+
+def row_state(row) -> tuple:
+    """What of a row can change on screen: its data (updatedAt moves on every change) and
+    its turnaround clock (which moves with time alone)."""
+    study = row.study
+    return (row.id, study.updated_at, study.is_cancelled, row.clock)
+
+
+def etag_of(request, parts) -> str:
+    """A validator for what this user sees at this URL: the same data, role and identity
+    give the same tag; any change of either gives another."""
+    caps = Capabilities.of(request.user)
+    raw = repr((request.user.pk, caps, request.get_full_path(), parts))
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def unchanged_since(request, etag: str) -> bool:
+    sent = request.headers.get("If-None-Match", "")
+    return bool(sent) and etag in {tag.strip() for tag in sent.split(",")}
+
+
+def not_modified(etag: str) -> HttpResponse:
+    response = HttpResponse(status=304)
+    response["ETag"] = etag
+    return response

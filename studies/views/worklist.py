@@ -12,7 +12,9 @@ from studies import directory, upstream, validators
 from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
 from studies.http import upstream_message, upstream_status
 from studies.presenters import Capabilities, rows_of
+from studies.queue import unassigned_stat
 from studies.selectors import list_filters, worklist_page
+from studies.views.respond import etag_of, not_modified, row_state, unchanged_since
 
 
 def _lookup(request, q: str) -> HttpResponse | str | None:
@@ -95,12 +97,27 @@ def worklist(request):
 
 def _render_worklist(request, context: dict) -> HttpResponse:
     status = context.get("problem_status", 200)
+    context["stat_waiting"] = unassigned_stat()
+    page = context.get("page")
+    parts = [
+        context.get("problem", ""),
+        context["notes"],
+        context["stat_waiting"],
+        (page.cursor, page.has_more) if page else None,
+    ]
+    context["etag"] = etag = etag_of(request, parts + [row_state(r) for r in context["rows"]])
+    if status == 200 and unchanged_since(request, etag):
+        return not_modified(etag)
     htmx = request.htmx
     context["users"], context["users_problem"] = directory.users_or_empty()
     context["customers"] = directory.customers_known()
     if htmx and not htmx.history_restore_request and htmx.target == "results":
         # The filter form comes along out of band, so it always says what the URL says
-        # (quick filters, back and forward included).
-        context["oob"] = True
-        return render(request, "studies/worklist.html#results", context, status=status)
-    return render(request, "studies/worklist.html", context, status=status)
+        # (quick filters, back and forward included) - but not on a live refresh, which
+        # must not wipe what the user is typing.
+        context["oob"] = request.headers.get("X-Triage-Refresh") != "1"
+        response = render(request, "studies/worklist.html#results", context, status=status)
+    else:
+        response = render(request, "studies/worklist.html", context, status=status)
+    response["ETag"] = etag
+    return response

@@ -1,0 +1,119 @@
+"""Read next and Skip: the reader is given the next case instead of picking one.
+
+Read next claims the first unassigned study of the queue (studies/queue.py: effective
+priority) through the same claim as the Claim button (the per-study lock: two readers
+can never get the same study) and asks Avara for its viewer link. When someone else
+takes that study first, it takes the next one.
+
+Skip needs a reason, is audited, gives the study back if the reader had it, and keeps
+the study out of that reader's Read next for TRIAGE_SKIP_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from studies import upstream
+from studies.context import me_of
+from studies.models import AuditAction
+from studies.queue import prioritised, queue_snapshot
+from studies.services import rules
+from studies.services.edits import study_claim, study_edit
+from studies.services.lifecycle import study_viewer_link
+from studies.services.outcomes import audit, refused
+from studies.services.results import Outcome, Reason, WriteResult
+
+_MOVED_ON = (Reason.CANCELLED, Reason.NOT_FOUND, Reason.BUSY, Reason.TAKEN)
+# How many studies Read next tries before saying the queue is too busy: each try that
+# loses a race moves on to the next study, so this bounds one press.
+TRIES = 25
+SKIP_REASONS = (
+    "Outside my subspecialty",
+    "Conflict of interest",
+    "Needs prior studies or more information",
+    "Technical problem with the images",
+    "Other",
+)
+
+
+def _skips_key(actor) -> str:
+    return f"triage:skips:{actor.pk}"
+
+
+def skipped_by(actor) -> set[str]:
+    """The studies this reader skipped lately (not offered to them by Read next)."""
+    now = time.time()
+    return {sid for sid, until in (cache.get(_skips_key(actor)) or {}).items() if until > now}
+
+
+def read_next_candidates(actor, snapshot, now) -> list:
+    skipped = skipped_by(actor)
+    return [
+        s
+        for s in prioritised(snapshot.studies, now)
+        if s.assigned_to is None and s.study_id not in skipped
+    ]
+
+
+def study_read_next(*, actor) -> WriteResult:
+    """Claim the next study of the queue for `actor` and mint its viewer link."""
+    if not rules.may(actor, "assign_self") or not me_of(actor):
+        message = "Read next claims a study for you: your account must be a reader linked to Avara."
+        return WriteResult(Outcome.REFUSED, message, reason=Reason.FORBIDDEN)
+    try:
+        snapshot = queue_snapshot()
+    except upstream.UpstreamError as exc:
+        return WriteResult(Outcome.NOT_APPLIED, exc.message, reason=Reason.UNAVAILABLE)
+    candidates = read_next_candidates(actor, snapshot, timezone.now())
+    if not candidates:
+        return WriteResult(
+            Outcome.UNCHANGED, "Nothing to read: no unassigned study is waiting.", reason=None
+        )
+    for study in candidates[:TRIES]:
+        claimed = study_claim(
+            actor=actor, study_id=study.study_id, seen={"assigned_to": None}, to_read=True
+        )
+        if claimed.outcome is Outcome.CONFLICT or claimed.reason in _MOVED_ON:
+            continue  # someone took it first, or it was completed or cancelled: the next one
+        if claimed.outcome not in (Outcome.APPLIED, Outcome.UNCHANGED):
+            return claimed  # Avara is in trouble: say so rather than try every study
+        link = study_viewer_link(actor=actor, study_id=study.study_id)
+        desc = claimed.study.study_description
+        message = f"Yours now: {desc}." + ("" if link.ok else f" {link.message}")
+        return WriteResult(Outcome.APPLIED, message, study=claimed.study, url=link.url)
+    message = "Others are taking studies faster than Read next could claim one; press it again."
+    return WriteResult(Outcome.NOT_APPLIED, message, reason=Reason.BUSY)
+
+
+def study_skip(*, actor, study_id: str, reason: str) -> WriteResult:
+    """Pass on a study with a reason: given back if it was yours, not offered again soon."""
+    reason = " ".join((reason or "").split())[:200]
+    if not reason:
+        message = "Say why you skip this study: it goes in the audit trail."
+        return refused(actor, AuditAction.SKIP, study_id, message, Reason.INVALID)
+    if not rules.may(actor, "assign_self"):
+        message = rules.role_refusal(actor, "assign_self")
+        return refused(actor, AuditAction.SKIP, study_id, message, Reason.FORBIDDEN)
+    me = me_of(actor)
+    try:
+        study = upstream.study_get(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        return refused(actor, AuditAction.SKIP, study_id, exc.message, Reason.UNAVAILABLE)
+    if me and study.assigned_to and study.assigned_to.user_id == me:
+        released = study_edit(
+            actor=actor, study_id=study_id, changes={"assigned_to": None}, seen={"assigned_to": me}
+        )
+        if not released.ok:
+            return released
+        study = released.study
+    skips = {sid: until for sid, until in (cache.get(_skips_key(actor)) or {}).items()}
+    skips[study_id] = time.time() + settings.TRIAGE_SKIP_SECONDS
+    cache.set(_skips_key(actor), skips, timeout=settings.TRIAGE_SKIP_SECONDS)
+    audit(actor, AuditAction.SKIP, study_id, Outcome.APPLIED, reason, after={"reason": reason})
+    minutes = settings.TRIAGE_SKIP_SECONDS // 60
+    message = f"Skipped: Read next will not offer it to you for {minutes} min."
+    return WriteResult(Outcome.APPLIED, message, study=study)

@@ -1,0 +1,130 @@
+"""The queue (the radiologist's default page), Read next and Skip."""
+
+import dataclasses
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studies import services, upstream
+from studies.forms import QueueFilterForm
+from studies.http import redirect_to, refuse, safe_next
+from studies.messages import upstream_message
+from studies.presenters import Capabilities, row_of
+from studies.queue import RULE, clock, prioritised, queue_snapshot, unassigned_stat
+from studies.views.respond import (
+    etag_of,
+    htmx_result,
+    not_modified,
+    row_state,
+    status_of,
+    unchanged_since,
+)
+
+PAGE_SIZE = 50
+
+
+def _shown(studies, show: str, me: str | None, now) -> list:
+    if show == "mine":
+        return [s for s in studies if s.assigned_to and s.assigned_to.user_id == me]
+    if show == "unassigned":
+        return [s for s in studies if s.assigned_to is None]
+    if show == "overdue":
+        return [s for s in studies if clock(s, now) == "overdue"]
+    return studies
+
+
+@never_cache
+@require_GET
+def queue(request):
+    form = QueueFilterForm(request.GET)
+    show = form.value("show", "all")
+    caps = dataclasses.replace(Capabilities.of(request.user), skip=True)
+    now = timezone.now()
+    context = {"form": form, "show": show, "rule": RULE, "caps": caps, "loaded_at": now}
+    try:
+        snapshot = queue_snapshot()
+    except upstream.UpstreamError as exc:
+        context.update(rows=[], problem=upstream_message(exc), stat_waiting=None)
+        return _render(request, context, status=503)
+    ordered = _shown(prioritised(snapshot.studies, now), show, caps.me, now)
+    page = Paginator(ordered, PAGE_SIZE).get_page(form.value("page", 1))
+    rows = [row_of(study, caps, now) for study in page.object_list]
+    context.update(
+        snapshot=snapshot,
+        page=page,
+        rows=rows,
+        total=len(ordered),
+        stat_waiting=unassigned_stat(),
+        can_read_next=caps.assign_self and bool(caps.me),
+        skip_reasons=services.SKIP_REASONS,
+    )
+    parts = [show, page.number, context["stat_waiting"], snapshot.truncated, len(ordered)]
+    context["etag"] = etag = etag_of(request, parts + [row_state(r) for r in rows])
+    if unchanged_since(request, etag):
+        return not_modified(etag)
+    response = _render(request, context)
+    response["ETag"] = etag
+    return response
+
+
+def _render(request, context, *, status: int = 200):
+    htmx = request.htmx
+    if htmx and not htmx.history_restore_request and htmx.target == "results":
+        return render(request, "studies/queue.html#results", context, status=status)
+    return render(request, "studies/queue.html", context, status=status)
+
+
+@require_POST
+def read_next(request):
+    """Claim the next study and open it in the viewer (the form targets the viewer window)."""
+    result = services.study_read_next(actor=request.user)
+    if result.ok and result.url:
+        response = HttpResponseRedirect(result.url)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    if result.outcome is services.Outcome.APPLIED:  # claimed, but no viewer link
+        messages.warning(request, result.message)
+        return redirect_to(reverse("studies:detail", args=[result.study.study_id]))
+    title = "Nothing to read" if result.outcome is services.Outcome.UNCHANGED else ""
+    return refuse(request, result.message, status=status_of(result), title=title)
+
+
+@require_http_methods(["GET", "POST"])
+def skip(request, study_id: str):
+    """GET (without JavaScript, or inline): ask for the reason. POST: skip."""
+    back = safe_next(request, reverse("studies:queue"))
+    if request.method == "GET":
+        context = {
+            "study_id": study_id,
+            "action_url": reverse("studies:skip", args=[study_id]),
+            "row_url": reverse("studies:row", args=[study_id]),
+            "reasons": services.SKIP_REASONS,
+            "next": back,
+            "inline": bool(request.htmx),
+        }
+        if request.htmx:
+            return render(request, "studies/skip.html#skip-cell", context)
+        return render(request, "studies/skip.html", context)
+    result = services.study_skip(
+        actor=request.user, study_id=study_id, reason=request.POST.get("reason", "")
+    )
+    if request.htmx:
+        return htmx_result(request, result)
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect_to(back)
+
+
+@require_GET
+def home(request):
+    """Readers start at the queue, everyone else at the worklist."""
+    caps = Capabilities.of(request.user)
+    if caps.assign_self and not caps.assign_any:
+        return redirect_to(reverse("studies:queue"))
+    return redirect_to(reverse("studies:worklist"))
