@@ -103,7 +103,7 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         context.get("problem", ""),
         context["notes"],
         context["stat_waiting"],
-        (page.cursor, page.has_more) if page else None,
+        page.has_more if page else None,  # not the cursor: Avara may mint a new one each time
     ]
     context["etag"] = etag = etag_of(request, parts + [row_state(r) for r in context["rows"]])
     if status == 200 and unchanged_since(request, etag):

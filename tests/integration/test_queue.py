@@ -1,0 +1,201 @@
+"""The queue against the sandbox over HTTP: the order the rule says, no study twice, none
+missing while studies are created, claimed and completed between reads; Read next under
+contention; identical list reads shared across users."""
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from studies import queue, services
+from studies.models import Account
+from studies.upstream import client as upstream_client
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def avara(settings, sandbox_live_server):
+    settings.AVARA_BASE_URL = sandbox_live_server
+    settings.AVARA_API_KEY = settings.SANDBOX_DEV_API_KEY
+    settings.AVARA_RETRY_BACKOFF = 0
+    settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
+    settings.TRIAGE_QUEUE_SECONDS = 0  # every read rebuilds: what the tests change shows
+    cache.clear()
+    yield sandbox_live_server
+    cache.clear()
+    upstream_client.reset_client()
+
+
+def reader(n: int, sandbox_factory, role: str = "Radiologist"):
+    avara_user = sandbox_factory.user(first_name=f"Reader{n}", last_name="Q")
+    user = get_user_model().objects.create_user(username=f"q-reader{n}")
+    user.groups.add(Group.objects.get(name=role))
+    Account.objects.create(user=user, avara_user_id=avara_user.user_id)
+    return get_user_model().objects.get(pk=user.pk), avara_user
+
+
+def aged(sandbox_factory, severity: str, waited: timedelta, **fields):
+    stamp = timezone.now() - waited
+    return sandbox_factory.study(severity=severity, created_at=stamp, updated_at=stamp, **fields)
+
+
+def logged_in(base_url: str, user) -> httpx.Client:
+    """An HTTP client with `user`'s session and the CSRF header a page would give it."""
+    django_client = Client()
+    django_client.force_login(user)
+    browser = httpx.Client(base_url=base_url, timeout=30)
+    browser.cookies.set("sessionid", django_client.cookies["sessionid"].value)
+    browser.get("/accounts/login/")
+    browser.headers["X-CSRFToken"] = browser.cookies["csrftoken"]
+    return browser
+
+
+def queue_ids(client: Client, show: str = "all") -> list[str]:
+    body = client.get(f"/queue?show={show}").content.decode()
+    return re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', body)
+
+
+def test_the_queue_follows_the_rule_with_ages_straddling_each_threshold(avara, sandbox_factory):
+    # Thresholds: STAT 1 h, High 4 h, Normal 24 h.
+    stat_fresh = aged(sandbox_factory, "stat", 10 * timedelta(minutes=1))
+    stat_old = aged(sandbox_factory, "stat", 50 * timedelta(minutes=1))
+    high_under = aged(sandbox_factory, "high", 3 * HOUR + 59 * timedelta(minutes=1))
+    high_over = aged(sandbox_factory, "high", 4 * HOUR + timedelta(minutes=1))
+    high_fresh = aged(sandbox_factory, "high", 5 * timedelta(minutes=1))
+    normal_under = aged(sandbox_factory, "normal", 23 * HOUR)
+    normal_over = aged(sandbox_factory, "normal", 25 * HOUR)
+    normal_fresh = aged(sandbox_factory, "normal", timedelta(minutes=1))
+    sandbox_factory.study(severity="stat", study_viewer_status="complete")  # not open
+    sandbox_factory.study(severity="stat", is_cancelled=True)  # not open
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+
+    order = queue_ids(client)
+
+    # Level 0: STAT and the overdue High, longest waiting first. Level 1: High and the
+    # overdue Normal, longest waiting first. Level 2: Normal.
+    assert order == [
+        s.study_id
+        for s in (
+            high_over,
+            stat_old,
+            stat_fresh,
+            normal_over,
+            high_under,
+            high_fresh,
+            normal_under,
+            normal_fresh,
+        )
+    ]
+    body = client.get("/queue").content.decode()
+    assert "moves up one level" in body
+    row = re.search(rf'<tr id="study-{high_over.study_id}".*?</tr>', body, re.S).group(0)
+    assert "clock-overdue" in row and ">Overdue<" in row
+    row = re.search(rf'<tr id="study-{high_under.study_id}".*?</tr>', body, re.S).group(0)
+    assert "clock-soon" in row and ">Due soon<" in row
+    assert queue_ids(client, "overdue") == [high_over.study_id, normal_over.study_id]
+
+
+def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox_factory):
+    user, me = reader(1, sandbox_factory)
+    other, _ = reader(2, sandbox_factory)
+    studies = [aged(sandbox_factory, "normal", n * timedelta(minutes=7)) for n in range(150)]
+    client = Client()
+    client.force_login(user)
+
+    for round_ in range(4):
+        # Between two reads: a new study arrives, one is claimed, one is completed.
+        studies.append(aged(sandbox_factory, "high", timedelta(minutes=round_)))
+        services.study_claim(actor=other, study_id=studies[round_].study_id)
+        from sandbox.models import Study
+
+        Study.objects.filter(study_id=studies[-2 - round_].study_id).update(
+            study_viewer_status="complete"
+        )
+        ids, page = [], 1
+        while True:
+            body = client.get(f"/queue?page={page}").content.decode()
+            ids += re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', body)
+            if 'rel="next"' not in body:
+                break
+            page += 1
+        expected = set(
+            Study.objects.filter(study_viewer_status="incomplete", is_cancelled=False).values_list(
+                "study_id", flat=True
+            )
+        )
+        assert len(ids) == len(set(ids)), "a study appeared twice"
+        assert set(ids) == expected, "the queue lost or invented a study"
+
+
+@pytest.mark.skip(reason="TODO(lead): needs the sandbox in its own process (sandbox branch)")
+def test_ten_readers_pressing_read_next_at_once_get_ten_different_studies(avara, sandbox_factory):
+    for n in range(12):
+        aged(sandbox_factory, "stat", n * timedelta(minutes=2))
+    readers = [reader(n, sandbox_factory) for n in range(10)]
+    start = threading.Barrier(len(readers))
+
+    def press(pair):
+        user, _ = pair
+        start.wait()
+        return services.study_read_next(actor=user)
+
+    with ThreadPoolExecutor(len(readers)) as pool:
+        results = list(pool.map(press, readers))
+
+    assert all(r.outcome is services.Outcome.APPLIED for r in results), [r.message for r in results]
+    got = [r.study.study_id for r in results]
+    assert len(set(got)) == 10
+    from sandbox.models import Study
+
+    for (_, avara_user), study_id in zip(readers, got, strict=True):
+        assert Study.objects.get(study_id=study_id).assigned_to_id == avara_user.user_id
+    assert all(r.url.startswith(avara) for r in results)  # the viewer link came too
+
+
+def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avara, sandbox_factory):
+    first = aged(sandbox_factory, "stat", 30 * timedelta(minutes=1))
+    second = aged(sandbox_factory, "stat", 20 * timedelta(minutes=1))
+    user, me = reader(1, sandbox_factory)
+
+    skipped = services.study_skip(
+        actor=user, study_id=first.study_id, reason="Conflict of interest"
+    )
+    taken = services.study_read_next(actor=user)
+
+    assert skipped.ok
+    assert taken.study.study_id == second.study_id
+    client = Client()
+    client.force_login(user)
+    assert client.post("/queue/next").status_code == 200  # nothing left for this reader
+    from studies.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="skip")
+    assert (entry.study_id, entry.detail) == (first.study_id, "Conflict of interest")
+
+
+def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(
+    avara, sandbox_factory, settings
+):
+    settings.TRIAGE_QUEUE_SECONDS = 600  # the picture would stay stale for ten minutes
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, me = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    assert study.study_id in queue_ids(client, "unassigned")
+
+    services.study_claim(actor=user, study_id=study.study_id)
+
+    assert study.study_id not in queue_ids(client, "unassigned")
+    assert study.study_id in queue_ids(client, "mine")
+    assert queue.queue_snapshot().age_seconds < 600  # the same picture, with the claim laid over
