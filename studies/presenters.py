@@ -7,10 +7,13 @@ close to the cost of the Avara call behind it. Templates only print these values
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,6 +85,13 @@ def age(value: datetime | None, now: datetime) -> str:
     return f"{days}d {hours % 24}h"
 
 
+def iso(value: datetime | None) -> str:
+    """ISO 8601 for a `datetime` attribute, UTC written short: 2026-11-30T10:42:05Z."""
+    if not value:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def stamp(value: datetime | None) -> str:
     """A timestamp for a tooltip, in the dashboard's time zone: '2026-11-30 10:42 UTC'."""
     if not value:
@@ -141,10 +151,10 @@ def row_of(study, caps: Capabilities, now: datetime) -> Row:
         assignee=study.assigned_to.display_name if study.assigned_to else "Unassigned",
         mine=mine,
         uid_short=short_uid(study.study_instance_uid),
-        created_iso=study.created_at.isoformat() if study.created_at else "",
+        created_iso=iso(study.created_at),
         created_title=stamp(study.created_at),
         created_age=age(study.created_at, now),
-        updated_iso=study.updated_at.isoformat() if study.updated_at else "",
+        updated_iso=iso(study.updated_at),
         updated_title=stamp(study.updated_at),
         updated_age=age(study.updated_at, now),
         can_severity=active and caps.severity,
@@ -178,3 +188,58 @@ def rows_of(studies, user) -> list[Row]:
     caps = Capabilities.of(user)
     now = timezone.now()
     return [row_of(study, caps, now) for study in studies]
+
+
+# --- Rendered rows, reused ---------------------------------------------------------------
+# A row's HTML depends only on what it shows and on who looks: the key below holds every
+# value the row prints (so a study changed upstream, a renamed assignee or a clock that
+# moved on always make a new key: never a stale row) and the viewer's capabilities and
+# identity (so two users with different roles never share a row). Kept per process, the
+# most recent ROW_CACHE_SIZE rows; nothing here is shared or needs invalidating.
+
+ROW_CACHE_SIZE = 20_000
+_rows: OrderedDict = OrderedDict()
+_rows_lock = threading.Lock()
+
+
+def _row_key(study, caps: Capabilities, now: datetime) -> tuple:
+    assignee = study.assigned_to
+    customer = study.express_customer
+    return (
+        study.study_id,
+        study.severity,
+        study.study_viewer_status,
+        study.is_cancelled,
+        study.study_description,
+        study.study_instance_uid,
+        (assignee.user_id, assignee.display_name) if assignee else None,
+        customer.express_customer_name if customer else None,
+        study.created_at,
+        study.updated_at,
+        age(study.created_at, now),
+        age(study.updated_at, now),
+        _turnaround(study, now).get("clock"),
+        caps,
+    )
+
+
+def rendered_rows(studies, user, *, caps: Capabilities | None = None) -> list[str]:
+    """The worklist/queue rows as HTML, each rendered once per distinct key."""
+    caps = caps or Capabilities.of(user)
+    now = timezone.now()
+    template = get_template("studies/_table.html#row")
+    out = []
+    for study in studies:
+        key = _row_key(study, caps, now)
+        with _rows_lock:
+            html = _rows.get(key)
+            if html is not None:
+                _rows.move_to_end(key)
+        if html is None:
+            html = template.render({"row": row_of(study, caps, now), "editing": {}})
+            with _rows_lock:
+                _rows[key] = html
+                if len(_rows) > ROW_CACHE_SIZE:
+                    _rows.popitem(last=False)
+        out.append(html)
+    return out

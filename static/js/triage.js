@@ -20,9 +20,12 @@
   });
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
+    var button = event.target.closest("[data-copy], button.copy");
     if (!button) return;
-    var text = button.getAttribute("data-copy");
+    // A row's Copy button copies the full UID its neighbour shows in short (title).
+    var code = button.previousElementSibling;
+    var text = button.getAttribute("data-copy") || (code && code.getAttribute("title")) || "";
+    if (!text) return;
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(
         function () { showToast("Copied " + text, "success"); },

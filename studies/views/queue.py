@@ -15,13 +15,13 @@ from studies import services, upstream
 from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
-from studies.presenters import Capabilities, row_of
+from studies.presenters import Capabilities, rendered_rows
 from studies.queue import RULE, clock, prioritised, queue_snapshot, unassigned_stat
 from studies.views.respond import (
     etag_of,
     htmx_result,
+    list_state,
     not_modified,
-    row_state,
     status_of,
     unchanged_since,
 )
@@ -50,22 +50,21 @@ def queue(request):
     try:
         snapshot = queue_snapshot()
     except upstream.UpstreamError as exc:
-        context.update(rows=[], problem=upstream_message(exc), stat_waiting=None)
+        context.update(rows_html=[], problem=upstream_message(exc), stat_waiting=None)
         return _render(request, context, status=503)
     ordered = _shown(prioritised(snapshot.studies, now), show, caps.me, now)
     page = Paginator(ordered, PAGE_SIZE).get_page(form.value("page", 1))
-    rows = [row_of(study, caps, now) for study in page.object_list]
     context.update(
         snapshot=snapshot,
         page=page,
-        rows=rows,
+        rows_html=rendered_rows(page.object_list, request.user, caps=caps),
         total=len(ordered),
         stat_waiting=unassigned_stat(),
         can_read_next=caps.assign_self and bool(caps.me),
         skip_reasons=services.SKIP_REASONS,
     )
     parts = [show, page.number, context["stat_waiting"], snapshot.truncated, len(ordered)]
-    context["etag"] = etag = etag_of(request, parts + [row_state(r) for r in rows])
+    context["etag"] = etag = etag_of(request, parts + list_state(page.object_list, now))
     if unchanged_since(request, etag):
         return not_modified(etag)
     response = _render(request, context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
+import msgspec
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from studies import directory
 from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, WorklistFilterForm
 from studies.http import safe_next, toast
 from studies.presenters import Capabilities, row_of
+from studies.queue import clock
 from studies.seen import seen_token
 from studies.selectors import list_filters, study_matches
 from studies.services import Outcome, Reason, WriteResult
@@ -185,11 +187,11 @@ def _control_alone(request, result: WriteResult, field: str, chosen: str, status
 # --- Live refresh: an unchanged list answers 304 and renders nothing ---------------------
 
 
-def row_state(row) -> tuple:
-    """What of a row can change on screen: its data (updatedAt moves on every change) and
-    its turnaround clock (which moves with time alone)."""
-    study = row.study
-    return (row.id, study.updated_at, study.is_cancelled, row.clock)
+def list_state(studies, now) -> list:
+    """What of a list of rows can change on screen: every value of every study (as Avara
+    sent it) and each one's turnaround clock (which moves with time alone). Stable across
+    processes, so a poll answered by another worker still matches."""
+    return [msgspec.json.encode(list(studies)), [clock(s, now) for s in studies]]
 
 
 def etag_of(request, parts) -> str:

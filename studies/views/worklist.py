@@ -11,10 +11,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from studies import directory, upstream, validators
 from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
 from studies.http import upstream_message, upstream_status
-from studies.presenters import Capabilities, rows_of
+from studies.presenters import Capabilities, rendered_rows
 from studies.queue import unassigned_stat
 from studies.selectors import list_filters, worklist_page
-from studies.views.respond import etag_of, not_modified, row_state, unchanged_since
+from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
 
 
 def _lookup(request, q: str) -> HttpResponse | str | None:
@@ -71,7 +71,7 @@ def worklist(request):
         "page_number": page_number,
     }
     if found:
-        context.update(studies=[], rows=[], problem=found, problem_retry=False)
+        context.update(studies=[], rows_html=[], problem=found, problem_retry=False)
         return _render_worklist(request, context)
     try:
         page, more_notes = worklist_page(filters=filters, trail=trail, limit=context["limit"])
@@ -80,7 +80,7 @@ def worklist(request):
         context.update(
             page=page,
             studies=page.studies,
-            rows=rows_of(page.studies, request.user),
+            rows_html=rendered_rows(page.studies, request.user),
             next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:],
         )
         if more_notes:  # the cursor expired: this is the first page again
@@ -88,9 +88,9 @@ def worklist(request):
         context["prev_trail"] = trail[:-1] if not more_notes else []
         context["prev_number"] = page_number - 1 if context["prev_trail"] else None
     except upstream.ValidationFailed as exc:
-        context.update(studies=[], rows=[], problem=exc.message, problem_retry=False)
+        context.update(studies=[], rows_html=[], problem=exc.message, problem_retry=False)
     except upstream.UpstreamError as exc:
-        context.update(studies=[], rows=[], problem=upstream_message(exc), problem_retry=True)
+        context.update(studies=[], rows_html=[], problem=upstream_message(exc), problem_retry=True)
         context["problem_status"] = upstream_status(exc)
     return _render_worklist(request, context)
 
@@ -105,7 +105,8 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         context["stat_waiting"],
         page.has_more if page else None,  # not the cursor: Avara may mint a new one each time
     ]
-    context["etag"] = etag = etag_of(request, parts + [row_state(r) for r in context["rows"]])
+    state = list_state(context["studies"], timezone.now())
+    context["etag"] = etag = etag_of(request, parts + state)
     if status == 200 and unchanged_since(request, etag):
         return not_modified(etag)
     htmx = request.htmx
