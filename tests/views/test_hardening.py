@@ -366,3 +366,28 @@ def test_a_viewer_url_too_long_to_redirect_is_refused_before_it_is_audited(login
 
     assert response.status_code == 502
     assert only_audit().accepted is False
+
+
+# --- `next` is only ever a local path ---------------------------------------------------
+
+HOSTILE_NEXT = ["0", "null", "{{ 7*7 }}", "//evil.example/", "/\\evil.example/", "javascript:x"]
+
+
+@pytest.mark.parametrize("next_url", HOSTILE_NEXT)
+@pytest.mark.parametrize(
+    ("role", "page", "fallback"),
+    [
+        (SUPERVISOR, "edit/severity", ""),
+        (SUPERVISOR, "cancel", f"/studies/{SID}"),
+        (RADIOLOGIST, "claim", f"/studies/{SID}"),
+    ],
+    ids=["control", "cancel", "claim"],
+)
+def test_pages_that_carry_next_drop_a_hostile_one(login, avara, role, page, fallback, next_url):
+    avara.get(STUDY_PATH).respond(json=study_json(1, assignedTo=None))
+
+    response = login(role).get(f"/studies/{SID}/{page}", {"next": next_url})
+
+    assert response.status_code == 200
+    assert f'<input type="hidden" name="next" value="{fallback}">' in text(response)
+    assert "evil.example" not in text(response)

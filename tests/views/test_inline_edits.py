@@ -6,6 +6,7 @@ choice and the reason. (Conflicts with a change made meanwhile: test_conflicts.p
 import httpx
 import pytest
 from view_helpers import (
+    API_KEY,
     COLLEAGUE_ID,
     RADIOLOGIST_ID,
     SMITH,
@@ -31,6 +32,7 @@ from view_helpers import (
 )
 
 from studies import upstream
+from studies.locks import study_lock
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
@@ -632,3 +634,39 @@ def test_refused_assignment_makes_no_call_even_with_a_cold_directory(login, avar
 
     assert response.status_code == 403
     assert avara.calls.call_count == 0
+
+
+def test_a_save_while_another_save_of_the_study_is_in_flight_is_busy(login, avara, settings):
+    settings.TRIAGE_LOCK_WAIT = 0  # do not wait for the other writer
+
+    with study_lock(study_id=SID) as held:  # another dashboard write holds the study
+        assert held
+        response = post_edit(login(SUPERVISOR), "severity", "stat", was="high")
+
+    message = "Someone else is saving this study right now; nothing was changed. Try again."
+    assert response.status_code == 409
+    assert avara.calls.call_count == 0
+    assert response["HX-Retarget"] == f"#study-{SID} .cell-severity"  # retryable: kept open
+    assert selected_values(response) == ["stat"]
+    assert field_errors(response) == [message]
+    entry = only_audit()
+    assert (entry.outcome, entry.detail, entry.after) == ("refused", message, {"severity": "stat"})
+
+
+def test_a_refused_api_key_is_a_502_that_never_shows_the_key(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1))
+    avara.patch(STUDY_PATH).respond(401, json=error_json(f"Bad key {API_KEY}"))
+
+    response = post_edit(login(SUPERVISOR), "severity", "stat", was="high")
+
+    message = (
+        "Not saved: The dashboard's Avara API key was refused; ask an administrator to check "
+        "AVARA_API_KEY."
+    )
+    assert response.status_code == 502
+    assert toast_of(response) == {"message": message, "level": "error"}
+    assert API_KEY not in text(response) and API_KEY not in response["HX-Trigger"]
+    assert "editing" not in text(response)  # nothing the user can retry
+    entry = only_audit()
+    assert (entry.outcome, entry.detail) == ("refused", message)
+    assert API_KEY not in str(entry.before) + str(entry.after) + entry.detail
