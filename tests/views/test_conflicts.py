@@ -25,6 +25,7 @@ from view_helpers import (
     study_json,
     text,
     toast_of,
+    token_of,
 )
 
 from studies import upstream
@@ -70,16 +71,6 @@ CONFLICTS = {
         "patch": {"assignedTo": RADIOLOGIST_ID},
     },
 }
-
-
-def token_of(body: dict) -> str:
-    assignee = (body.get("assignedTo") or {}).get("userId", "")
-    return row_token(
-        body["studyId"],
-        severity=body["severity"],
-        status=body["studyViewerStatus"],
-        assignee=assignee,
-    )
 
 
 def save(client, field, value, token, *, headers=None):

@@ -222,6 +222,16 @@ def row_token(
     return seen_token_for(study_id=sid, severity=severity, status=status, assignee=assignee)
 
 
+def token_of(body: dict) -> str:
+    """The row token for a study as Avara sends it (what a row drawn from it carries)."""
+    return row_token(
+        body["studyId"],
+        severity=body["severity"],
+        status=body["studyViewerStatus"],
+        assignee=(body.get("assignedTo") or {}).get("userId", ""),
+    )
+
+
 def token_query(sid: str, field: str, value: str) -> str:
     """`t=...` for a control opened on a row showing `value` in `field`."""
     from urllib.parse import urlencode
