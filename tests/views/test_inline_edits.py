@@ -1,7 +1,7 @@
 """Inline edits of severity, assignee and viewer status: a read, then one PATCH with one
-field, the row redrawn from Avara's answer, a toast. A refusal redraws the row from the
-fresh read and says why; a failure worth retrying keeps the control open with the user's
-choice and the reason. (Conflicts with a change made meanwhile: test_conflicts.py.)"""
+field, the row redrawn from Avara's answer, a toast; a role refusal redraws the row from
+the fresh read and says why; opening a control. (Failures: test_edit_failures.py;
+conflicts with a change made meanwhile: test_conflicts.py.)"""
 
 import pytest
 from view_helpers import (
