@@ -44,6 +44,8 @@ def _confirmed_action(request, study_id: str, verb: str):
     result = VERBS[verb]["service"](actor=request.user, study_id=study_id)
     if request.htmx:
         return htmx_result(request, result)
+    if result.reason is services.Reason.FORBIDDEN:
+        return refuse(request, result.message, status=403)  # the role: nothing was read
     if result.ok:
         messages.success(request, result.message)
     elif result.outcome == services.Outcome.CONFLICT or status_of(result) < 500:

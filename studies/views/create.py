@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from studies import directory, services, validators
 from studies.forms import StudyCreateForm, metadata_formset
 from studies.http import permission_required, redirect_to
+from studies.models import AuditAction
 from studies.views.respond import status_of
 
 
@@ -23,7 +24,7 @@ def _render(request, form, formset, *, problem="", status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("create_study")
+@permission_required("create_study", audit_action=AuditAction.CREATE)  # refused before the service
 def create(request):
     users, _ = directory.users_or_empty()
     customers = directory.customers_known()

@@ -118,8 +118,9 @@ def _answer(request, study_id: str, field: str, result, chosen: str):
     if result.ok:
         messages.success(request, result.message)
         return redirect_to(safe_next(request, reverse("studies:detail", args=[study_id])))
-    if result.study is None and result.reason is not None and status_of(result) == 404:
-        return refuse(request, result.message, status=404)
+    if result.study is None and result.reason is not None and status_of(result) in (403, 404):
+        # Refused before any read (the role), or no such study: no control to show again.
+        return refuse(request, result.message, status=status_of(result))
     return _control_page(
         request, study_id, field, chosen=chosen, error=result.message, status=status_of(result)
     )
@@ -145,6 +146,8 @@ def _button(request, study_id: str, service, question: str, label: str):
     result = service(request, study_id)
     if request.htmx:
         return htmx_result(request, result)
+    if result.reason is services.Reason.FORBIDDEN and result.study is None:
+        return refuse(request, result.message, status=403)  # the role: nothing was read
     (messages.success if result.ok else messages.error)(request, result.message)
     return redirect_to(safe_next(request, reverse("studies:detail", args=[study_id])))
 

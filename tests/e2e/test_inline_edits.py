@@ -1,6 +1,6 @@
 """Inline edits as a supervisor: one click opens the control, Save redraws the row and
-says so in a toast, and the change is still there after a reload. A refused save keeps
-the user's choice open and says why."""
+says so in a toast, and the change is still there after a reload. A save refused because
+of what happened meanwhile redraws the row as it is now and says why."""
 
 import pytest
 from django.utils import timezone
@@ -91,7 +91,9 @@ def test_dismissing_a_control_puts_the_row_back_unchanged(page, triage):
     expect(row(page, study.study_id).locator("td.cell-severity a.badge")).to_have_text("Normal")
 
 
-def test_a_refused_save_keeps_the_choice_and_says_why(page, triage, browser_log):
+def test_a_save_on_a_study_cancelled_meanwhile_is_refused_and_the_row_leaves(
+    page, triage, browser_log
+):
     from sandbox.models import Study
 
     study = first_page_study(severity="normal")
@@ -100,16 +102,36 @@ def test_a_refused_save_keeps_the_choice_and_says_why(page, triage, browser_log)
     control = row(page, study.study_id).locator("td.cell-severity select[name=value]")
     expect(control).to_be_visible()
 
-    # Someone cancels the study upstream while the control is open: Avara answers 409.
+    # Someone cancels the study upstream while the control is open: the read before the
+    # write sees it, nothing is sent, and a supervisor's list no longer shows the study.
     now = timezone.now()
     Study.objects.filter(pk=study.pk).update(is_cancelled=True, cancelled_at=now, updated_at=now)
     browser_log.allow("status of 409")
     control.select_option("high")
     row(page, study.study_id).get_by_role("button", name="Save").click()
 
+    message = "This study is cancelled; it must be restored before it can be changed."
+    expect(toast(page, f"{message} It left this list.")).to_be_visible()
+    expect(row(page, study.study_id)).to_have_count(0)
+    assert Study.objects.get(pk=study.pk).severity == "normal"
+
+
+def test_a_failed_save_keeps_the_choice_open_with_the_reason(page, triage, browser_log, settings):
+    """Avara down for the save: the control stays open with the user's choice and why."""
+    from sandbox.models import Study
+
+    study = first_page_study(severity="normal")
+    triage.login(page, "supervisor")
+    row(page, study.study_id).locator("td.cell-severity a.badge").click()
+    control = row(page, study.study_id).locator("td.cell-severity select[name=value]")
+    control.select_option("stat")
+
+    settings.SANDBOX_FAULT_RATE, settings.SANDBOX_FAULT_STATUSES = 1.0, [503]  # Avara down
+    browser_log.allow("status of 503")
+    row(page, study.study_id).get_by_role("button", name="Save").click()
+
     error = row(page, study.study_id).locator("td.cell-severity .field-error")
-    expect(error).to_have_text("The study is cancelled; uncancel it first.")
+    expect(error).to_contain_text("Avara is not answering right now")
     expect(control).to_be_visible()
-    expect(control).to_have_value("high")
-    expect(row(page, study.study_id).get_by_role("button", name="Save")).to_be_visible()
+    expect(control).to_have_value("stat")
     assert Study.objects.get(pk=study.pk).severity == "normal"

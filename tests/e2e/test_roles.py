@@ -43,7 +43,8 @@ def test_each_role_logs_in_and_sees_what_it_may_do(page, triage, role):
     severity_links = page.locator("td.cell-severity a.badge")
     expect(severity_links).to_have_count(PAGE_SIZE if CAN[role]["severity edit"] else 0)
     # Every role may open studies in the viewer.
-    expect(page.get_by_role("button", name="Open")).to_have_count(PAGE_SIZE)
+    open_links = page.get_by_role("link", name="Open in the viewer (new tab)")
+    expect(open_links).to_have_count(PAGE_SIZE)
 
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=RESULTS / f"worklist-{role}.png", full_page=True)

@@ -21,7 +21,7 @@ def test_open_opens_the_viewer_in_a_new_tab(page, triage, role):
     assert "token=" not in raw.text()
 
     with page.context.expect_page() as opened:
-        row(page, study.study_id).get_by_role("button", name="Open").click()
+        row(page, study.study_id).get_by_role("link", name="Open in the viewer (new tab)").click()
     viewer = opened.value
     viewer.wait_for_load_state()
 

@@ -2,6 +2,7 @@
 accounts: what each page shows is compared with the sandbox's own database."""
 
 import html
+import json
 import re
 from urllib.parse import unquote
 
@@ -96,9 +97,9 @@ def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
     study.refresh_from_db()
     assert study.severity == "stat"
     entry = AuditEntry.objects.get(study_id=study.study_id)
-    assert (entry.actor_username, entry.accepted, entry.after) == (
+    assert (entry.actor_username, entry.outcome, entry.after) == (
         "supervisor",
-        True,
+        "applied",
         {"severity": "stat"},
     )
     assert entry.before == {"severity": study_before}
@@ -123,7 +124,10 @@ def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role):
     assert claimed.status_code == 200 and 'class="tag tag-me"' in claimed.content.decode()
     free.refresh_from_db()
     assert free.assigned_to_id == me
-    assert refused.status_code == 403 and "Already assigned to" in refused.content.decode()
+    assert refused.status_code == 403
+    toast = json.loads(refused["HX-Trigger"])["toast"]
+    assert toast["level"] == "error" and toast["message"].startswith("Already assigned to ")
+    assert refused["HX-Retarget"] == f"#study-{taken.study_id}"  # the row, as it is now
     owner = taken.assigned_to_id
     taken.refresh_from_db()
     assert taken.assigned_to_id == owner
@@ -152,9 +156,9 @@ def test_supervisor_cancels_then_admin_restores(as_role):
     assert study.is_cancelled is False
     assert study.study_id in row_ids(supervisor.get("/"))
     outcomes = AuditEntry.objects.filter(study_id=study.study_id).order_by("id")
-    assert [(e.actor_username, e.action, e.accepted) for e in outcomes] == [
-        ("supervisor", "cancel", True),
-        ("admin", "uncancel", True),
+    assert [(e.actor_username, e.action, e.outcome) for e in outcomes] == [
+        ("supervisor", "cancel", "applied"),
+        ("admin", "uncancel", "applied"),
     ]
 
 
@@ -206,6 +210,68 @@ def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
     assert again.status_code == 400
     assert "A study with this Study Instance UID already exists." in again.content.decode()
     assert Study.objects.filter(study_instance_uid=NEW_UID).count() == 1
+
+
+def test_a_supervisor_saving_over_a_claim_made_meanwhile_sees_a_conflict(as_role):
+    """The issue's lost update: a supervisor opens the assignee picker, a radiologist
+    claims the study, the supervisor saves a name. The claim stays; the supervisor is
+    shown who has it now, with their choice kept, and can save again over it."""
+    supervisor, radiologist = as_role("Supervisor"), as_role("Radiologist")
+    me = Account.objects.get(user__username="radiologist").avara_user_id
+    other = Account.objects.get(user__username="admin").avara_user_id
+    study = active().filter(assigned_to__isnull=True).first()
+    path = f"/studies/{study.study_id}"
+    seen = snapshot_from_page(supervisor, study.study_id)  # the picker opens on this
+
+    claimed = radiologist.post(
+        f"{path}/claim", {"t": snapshot_from_page(radiologist, study.study_id)}, headers=HX
+    )
+    conflict = supervisor.post(f"{path}/edit/assignee", {"value": other, "t": seen}, headers=HX)
+
+    assert claimed.status_code == 200
+    assert conflict.status_code == 409
+    page = html.unescape(conflict.content.decode())
+    assert "Assignee is now " in page and "Save again to apply your choice" in page
+    assert f'<option value="{other}" selected>' in conflict.content.decode()
+    study.refresh_from_db()
+    assert study.assigned_to_id == me  # the claim was not overwritten
+    entries = AuditEntry.objects.filter(study_id=study.study_id).order_by("id")
+    assert [(e.actor_username, e.outcome) for e in entries] == [
+        ("radiologist", "applied"),
+        ("supervisor", "conflict"),
+    ]
+
+    token = re.search(r'name="t" value="([^"]+)"', conflict.content.decode()).group(1)
+    again = supervisor.post(
+        f"{path}/edit/assignee", {"value": other, "t": html.unescape(token)}, headers=HX
+    )
+
+    assert again.status_code == 200
+    study.refresh_from_db()
+    assert study.assigned_to_id == other
+    last = AuditEntry.objects.filter(study_id=study.study_id).latest("id")
+    assert (last.outcome, last.before["assigned_to"], last.after["assigned_to"]) == (
+        "applied",
+        me,
+        other,
+    )
+
+
+def test_claim_without_javascript_confirms_then_claims(as_role):
+    client = as_role("Radiologist")
+    me = Account.objects.get(user__username="radiologist").avara_user_id
+    study = active().filter(assigned_to__isnull=True).first()
+    path = f"/studies/{study.study_id}"
+
+    confirm = client.get(f"{path}/claim")
+    token = re.search(r'name="t" value="([^"]+)"', confirm.content.decode()).group(1)
+    done = client.post(f"{path}/claim", {"t": html.unescape(token), "next": "/?assignee=me"})
+
+    assert confirm.status_code == 200 and "Claim this study?" in confirm.content.decode()
+    assert done.status_code == 302 and done["Location"] == "/?assignee=me"
+    study.refresh_from_db()
+    assert study.assigned_to_id == me
+    assert study.study_id in row_ids(client.get("/?assignee=me&limit=100"))
 
 
 def row_token(study_id: str, *, assignee: str) -> str:

@@ -1,10 +1,12 @@
-"""Cancel and restore: a confirmation step, the action plus one read, the row removed from a
-list it no longer belongs to (or redrawn), a toast, and one audit row."""
+"""Cancel and restore: a confirmation step, then read-compare-write (a read, the action, a
+read to redraw), the row removed from a list it no longer belongs to (or redrawn), a toast,
+and one audit row with its outcome."""
 
 import httpx
 import pytest
 from view_helpers import (
     STUDIES,
+    called,
     error_json,
     hx,
     only_audit,
@@ -16,17 +18,29 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.roles import ADMIN, SUPERVISOR
+from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"
+READ = ("GET", STUDY_PATH)
 WORKLIST = "http://testserver/"
+CANCELLED_AT = "2024-03-16T08:00:00Z"
 
 
-def mock_action(avara, verb: str, *, cancelled_after: bool, success: bool = True, message=None):
+def study(*, cancelled: bool, **overrides) -> dict:
+    stamp = CANCELLED_AT if cancelled else None
+    return study_json(1, isCancelled=cancelled, cancelledAt=stamp, **overrides)
+
+
+def mock_action(avara, verb: str, *, success: bool = True, message=None):
+    """Avara holding the study in the state the action changes, then in the new one."""
+    cancel = verb == "cancel"
     action = avara.post(f"{STUDIES}/{verb}").respond(json={"success": success, "message": message})
-    read = avara.get(STUDY_PATH).respond(
-        json=study_json(1, isCancelled=cancelled_after, studyDescription="Read after the action")
+    read = avara.get(STUDY_PATH).mock(
+        side_effect=[
+            httpx.Response(200, json=study(cancelled=not cancel)),
+            httpx.Response(200, json=study(cancelled=cancel, studyDescription="Read after")),
+        ]
     )
     return action, read
 
@@ -53,17 +67,17 @@ def test_confirmation_page_without_js_reads_the_study_once(login, avara):
 
 
 @pytest.mark.parametrize(
-    ("verb", "role", "shown_list", "cancelled_after", "toast"),
+    ("verb", "role", "shown_list", "toast"),
     [
-        ("cancel", SUPERVISOR, "?severity=high", True, "Study cancelled. It left this list."),
-        ("cancel", ADMIN, "", True, "Study cancelled. It left this list."),
-        ("uncancel", ADMIN, "?cancelled=cancelled", False, "Study restored. It left this list."),
+        ("cancel", SUPERVISOR, "?severity=high", "Study cancelled. It left this list."),
+        ("cancel", ADMIN, "", "Study cancelled. It left this list."),
+        ("uncancel", ADMIN, "?cancelled=cancelled", "Study restored. It left this list."),
     ],
 )
 def test_action_on_a_list_the_study_leaves_deletes_the_row(
-    login, avara, verb, role, shown_list, cancelled_after, toast
+    login, avara, verb, role, shown_list, toast
 ):
-    action, _ = mock_action(avara, verb, cancelled_after=cancelled_after)
+    action, _ = mock_action(avara, verb)
     client = login(role)
 
     with upstream.record_calls() as calls:
@@ -72,21 +86,15 @@ def test_action_on_a_list_the_study_leaves_deletes_the_row(
         )
 
     assert response.status_code == 200
-    assert [(c.method, c.path) for c in calls] == [
-        ("POST", f"{STUDIES}/{verb}"),
-        ("GET", STUDY_PATH),
-    ]
+    assert called(calls) == [READ, ("POST", f"{STUDIES}/{verb}"), READ]
     assert sent_json(action) == {"studyId": SID}
+    assert response["HX-Retarget"] == f"#study-{SID}"
     assert response["HX-Reswap"] == "delete"
     assert text(response) == ""
     assert toast_of(response) == {"message": toast, "level": "success"}
     entry = only_audit()
-    assert (entry.actor, entry.action, entry.study_id, entry.accepted) == (
-        client.user,
-        verb,
-        SID,
-        True,
-    )
+    assert (entry.actor, entry.action, entry.study_id) == (client.user, verb, SID)
+    assert (entry.outcome, entry.accepted) == ("applied", True)
     assert entry.before == {"is_cancelled": verb == "uncancel"}
     assert entry.after == {"is_cancelled": verb == "cancel"}
 
@@ -97,7 +105,7 @@ def test_action_on_a_list_the_study_leaves_deletes_the_row(
     ids=["all-studies", "detail-page", "no-current-url"],
 )
 def test_action_where_the_study_still_belongs_redraws_the_row(login, avara, current_url):
-    mock_action(avara, "cancel", cancelled_after=True)
+    mock_action(avara, "cancel")
 
     response = login(ADMIN).post(f"/studies/{SID}/cancel", headers=hx(current_url=current_url))
 
@@ -105,88 +113,221 @@ def test_action_where_the_study_still_belongs_redraws_the_row(login, avara, curr
     assert response.status_code == 200
     assert response["HX-Retarget"] == f"#study-{SID}"
     assert response["HX-Reswap"] == "outerHTML"
-    assert "Read after the action" in html and '<span class="tag">Cancelled</span>' in html
+    assert "Read after" in html and '<span class="tag">Cancelled</span>' in html
     assert f'href="/studies/{SID}/uncancel"' in html  # an admin can restore it from the row
     assert toast_of(response) == {"message": "Study cancelled.", "level": "success"}
-    assert only_audit().accepted is True
+    assert only_audit().outcome == "applied"
 
 
-def test_success_false_warns_and_is_audited_as_refused(login, avara):
-    action, read = mock_action(
-        avara, "cancel", cancelled_after=True, success=False, message="Study is already cancelled."
-    )
+@pytest.mark.parametrize(
+    ("role", "swap", "toast"),
+    [
+        (ADMIN, "outerHTML", "Already cancelled (since 16 Mar 08:00)."),
+        (SUPERVISOR, "delete", "Already cancelled (since 16 Mar 08:00). It left this list."),
+    ],
+)
+def test_cancelling_a_study_cancelled_meanwhile_sends_nothing_and_says_so(
+    login, avara, role, swap, toast
+):
+    avara.get(STUDY_PATH).respond(json=study(cancelled=True))
+    action = avara.post(f"{STUDIES}/cancel")
 
-    response = login(ADMIN).post(
-        f"/studies/{SID}/cancel", headers=hx(current_url=WORKLIST + "?cancelled=all")
-    )
+    with upstream.record_calls() as calls:
+        response = login(role).post(
+            f"/studies/{SID}/cancel", headers=hx(current_url=WORKLIST + "?cancelled=all")
+        )
 
     assert response.status_code == 200
-    assert toast_of(response) == {"message": "Study is already cancelled.", "level": "warning"}
-    assert (action.call_count, read.call_count) == (1, 1)
+    assert called(calls) == [READ] and action.call_count == 0
+    assert response["HX-Reswap"] == swap  # supervisors do not see cancelled studies
+    assert toast_of(response) == {"message": toast, "level": "info"}
     entry = only_audit()
-    assert (entry.accepted, entry.detail) == (False, "Study is already cancelled.")
+    assert (entry.outcome, entry.accepted) == ("not_applied", False)
+    assert entry.detail == "Already cancelled (since 16 Mar 08:00)."
 
 
-UPSTREAM_FAILURES = pytest.mark.parametrize(
-    ("answer", "status", "message"),
-    [
-        (httpx.Response(503), 503, "Avara is not answering right now"),
-        (
-            httpx.Response(404, json=error_json("No such study.", kind="not_found_error")),
-            404,
-            "That study does not exist in Avara",
-        ),
-    ],
-    ids=["503", "404"],
+def test_success_false_is_refused_and_the_row_redrawn_from_a_fresh_read(login, avara):
+    action, read = mock_action(
+        avara, "cancel", success=False, message="Study is locked by the PACS."
+    )
+    read.side_effect = [
+        httpx.Response(200, json=study(cancelled=False)),
+        httpx.Response(200, json=study(cancelled=False, studyDescription="Read after")),
+    ]
+
+    with upstream.record_calls() as calls:
+        response = login(ADMIN).post(
+            f"/studies/{SID}/cancel", headers=hx(current_url=WORKLIST + "?cancelled=all")
+        )
+
+    assert response.status_code == 409
+    assert called(calls) == [READ, ("POST", f"{STUDIES}/cancel"), READ]
+    assert action.call_count == 1
+    assert response["HX-Retarget"] == f"#study-{SID}"
+    html = text(response)
+    assert "Read after" in html and '<span class="tag">Cancelled</span>' not in html
+    assert toast_of(response) == {"message": "Study is locked by the PACS.", "level": "error"}
+    entry = only_audit()
+    assert (entry.outcome, entry.accepted, entry.detail) == (
+        "refused",
+        False,
+        "Study is locked by the PACS.",
+    )
+
+
+NOT_FOUND = "That study does not exist in Avara (it may have been removed, or the id is wrong)."
+NOT_ANSWERING = (
+    "Nothing was changed: Avara is not answering right now (Avara is not available right "
+    "now; try again in a moment.). Try again in a moment."
+)
+UNCHANGED_AFTER_ALL = (
+    "Not saved: Avara did not answer properly, and a fresh read shows the study unchanged. "
+    "Try again."
 )
 
+# failure -> (read answers, action answer, status, message, upstream calls, audit outcome)
+FAILURES = {
+    "read-404": (
+        [httpx.Response(404, json=error_json("No such study.", kind="not_found_error"))],
+        None,
+        404,
+        NOT_FOUND,
+        [READ],
+        "refused",
+    ),
+    "read-503": ([httpx.Response(503)], None, 503, NOT_ANSWERING, [READ], "not_applied"),
+    "action-503": (
+        [httpx.Response(200, json=study(cancelled=False))] * 2,
+        httpx.Response(503),
+        503,
+        UNCHANGED_AFTER_ALL,
+        [READ, ("POST", f"{STUDIES}/cancel"), READ],
+        "not_applied",
+    ),
+}
 
-@UPSTREAM_FAILURES
-def test_upstream_failure_without_js_is_an_error_page_and_a_refused_audit(
-    login, avara, answer, status, message
-):
-    action = avara.post(f"{STUDIES}/cancel").mock(return_value=answer)
-    read = avara.get(STUDY_PATH)
 
-    response = login(SUPERVISOR).post(f"/studies/{SID}/cancel")
+def mock_failure(avara, failure):
+    reads, answer, *_ = FAILURES[failure]
+    avara.get(STUDY_PATH).mock(side_effect=reads)
+    action = avara.post(f"{STUDIES}/cancel")
+    if answer is not None:
+        action.return_value = answer
+    return action
 
-    assert response.status_code == status
-    assert message in text(response) and "Traceback" not in text(response)
-    assert (action.call_count, read.call_count) == (1, 0)
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_upstream_failure_without_js_goes_back_with_the_reason(login, avara, failure):
+    _, _, _, message, expected_calls, outcome = FAILURES[failure]
+    mock_failure(avara, failure)
+    client = login(SUPERVISOR)
+
+    with upstream.record_calls() as calls:
+        response = client.post(f"/studies/{SID}/cancel", {"next": "/?severity=high"})
+
+    assert response.status_code == 302 and response["Location"] == "/?severity=high"
+    assert called(calls) == expected_calls
+    avara.get(STUDIES).respond(json={"studies": [], "cursor": None, "hasMore": False})
+    page = text(client.get(response["Location"]))
+    assert message in page and "Traceback" not in page
     entry = only_audit()
-    assert entry.accepted is False and message in entry.detail
+    assert (entry.outcome, entry.accepted, entry.detail) == (outcome, False, message)
 
 
-@UPSTREAM_FAILURES
-def test_upstream_failure_over_htmx_is_an_error_toast(login, avara, answer, status, message):
-    avara.post(f"{STUDIES}/cancel").mock(return_value=answer)
+@pytest.mark.parametrize("failure", FAILURES)
+def test_upstream_failure_over_htmx_is_an_error_toast(login, avara, failure):
+    _, _, status, message, _, _ = FAILURES[failure]
+    mock_failure(avara, failure)
 
     response = login(SUPERVISOR).post(f"/studies/{SID}/cancel", headers=hx(current_url=WORKLIST))
 
     assert response.status_code == status
-    assert response["HX-Retarget"] == "#toasts"
-    assert message in text(response) and "toast-error" in text(response)
+    assert toast_of(response) == {"message": message, "level": "error"}
+    if failure == "action-503":  # the settling read shows the study: its row is redrawn
+        assert response["HX-Retarget"] == f"#study-{SID}"
+        assert text(response).lstrip().startswith(f'<tr id="study-{SID}"')
+    else:  # nothing to draw: the row stays as it is
+        assert response["HX-Reswap"] == "none" and text(response) == ""
 
 
 def test_cancel_without_js_redirects_to_the_study_page_with_a_message(login, avara):
-    action = avara.post(f"{STUDIES}/cancel").respond(json={"success": True, "message": None})
+    action, _ = mock_action(avara, "cancel")
     client = login(ADMIN)
 
-    response = client.post(f"/studies/{SID}/cancel")
+    with upstream.record_calls() as calls:
+        response = client.post(f"/studies/{SID}/cancel")
 
     assert response.status_code == 302
     assert response["Location"] == f"/studies/{SID}"
-    assert action.call_count == 1 and avara.calls.call_count == 1
-    avara.get(STUDY_PATH).respond(json=study_json(1, isCancelled=True))
+    assert called(calls) == [READ, ("POST", f"{STUDIES}/cancel"), READ]
+    assert action.call_count == 1
+    avara.get(STUDY_PATH).respond(json=study(cancelled=True))
     page = client.get(response["Location"])
     assert "Study cancelled." in text(page)
-    assert only_audit().accepted is True
+    assert only_audit().outcome == "applied"
 
 
 def test_supervisor_cancelling_from_the_study_page_lands_on_the_worklist(login, avara):
     """Supervisors may cancel but not see cancelled studies: no redirect to a refusal."""
-    avara.post(f"{STUDIES}/cancel").respond(json={"success": True, "message": None})
+    mock_action(avara, "cancel")
 
     response = login(SUPERVISOR).post(f"/studies/{SID}/cancel", {"next": f"/studies/{SID}"})
 
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+BAD_NEXT = [
+    "0",
+    "null",
+    "{{ 7*7 }}",
+    "//evil.example/",
+    "/\\evil.example/",
+    "https://evil.example/",
+]
+
+
+@pytest.mark.parametrize("next_url", BAD_NEXT)
+@pytest.mark.parametrize(("verb", "role"), [("cancel", ADMIN), ("uncancel", ADMIN)])
+def test_cancel_and_restore_without_js_ignore_an_unsafe_next(login, avara, verb, role, next_url):
+    mock_action(avara, verb)
+
+    response = login(role).post(f"/studies/{SID}/{verb}", {"next": next_url})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/studies/{SID}"
+    assert only_audit().outcome == "applied"
+
+
+@pytest.mark.parametrize(("verb", "role"), [("cancel", ADMIN), ("uncancel", ADMIN)])
+def test_cancel_and_restore_without_js_follow_a_local_next(login, avara, verb, role):
+    mock_action(avara, verb)
+
+    response = login(role).post(f"/studies/{SID}/{verb}", {"next": "/?severity=high&p=2"})
+
+    assert response.status_code == 302 and response["Location"] == "/?severity=high&p=2"
+
+
+@pytest.mark.parametrize(
+    ("verb", "role", "message"),
+    [
+        ("cancel", RADIOLOGIST, "Your role (Radiologist) may not cancel studies."),
+        ("uncancel", SUPERVISOR, "Your role (Supervisor) may not restore cancelled studies."),
+    ],
+)
+def test_a_role_refusal_without_js_is_a_403_page_and_costs_no_call(
+    login, avara, verb, role, message
+):
+    client = login(role)
+
+    response = client.post(f"/studies/{SID}/{verb}", {"next": "/"})
+
+    assert response.status_code == 403
+    assert message in text(response)
+    assert avara.calls.call_count == 0
+    entry = only_audit()
+    assert (entry.actor, entry.action, entry.outcome, entry.detail) == (
+        client.user,
+        verb,
+        "refused",
+        message,
+    )

@@ -18,6 +18,7 @@ from view_helpers import (
     text,
 )
 
+from studies import upstream
 from studies.roles import ADMIN, SUPERVISOR
 
 UID = NEW_UID
@@ -62,10 +63,11 @@ def test_success_sends_one_create_and_opens_the_new_study(login, avara, role):
         "metadata": {"room": "3"},
     }
     entry = only_audit()
-    assert (entry.actor, entry.action, entry.study_id, entry.accepted) == (
+    assert (entry.actor, entry.action, entry.study_id, entry.outcome, entry.accepted) == (
         client.user,
         "create",
         NEW_ID,
+        "applied",
         True,
     )
     assert entry.before == {}
@@ -159,22 +161,76 @@ def test_avara_field_errors_are_shown_next_to_their_fields(login, avara):
     assert (entry.accepted, entry.study_id) == (False, "")
 
 
+BY_UID = f"{STUDIES}/by-uid/{UID}"
+NOT_FOUND = error_json("No such study.", kind="not_found_error")
+
+
 @pytest.mark.parametrize(
-    "failure", [httpx.Response(503), httpx.ConnectError("down")], ids=["503", "unreachable"]
+    ("failure", "by_uid", "message", "calls"),
+    [
+        (
+            httpx.Response(503),  # may have landed: the UID is looked up
+            httpx.Response(404, json=NOT_FOUND),
+            "Not created: Avara did not answer properly, and no study has this UID.",
+            [("POST", STUDIES), ("GET", BY_UID)],
+        ),
+        (
+            httpx.ConnectError("down"),  # never sent: nothing to look up
+            None,
+            "Not created: Avara is not answering right now (The dashboard could not reach "
+            "Avara; try again in a moment.). Try again in a moment.",
+            [("POST", STUDIES)],
+        ),
+    ],
+    ids=["503", "unreachable"],
 )
-def test_avara_down_keeps_the_form_and_says_so(login, avara, failure):
+def test_avara_down_keeps_the_form_and_says_so(login, avara, failure, by_uid, message, calls):
     route = avara.post(STUDIES)
     if isinstance(failure, httpx.Response):
         route.return_value = failure
     else:
         route.side_effect = failure
+    if by_uid is not None:
+        avara.get(BY_UID).mock(return_value=by_uid)
+
+    with upstream.record_calls() as recorded:
+        response = login(SUPERVISOR).post("/studies/new", create_form())
+
+    assert response.status_code == 503  # Avara unavailable, not a bad form
+    assert [(c.method, c.path) for c in recorded] == calls
+    assert message in text(response)
+    assert f'value="{UID}"' in text(response)
+    entry = only_audit()
+    assert (entry.outcome, entry.accepted, entry.detail) == ("not_applied", False, message)
+
+
+def test_a_lost_answer_whose_study_exists_is_a_created_study(login, avara):
+    avara.post(STUDIES).respond(503)
+    created = study_json(42, studyInstanceUid=UID, studyDescription="Chest CT", severity="normal")
+    avara.get(BY_UID).respond(json=created)
 
     response = login(SUPERVISOR).post("/studies/new", create_form())
 
-    assert response.status_code == 503  # Avara unavailable, not a bad form
-    assert "Not created:" in text(response)
-    assert f'value="{UID}"' in text(response)
-    assert only_audit().accepted is False
+    assert response.status_code == 302 and response["Location"] == f"/studies/{NEW_ID}"
+    entry = only_audit()
+    assert (entry.outcome, entry.study_id) == ("applied", NEW_ID)
+    assert entry.detail == "Answer lost; the study exists (read back by its UID)."
+
+
+def test_a_lost_answer_that_cannot_be_looked_up_is_an_unknown_outcome(login, avara):
+    avara.post(STUDIES).mock(side_effect=httpx.ReadTimeout("slow"))
+    avara.get(BY_UID).respond(503)
+
+    response = login(SUPERVISOR).post("/studies/new", create_form())
+
+    message = (
+        "Avara did not confirm the new study and cannot be asked right now, so it is not "
+        "known whether it was created. Search for its Study Instance UID before retrying."
+    )
+    assert response.status_code == 502
+    assert message in text(response) and f'value="{UID}"' in text(response)
+    entry = only_audit()
+    assert (entry.outcome, entry.accepted, entry.detail) == ("unknown", False, message)
 
 
 def test_customer_id_format_is_checked_before_a_call(login, avara):

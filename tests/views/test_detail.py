@@ -1,5 +1,11 @@
 """The study page: every field, escaped; description and metadata edits that PATCH only what
-changed; metadata validation before any PATCH; the study's audit history."""
+the user changed, after a read that compares it with what the page showed (a field changed
+meanwhile is a conflict: both values shown, the user's edits kept); metadata validation
+before any PATCH; the study's audit history."""
+
+import html as html_lib
+import json
+import re
 
 import pytest
 from view_helpers import (
@@ -7,6 +13,7 @@ from view_helpers import (
     SMITH,
     STORED_METADATA,
     STUDIES,
+    called,
     details_form,
     error_json,
     only_audit,
@@ -16,11 +23,13 @@ from view_helpers import (
     text,
 )
 
+from studies import upstream
 from studies.models import AuditEntry
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"
+READ = ("GET", STUDY_PATH)
 
 
 @pytest.fixture
@@ -129,7 +138,9 @@ def test_history_shows_this_studys_audit_entries_only(login, avara, stored):
             {"metadata": {"department": "cardiology", "priority": "urgent"}},
             STORED_METADATA,
         ),
-        (details_form(pairs={}, extra_rows=2), {"metadata": None}, STORED_METADATA),
+        # Metadata is merged key by key with what Avara holds now and sent whole: the
+        # sandbox (like the documented PATCH) replaces the mapping, so {} clears it.
+        (details_form(pairs={}, extra_rows=2), {"metadata": {}}, STORED_METADATA),
     ],
     ids=["description", "add-pair", "change-value", "clear"],
 )
@@ -137,16 +148,20 @@ def test_saving_details_patches_only_what_changed(login, avara, stored, posted, 
     patch = avara.patch(STUDY_PATH).respond(json=study_json(1, **wire))
     client = login(SUPERVISOR)
 
-    response = client.post(f"/studies/{SID}/details", posted)
+    with upstream.record_calls() as calls:
+        response = client.post(f"/studies/{SID}/details", posted)
 
     assert response.status_code == 302 and response["Location"] == f"/studies/{SID}"
-    assert (stored.call_count, patch.call_count) == (1, 1)
+    # The page's read (the form needs the stored keys), the service's read, the PATCH.
+    assert called(calls) == [READ, READ, ("PATCH", STUDY_PATH)]
+    assert (stored.call_count, patch.call_count) == (2, 1)
     assert sent_json(patch) == wire
     entry = only_audit()
-    assert (entry.actor, entry.action, entry.study_id, entry.accepted) == (
+    assert (entry.actor, entry.action, entry.study_id, entry.outcome, entry.accepted) == (
         client.user,
         "update",
         SID,
+        "applied",
         True,
     )
     if "studyDescription" in wire:
@@ -164,7 +179,7 @@ def test_saving_unchanged_details_sends_no_patch(login, avara, stored):
     response = client.post(f"/studies/{SID}/details", details_form())
 
     assert response.status_code == 302
-    assert patch.call_count == 0
+    assert patch.call_count == 0 and stored.call_count == 1
     assert AuditEntry.objects.count() == 0
     assert "Nothing to save" in text(client.get(response["Location"]))
 
@@ -189,7 +204,8 @@ def test_metadata_validation_errors_show_and_nothing_is_patched(login, avara, st
     assert f'<p class="field-error">{error}</p>' in text(response)
     assert patch.call_count == 0
     entry = only_audit()  # the refused attempt is recorded
-    assert (entry.action, entry.accepted) == ("update", False)
+    assert (entry.action, entry.outcome, entry.accepted) == ("update", "refused", False)
+    assert entry.detail == "Not saved: some fields need attention."
 
 
 def test_upstream_refusal_of_details_shows_the_reason_and_is_audited(login, avara, stored):
@@ -205,9 +221,14 @@ def test_upstream_refusal_of_details_shows_the_reason_and_is_audited(login, avar
     html = text(response)
     assert response.status_code == 400
     assert '<p class="field-error">Avara wants a shorter description.</p>' in html
+    assert "Not saved: Avara wants a shorter description." in html
     assert "Too long for Avara</textarea>" in html
     entry = only_audit()
-    assert (entry.accepted, entry.after) == (False, {"study_description": "Too long for Avara"})
+    assert (entry.outcome, entry.accepted, entry.after) == (
+        "refused",
+        False,
+        {"study_description": "Too long for Avara"},
+    )
 
 
 @pytest.mark.parametrize(("role", "editable"), [(RADIOLOGIST, False), (SUPERVISOR, True)])
@@ -220,3 +241,128 @@ def test_details_form_only_for_roles_that_may_change_them(login, avara, stored, 
     assert f"/studies/{SID}/uncancel" not in html
     # The stored study is a colleague's: only staff may change its status.
     assert (f"/studies/{SID}/edit/status" in html) is editable
+
+
+# --- Saves from a page someone else's change overtook ------------------------------------
+
+WHEN = "15 Mar 14:20"  # the stored study's updatedAt
+KEPT = " Your edits are kept below; save again to apply them over the new values."
+
+
+def hidden(response, name: str) -> str:
+    found = re.findall(rf'<input type="hidden" name="{name}" value="([^"]*)"', text(response))
+    assert len(found) == 1, found
+    return html_lib.unescape(found[0])
+
+
+def test_a_description_changed_meanwhile_is_a_conflict_with_both_values(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1, studyDescription="Renamed by a colleague"))
+    patch = avara.patch(STUDY_PATH)
+
+    with upstream.record_calls() as calls:
+        response = login(SUPERVISOR).post(
+            f"/studies/{SID}/details", details_form("My careful new description")
+        )
+
+    html = text(response)
+    message = f"Description is now Renamed by a colleague, set {WHEN}."
+    assert response.status_code == 409
+    assert called(calls) == [READ, READ] and patch.call_count == 0
+    assert f"Someone changed this study since you opened it: {message}{KEPT}" in html
+    assert f"<li>{message} You chose: My careful new description.</li>" in html
+    assert "My careful new description</textarea>" in html  # the user's edit, kept
+    assert hidden(response, "seen_description") == "Renamed by a colleague"  # seen moved on
+    assert json.loads(hidden(response, "seen_metadata")) == STORED_METADATA
+    entry = only_audit()
+    assert (entry.outcome, entry.accepted) == ("conflict", False)
+    assert entry.before == {"study_description": "Renamed by a colleague"}
+    assert entry.after == {"study_description": "My careful new description"}
+
+
+def test_saving_again_after_a_conflict_applies_the_edits_over_the_new_values(login, avara):
+    now = study_json(1, studyDescription="Renamed by a colleague")
+    avara.get(STUDY_PATH).respond(json=now)
+    patch = avara.patch(STUDY_PATH).respond(
+        json={**now, "studyDescription": "My careful new description"}
+    )
+    client = login(SUPERVISOR)
+    conflict = client.post(f"/studies/{SID}/details", details_form("My careful new description"))
+    again = details_form(
+        "My careful new description",
+        seen_description=hidden(conflict, "seen_description"),
+        seen_metadata=json.loads(hidden(conflict, "seen_metadata")),
+    )
+
+    response = client.post(f"/studies/{SID}/details", again)
+
+    assert response.status_code == 302 and response["Location"] == f"/studies/{SID}"
+    assert sent_json(patch) == {"studyDescription": "My careful new description"}
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [e.outcome for e in entries] == ["conflict", "applied"]
+    assert entries[1].before == {"study_description": "Renamed by a colleague"}
+
+
+def test_a_metadata_value_changed_meanwhile_is_a_conflict_on_that_key(login, avara):
+    now = {"department": "cardiology", "priority": "urgent"}
+    avara.get(STUDY_PATH).respond(json=study_json(1, metadata=now))
+    patch = avara.patch(STUDY_PATH)
+    mine = {"department": "neurology", "priority": "urgent"}
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/details", details_form(pairs=mine))
+
+    html = text(response)
+    message = f"Metadata “department” is now cardiology, set {WHEN}."
+    assert response.status_code == 409
+    assert patch.call_count == 0
+    assert f"<li>{message} You chose: neurology.</li>" in html
+    assert 'value="neurology"' in html  # the user's value stays in the form
+    assert json.loads(hidden(response, "seen_metadata")) == now
+    entry = only_audit()
+    assert entry.outcome == "conflict"
+    assert (entry.before, entry.after) == (
+        {"metadata:department": "cardiology"},
+        {"metadata:department": "neurology"},
+    )
+
+
+def test_other_changes_meanwhile_are_kept_and_the_users_key_applied(login, avara):
+    """A colleague renamed the study and changed one key; the user changed another key:
+    no conflict, and the PATCH carries the colleague's key and the user's."""
+    theirs = {"department": "cardiology", "priority": "urgent"}
+    now = study_json(1, studyDescription="Renamed by a colleague", metadata=theirs)
+    avara.get(STUDY_PATH).respond(json=now)
+    merged = {"department": "cardiology", "priority": "stat"}
+    patch = avara.patch(STUDY_PATH).respond(json={**now, "metadata": merged})
+    mine = {"department": "radiology", "priority": "stat"}  # as seen, but priority
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/details", details_form(pairs=mine))
+
+    assert response.status_code == 302
+    assert sent_json(patch) == {"metadata": merged}  # no description: the user left it
+    entry = only_audit()
+    assert entry.outcome == "applied"
+    assert (entry.before, entry.after) == ({"metadata": theirs}, {"metadata": merged})
+
+
+def test_a_description_edit_goes_through_a_metadata_change_made_meanwhile(login, avara):
+    now = study_json(1, metadata={"department": "cardiology"})
+    avara.get(STUDY_PATH).respond(json=now)
+    patch = avara.patch(STUDY_PATH).respond(json={**now, "studyDescription": "Renamed"})
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/details", details_form("Renamed"))
+
+    assert response.status_code == 302
+    assert sent_json(patch) == {"studyDescription": "Renamed"}
+    assert only_audit().outcome == "applied"
+
+
+def test_a_damaged_seen_metadata_is_refused_before_any_write(login, avara, stored):
+    patch = avara.patch(STUDY_PATH)
+    form = {**details_form("Renamed"), "seen_metadata": "{not json"}
+
+    response = login(SUPERVISOR).post(f"/studies/{SID}/details", form)
+
+    assert response.status_code == 400
+    assert "Not saved: some fields need attention." in text(response)
+    assert patch.call_count == 0
+    assert only_audit().outcome == "refused"

@@ -39,7 +39,8 @@ def test_allowed_host_redirects_after_exactly_one_call(login, avara, role):
     assert sent_json(route) == {"studyId": SID}
     entry = only_audit()
     assert (entry.actor, entry.action, entry.study_id) == (client.user, "open_viewer", SID)
-    assert (entry.accepted, entry.after) == (True, {"viewer_host": VIEWER_HOST})
+    assert (entry.outcome, entry.accepted) == ("applied", True)
+    assert entry.after == {"viewer_host": VIEWER_HOST}
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_other_urls_are_refused_without_a_redirect(login, avara, url):
     assert "is not an allowed viewer host. Nothing was opened" in text(response)
     assert route.call_count == 1
     entry = only_audit()
-    assert (entry.accepted, entry.action, entry.study_id) == (False, "open_viewer", SID)
+    assert (entry.outcome, entry.action, entry.study_id) == ("refused", "open_viewer", SID)
     assert "not an allowed viewer host" in entry.detail
 
 
@@ -147,9 +148,11 @@ def test_tokenized_url_never_appears_in_the_pages(login, avara, role):
     avara.get(f"{STUDIES}/{SID}").respond(json=study_json(1))
     client = login(role)
 
-    pages = [text(client.get("/")), text(client.get(f"/studies/{SID}"))]
+    worklist, page = text(client.get("/")), text(client.get(f"/studies/{SID}"))
 
     assert reroute.call_count == 0
-    for html in pages:
-        assert f'action="/studies/{SID}/viewer"' in html
+    # The row links to the minting POST (its JS posts it to a new tab); the page's form posts.
+    assert f'href="/studies/{SID}/viewer" target="_blank" data-viewer>' in worklist
+    assert f'action="/studies/{SID}/viewer" target="_blank"' in page
+    for html in (worklist, page):
         assert TOKEN not in html and "token=" not in html and VIEWER_HOST not in html

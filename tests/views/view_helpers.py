@@ -117,15 +117,23 @@ def _formset(prefix: str, rows, *, initial: int) -> dict:
 
 
 def details_form(
-    description: str = "Example study 1", pairs=STORED_METADATA, *, extra_rows: int = 1
+    description: str = "Example study 1",
+    pairs=STORED_METADATA,
+    *,
+    extra_rows: int = 1,
+    seen_description: str = "Example study 1",
+    seen_metadata: dict | None = None,
 ) -> dict:
-    """The study page's details form: description, then metadata rows (dict or pairs)."""
+    """The study page's details form: description, then metadata rows (dict or pairs),
+    and the hidden copies of what the page showed (`seen_*`, by default the stored study)."""
     items = list(pairs.items()) if isinstance(pairs, dict) else list(pairs)
     rows = [*items, *[("", "")] * extra_rows]
+    seen = STORED_METADATA if seen_metadata is None else seen_metadata
     return {
         "study_description": description,
-        "updated_at": "2024-03-15T14:20:00+00:00",
-        **_formset("meta", rows, initial=len(STORED_METADATA)),
+        "seen_description": seen_description,
+        "seen_metadata": json.dumps(seen),
+        **_formset("meta", rows, initial=len(seen)),
     }
 
 
@@ -214,8 +222,46 @@ def row_token(
     return seen_token_for(study_id=sid, severity=severity, status=status, assignee=assignee)
 
 
+def token_of(body: dict) -> str:
+    """The row token for a study as Avara sends it (what a row drawn from it carries)."""
+    return row_token(
+        body["studyId"],
+        severity=body["severity"],
+        status=body["studyViewerStatus"],
+        assignee=(body.get("assignedTo") or {}).get("userId", ""),
+    )
+
+
 def token_query(sid: str, field: str, value: str) -> str:
     """`t=...` for a control opened on a row showing `value` in `field`."""
     from urllib.parse import urlencode
 
     return urlencode({"t": row_token(sid, **{field: value})})
+
+
+# --- What a redrawn row or an open control carries ----------------------------------------
+
+
+def row_seen(response) -> str:
+    """The row's token (`data-t`): what the redrawn row tells the next save it showed."""
+    found = re.findall(r'<tr id="study-[^"]+"[^>]* data-t="([^"]*)"', text(response))
+    assert len(found) == 1, found
+    return html.unescape(found[0])
+
+
+def control_token(response) -> str:
+    """The token an open control will send with its Save (`<input name="t">`)."""
+    found = re.findall(r'<input type="hidden" name="t" value="([^"]*)">', text(response))
+    assert len(found) == 1, found
+    return html.unescape(found[0])
+
+
+def field_errors(response) -> list[str]:
+    """The messages shown in open controls (`.field-error`), unescaped."""
+    found = re.findall(r'<p class="field-error" role="alert">(.*?)</p>', text(response), re.S)
+    return [html.unescape(m) for m in found]
+
+
+def called(calls) -> list[tuple[str, str]]:
+    """(method, path) of each upstream call recorded by upstream.record_calls()."""
+    return [(c.method, c.path) for c in calls]

@@ -1,0 +1,63 @@
+"""The worklist without JavaScript: a row's controls are plain links to pages of their
+own (a control drawn from a fresh read, a confirmation), and a form posts the change."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import TIMEOUT_MS
+from .pages import display_name, first_page_study, row, sandbox_user, toast
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def page(browser, browser_log):
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1400, "height": 900}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.on("page", browser_log.watch)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+    browser_log.assert_clean()
+
+
+def test_severity_changed_on_the_controls_own_page(page, triage):
+    from sandbox.models import Study
+
+    study = first_page_study(severity="normal")
+    triage.login(page, "supervisor")
+
+    row(page, study.study_id).locator("td.cell-severity a.badge").click()
+
+    page.wait_for_url(f"**/studies/{study.study_id}/edit/severity")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change severity")
+    control = page.locator("select[name=value]")
+    expect(control).to_have_value("normal")
+    control.select_option("stat")
+    page.get_by_role("button", name="Save").click()
+
+    page.wait_for_url(f"**/studies/{study.study_id}")
+    expect(toast(page, "Severity saved: STAT.")).to_be_visible()
+    assert Study.objects.get(pk=study.pk).severity == "stat"
+
+
+def test_claim_asks_first_then_claims(page, triage):
+    from sandbox.models import Study
+
+    study = first_page_study(assigned_to=None)
+    me = sandbox_user("radiologist1")
+    triage.login(page, "radiologist")
+
+    row(page, study.study_id).get_by_role("button", name="Claim").click()
+
+    page.wait_for_url(f"**/studies/{study.study_id}/claim")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Claim this study?")
+    assert Study.objects.get(pk=study.pk).assigned_to_id is None  # nothing yet
+    page.get_by_role("button", name="Yes, claim it").click()
+
+    page.wait_for_url(f"**/studies/{study.study_id}")
+    expect(toast(page, f"Assignee saved: {display_name(me)}.")).to_be_visible()
+    assert Study.objects.get(pk=study.pk).assigned_to_id == me.user_id
