@@ -19,6 +19,8 @@ The queue page, Read next and the title counts all read it.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,11 +28,13 @@ from datetime import datetime, timedelta
 import msgspec
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 
 from studies import upstream
 from studies.shared import try_lock, unlock, wait_for
 
+log = logging.getLogger(__name__)
 SEVERITY_ORDER = ("stat", "high", "normal")
 SNAPSHOT_KEY = "triage:queue:snapshot:v2"
 DATA_KEY = "triage:queue:data:v2"
@@ -95,12 +99,15 @@ def _build() -> dict:
 _local: dict = {}  # this process's decoded copy: {"data": key, "studies": [...]}
 
 
-def queue_snapshot() -> Snapshot:
+def queue_snapshot(*, wait: bool = True) -> Snapshot | None:
     """The shared picture of the open work, with the dashboard's own writes laid over it.
 
-    Raises upstream.UpstreamError when there is no picture and Avara cannot give one.
+    Raises upstream.UpstreamError when there is no picture and Avara cannot give one;
+    None when there is none yet and `wait` is False.
     """
-    meta = _stored_or_rebuilt()
+    meta = _stored_or_rebuilt(wait=wait)
+    if meta is None:
+        return None
     if _local.get("data") != meta["data"]:
         raw = cache.get(meta["data"])
         if raw is None:  # evicted: read it again
@@ -120,21 +127,43 @@ def queue_snapshot() -> Snapshot:
     return snapshot
 
 
-def _stored_or_rebuilt() -> dict:
-    """The stored picture, rebuilt first when it is older than TRIAGE_QUEUE_SECONDS.
+def _stored_or_rebuilt(*, wait: bool = True) -> dict | None:
+    """The stored picture; one older than TRIAGE_QUEUE_SECONDS is rebuilt by one process.
 
-    One process rebuilds (a lock in the shared store); the others go on serving the
-    previous picture, or, when there is none yet, wait for the builder's.
+    While a picture exists, nobody waits for a rebuild: the rebuild runs in the
+    background (in the process whose request noticed the age; a lock in the shared
+    store keeps it to one process) and the previous picture is served meanwhile. With
+    no picture yet, a request waits for the first one (`wait`) or gets None.
+    TRIAGE_QUEUE_SECONDS = 0 rebuilds on every read, in the request (tests).
     """
+    ttl = settings.TRIAGE_QUEUE_SECONDS
     stored = cache.get(SNAPSHOT_KEY)
-    if stored is not None and time.time() - stored["built"] <= settings.TRIAGE_QUEUE_SECONDS:
+    if stored is not None and time.time() - stored["built"] <= ttl:
         return stored
-    return _rebuild(stored)
+    if ttl <= 0 or (stored is None and wait):
+        return _rebuild(stored)
+    if settings.TRIAGE_QUEUE_BACKGROUND:
+        token = try_lock(_LOCK, seconds=120)
+        if token:
+            threading.Thread(target=_rebuild_in_background, args=(token,), daemon=True).start()
+    return stored
+
+
+_LOCK = f"{SNAPSHOT_KEY}:building"
+
+
+def _rebuild_in_background(token: str) -> None:
+    try:
+        _build()
+    except Exception:
+        log.warning("The queue snapshot could not be rebuilt", exc_info=True)
+    finally:
+        unlock(_LOCK, token)
+        connections.close_all()  # this thread's database connections, if it opened any
 
 
 def _rebuild(stored: dict | None) -> dict:
-    lock = f"{SNAPSHOT_KEY}:building"
-    token = try_lock(lock, seconds=60)
+    token = try_lock(_LOCK, seconds=120)
     if token is None and stored is not None:
         return stored
     if token is None:
@@ -149,14 +178,17 @@ def _rebuild(stored: dict | None) -> dict:
         return stored  # Avara is unavailable: an older picture, which the page dates
     finally:
         if token:
-            unlock(lock, token)
+            unlock(_LOCK, token)
 
 
-def unassigned_stat() -> int | None:
-    """How many STAT studies wait for a reader (the page title's count), None if unknown."""
+def unassigned_stat(*, wait: bool = False) -> int | None:
+    """How many STAT studies wait for a reader (the page title's count), None when not
+    known yet. Never makes the caller wait for a rebuild unless `wait`."""
     try:
-        snapshot = queue_snapshot()
+        snapshot = queue_snapshot(wait=wait)
     except upstream.UpstreamError:
+        return None
+    if snapshot is None:
         return None
     return sum(1 for s in snapshot.studies if s.severity == "stat" and s.assigned_to is None)
 

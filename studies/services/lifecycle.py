@@ -93,7 +93,9 @@ def _flip_locked(actor, study_id: str, *, cancel: bool, call: str, done: str) ->
     audit(
         actor, action, study_id, Outcome.APPLIED, answer.message or "", before=before, after=after
     )
-    return WriteResult(Outcome.APPLIED, done, study=_reread(study_id))
+    study = _reread(study_id)
+    written(study)
+    return WriteResult(Outcome.APPLIED, done, study=study)
 
 
 def _reread(study_id: str):

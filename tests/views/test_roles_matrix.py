@@ -226,7 +226,7 @@ WORKLIST_UI = {
     "status link": f'href="{STUDY}/edit/status',
     "assignee link": f'href="{STUDY}/edit/assignee',
     "claim button": f'href="{STUDY}/claim" data-post>Claim</a>',
-    "open button": f'href="{STUDY}/viewer" target="_blank" data-viewer>',
+    "open button": f'href="{STUDY}/viewer" data-viewer>',
     "cancel link": f'href="{STUDY}/cancel"',
     "new study": 'href="/studies/new"',
     "audit trail": 'href="/audit/"',

@@ -152,7 +152,7 @@ def test_tokenized_url_never_appears_in_the_pages(login, avara, role):
 
     assert reroute.call_count == 0
     # The row links to the minting POST (its JS posts it to a new tab); the page's form posts.
-    assert f'href="/studies/{SID}/viewer" target="_blank" data-viewer>' in worklist
+    assert f'href="/studies/{SID}/viewer" data-viewer>' in worklist
     assert f'action="/studies/{SID}/viewer" target="_blank"' in page
     for html in (worklist, page):
         assert TOKEN not in html and "token=" not in html and VIEWER_HOST not in html
