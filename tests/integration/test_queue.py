@@ -107,7 +107,7 @@ def test_the_queue_follows_the_rule_with_ages_straddling_each_threshold(avara, s
 
 
 def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox_factory):
-    user, me = reader(1, sandbox_factory)
+    user, _ = reader(1, sandbox_factory)
     other, _ = reader(2, sandbox_factory)
     studies = [aged(sandbox_factory, "normal", n * timedelta(minutes=7)) for n in range(150)]
     client = Client()
@@ -166,7 +166,7 @@ def test_ten_readers_pressing_read_next_at_once_get_ten_different_studies(avara,
 def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avara, sandbox_factory):
     first = aged(sandbox_factory, "stat", 30 * timedelta(minutes=1))
     second = aged(sandbox_factory, "stat", 20 * timedelta(minutes=1))
-    user, me = reader(1, sandbox_factory)
+    user, _ = reader(1, sandbox_factory)
 
     skipped = services.study_skip(
         actor=user, study_id=first.study_id, reason="Conflict of interest"
@@ -189,7 +189,7 @@ def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(
 ):
     settings.TRIAGE_QUEUE_SECONDS = 600  # the picture would stay stale for ten minutes
     study = aged(sandbox_factory, "normal", HOUR)
-    user, me = reader(1, sandbox_factory)
+    user, _ = reader(1, sandbox_factory)
     client = Client()
     client.force_login(user)
     assert study.study_id in queue_ids(client, "unassigned")
