@@ -24,14 +24,14 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run sandbox migrate seed demo-accounts test test-fast test-e2e lint format chromium bench clean
+.PHONY: help setup run sandbox migrate seed demo-accounts test test-fast test-e2e lint format chromium wrk bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
 	@echo "make test       set everything up (Chromium included) and run every test"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
 	@echo "make lint       ruff check and format check"
-	@echo "make bench      print speed figures"
+	@echo "make bench      print speed figures (BENCH_QUICK=1 for a short run)"
 
 $(PY):
 	@if [ -z "$(SYSTEM_PYTHON)" ]; then \
@@ -94,12 +94,21 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks print figures; they use their own sandbox database, never var/sandbox.sqlite3.
-BENCH_ENV := SANDBOX_DATABASE_URL=sqlite:///$(CURDIR)/var/bench-sandbox.sqlite3 DATABASE_URL=sqlite:///$(CURDIR)/var/bench-dashboard.sqlite3
-bench: setup
-	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v 0
-	$(BENCH_ENV) $(PY) manage.py migrate --database sandbox --noinput -v 0
-	$(BENCH_ENV) $(PY) manage.py bench
+# Benchmarks print figures (never asserted in tests). scripts/bench.py serves its own
+# sandbox (var/bench-sandbox.sqlite3, 20,000 studies, reused) and dashboards under gunicorn,
+# prepares what it needs, and stops everything it started, Ctrl-C included.
+BENCH_ARGS ?=
+bench: setup wrk
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# Debian's wrk generates the bench's load; without it the bench uses Python threads (and says so).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; } \
+	  || echo "wrk could not be installed: the bench will generate load with Python threads."; \
+	fi
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache *.egg-info
