@@ -24,10 +24,11 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run sandbox migrate seed demo-accounts test test-fast test-e2e lint format chromium wrk bench clean
+.PHONY: help setup run serve sandbox migrate seed demo-accounts static test test-fast test-e2e lint format chromium wrk bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
+	@echo "make serve      the same, production-like: gunicorn, DEBUG off, whitenoise static files"
 	@echo "make test       set everything up (Chromium included) and run every test"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
 	@echo "make lint       ruff check and format check"
@@ -65,6 +66,25 @@ run: seed demo-accounts
 	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT) & \
 	AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)} \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Static files for DEBUG off: whitenoise serves STATIC_ROOT (staticfiles/, not committed),
+# with gzip copies made here so it can send them compressed.
+static: setup
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) -m whitenoise.compress -q staticfiles
+
+# Production-like: both under gunicorn (-c dashboard/gunicorn_conf.py), DEBUG off, the
+# dashboard with 2 workers x 4 threads (gthread), static files from whitenoise.
+serve: seed demo-accounts static
+	@echo "Sandbox API on http://$(HOST):$(SANDBOX_PORT)/  -  dashboard on http://$(HOST):$(PORT)/ (gunicorn, DEBUG off)"
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
+	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(SANDBOX_PORT) WEB_CONCURRENCY=2 GUNICORN_ACCESS_LOG= \
+	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket sandbox.wsgi:application & \
+	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+	  GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
+	  AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)} \
+	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket dashboard.wsgi:application & \
+	wait
 
 sandbox: migrate
 	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT)
