@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,6 +56,8 @@ DATABASES = {
 SUPERVISOR = ("supervisor", "triage-supervisor")
 RADIOLOGIST = ("radiologist", "triage-radiologist")
 QUICK_NOTE = " (QUICK: fewer than 50)"
+# The list call behind the 25-row worklist, if it could not be read at the sandbox.
+DEFAULT_RAW_25 = "isCancelled=false&limit=25"
 
 
 def say(message: str) -> None:
@@ -134,9 +137,15 @@ def start(stack: Stack) -> dict:
 
 
 def step(results: dict, key: str, label: str, fn: Callable[[], object]) -> None:
+    """One group of figures; if it breaks, the others are still measured and printed."""
     say(label)
     started = time.perf_counter()
-    results[key] = fn()
+    try:
+        results[key] = fn()
+    except Exception as exc:  # a figure that could not be measured says why, in its place
+        traceback.print_exc(file=sys.stderr)
+        results[key] = {"error": f"{type(exc).__name__}: {exc}"}
+        say(f"{label}: not measured ({results[key]['error']})")
     results["meta"]["seconds"][key] = round(time.perf_counter() - started, 1)
 
 
@@ -145,12 +154,11 @@ def measure(run: Run, servers: dict, args: argparse.Namespace, results: dict) ->
         results, "speed", "worklist and fragment vs the raw list call", lambda: ratios.worklist(run)
     )
     step(results, "inline_save", "inline save vs raw GET + PATCH", lambda: ratios.inline_save(run))
-    results["speed"]["inline_save"] = results.pop("inline_save")
     step(results, "bytes", "bytes of pages, rows, controls, static files", lambda: sizes.sizes(run))
     step(results, "upstream_calls", "upstream calls per action", lambda: calls.upstream_calls(run))
     step(results, "sandbox_list", "sandbox first page vs deep page", lambda: apiside.paging(run))
     step(results, "decode", "decode cost: msgspec vs the SDK", lambda: apiside.decode_cost(run))
-    raw25 = results["speed"]["worklist_page_25"]["upstream_query"]
+    raw25 = results["speed"].get("worklist_page_25", {}).get("upstream_query", DEFAULT_RAW_25)
     step(
         results, "live_refresh", "live refresh (issue 10)", lambda: polling.live_refresh(run, raw25)
     )
@@ -172,10 +180,16 @@ def measure(run: Run, servers: dict, args: argparse.Namespace, results: dict) ->
         )
     finally:
         faulty_log.close()
+    step(results, "memory", "memory of the dashboard's workers", lambda: memory(servers))
+
+
+def memory(servers: dict) -> dict:
     rss = worker_rss_kib(servers["dashboard"])
-    results["memory"] = {
+    if not rss:
+        raise RuntimeError("no dashboard worker process found")
+    return {
         "workers_mib": [round(v / 1024, 1) for v in rss.values()],
-        "max_worker_rss_mib": round(max(rss.values(), default=0) / 1024, 1),
+        "max_worker_rss_mib": round(max(rss.values()) / 1024, 1),
     }
 
 

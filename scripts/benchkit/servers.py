@@ -10,6 +10,7 @@ shutdown) to the whole group, then SIGKILL for anything left after a few seconds
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -110,6 +111,7 @@ class Stack:
                 stderr=err,
                 pass_fds=(sock.fileno(),),
                 start_new_session=True,
+                preexec_fn=_die_with_parent,  # servers start before any thread does
             )
         sock.close()
         server = Server(name, process, f"http://127.0.0.1:{port}", stderr, log)
@@ -162,6 +164,21 @@ class Stack:
         raise RuntimeError(f"{server.name} was not ready within {timeout:.0f} s:\n{server.tail()}")
 
     def close(self) -> None:
+        """Stop every server; a Ctrl-C meanwhile is held until they are all stopped."""
+        held: list[int] = []
+        stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {
+            sig: signal.signal(sig, lambda sig, frame: held.append(sig)) for sig in stopping
+        }
+        try:
+            self._stop_all()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if held:
+            raise KeyboardInterrupt(f"signal {held[0]} while stopping the servers")
+
+    def _stop_all(self) -> None:
         for server in self.servers:
             _signal_group(server.process, signal.SIGQUIT)
         deadline = time.monotonic() + 8
@@ -172,6 +189,16 @@ class Stack:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.process.wait(timeout=5)
         self.servers.clear()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Even if the bench is killed outright (SIGKILL), its gunicorn masters get SIGQUIT
+    (Linux only; gunicorn's workers leave when their master goes)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGQUIT)
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
