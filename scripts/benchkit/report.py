@@ -44,13 +44,17 @@ def _x(value: float) -> str:
     )
 
 
-def _speed(out: list[str], figures: dict, samples: int) -> None:
+def _speed(out: list[str], r: dict) -> None:
     out.append(
-        f"\n== Dashboard vs the raw Avara call: ms, median / p95 of {samples}, interleaved =="
+        f"\n== Dashboard vs the raw Avara call: ms, median / p95 of {r['meta']['samples']}, "
+        "interleaved =="
     )
     out.append(f"{'':30} {'dashboard':^19} {'raw':^19}   {'ratio (p95)':<16} target")
     for key, label in LABELS.items():
-        f = figures[key]
+        f = _speed_figure(r, key)
+        if "error" in f:
+            out.append(f"{label:30} not measured: {f['error']}")
+            continue
         errors = f["dashboard"]["errors"] + f["raw"]["errors"]
         note = f"  {errors} errors" if errors else ""
         if key.startswith("worklist") and not f.get("upstream_query_observed", True):
