@@ -110,7 +110,10 @@ def _bytes(out: list[str], b: dict) -> None:
 def _calls(out: list[str], calls: dict) -> None:
     out.append("\n== Upstream calls per action (counted in the sandbox's access log) ==")
     for key, label in ACTIONS.items():
-        f = calls[key]
+        f = calls.get(key, {"error": "missing"})
+        if "error" in f:
+            out.append(f"{label:30} not measured: {f['error']}")
+            continue
         detail = ", ".join(f"{k}: {v}" for k, v in (f["first_breakdown"] or {}).items())
         status = "" if f["all_succeeded"] else f"  (answers {f['statuses']})"
         out.append(f"{label:30} {f['median']!s:>4}   each: {f['calls']}   first: {detail}{status}")
