@@ -41,31 +41,35 @@ def _etag(run: Run) -> str | None:
     return etag if _poll(run.supervisor, etag).status_code == 304 else None
 
 
-def _watch(run: Run, *, delay: float, interval: float, until: float, polls: list) -> None:
-    browser = Browser(run.dashboard.url)
-    browser.client.cookies = httpx.Cookies(run.supervisor.client.cookies)
+def _watch(browser: Browser, *, delay: float, interval: float, until: float, polls: list) -> None:
+    """Poll at a fixed rate (as htmx's `every Ns` trigger does), from `delay` on."""
     etag = None
-    try:
-        time.sleep(delay)
-        while time.monotonic() < until:
+    due = time.monotonic() + delay
+    while due < until:
+        time.sleep(max(0.0, due - time.monotonic()))
+        due += interval
+        try:
             answer = _poll(browser, etag)
-            etag = answer.headers.get("ETag", etag)
-            polls.append(answer.status_code)
-            time.sleep(max(0.0, min(interval, until - time.monotonic())))
-    finally:
-        browser.close()
+        except httpx.HTTPError:
+            polls.append(None)
+            continue
+        etag = answer.headers.get("ETag", etag)
+        polls.append(answer.status_code)
 
 
 def _watchers(run: Run, interval: float) -> dict:
     window = 2 * interval
-    polls: list[int] = []
+    polls: list[int | None] = []
+    browsers = [Browser(run.dashboard.url) for _ in range(WATCHERS)]
+    for browser in browsers:
+        browser.client.cookies = httpx.Cookies(run.supervisor.client.cookies)
     start = run.log.mark()
     until = time.monotonic() + window
     threads = [
         threading.Thread(
             target=_watch,
+            args=(browser,),
             kwargs={
-                "run": run,
                 "delay": i * interval / WATCHERS,
                 "interval": interval,
                 "until": until,
@@ -73,12 +77,16 @@ def _watchers(run: Run, interval: float) -> dict:
             },
             daemon=True,
         )
-        for i in range(WATCHERS)
+        for i, browser in enumerate(browsers)
     ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(window + 60)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(window + 60)
+    finally:
+        for browser in browsers:
+            browser.close()
     lines = run.log.since(start)
     lists = [c for c in lines if c.method == "GET" and c.path.rstrip("/") == LIST]
     return {
@@ -87,6 +95,7 @@ def _watchers(run: Run, interval: float) -> dict:
         "window_seconds": window,
         "polls": len(polls),
         "polls_304": polls.count(304),
+        "poll_errors": sum(1 for p in polls if p is None or p >= 400),
         "upstream_list_calls_per_minute": round(len(lists) * 60 / window, 1),
         "upstream_calls_per_minute": round(len(lines) * 60 / window, 1),
     }

@@ -204,7 +204,8 @@ def _live(out: list[str], live: dict) -> None:
             f"upstream calls per minute, 50 clients watching one list: "
             f"{w['upstream_list_calls_per_minute']} list calls "
             f"({w['upstream_calls_per_minute']} in all;"
-            f" {w['polls']} polls every {w['poll_seconds']:g} s, {w['polls_304']} answered 304)"
+            f" {w['polls']} polls every {w['poll_seconds']:g} s, {w['polls_304']} answered 304,"
+            f" {w['poll_errors']} errors)"
         )
 
 
