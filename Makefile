@@ -24,14 +24,15 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run sandbox migrate seed test test-fast test-e2e lint format chromium bench clean
+.PHONY: help setup run serve sandbox migrate seed static test test-fast test-e2e lint format chromium wrk bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
+	@echo "make serve      the same, production-like: gunicorn, DEBUG off, whitenoise static files"
 	@echo "make test       set everything up (Chromium included) and run every test"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
 	@echo "make lint       ruff check and format check"
-	@echo "make bench      print speed figures"
+	@echo "make bench      print speed figures (BENCH_QUICK=1 for a short run)"
 
 $(PY):
 	@if [ -z "$(SYSTEM_PYTHON)" ]; then \
@@ -66,6 +67,27 @@ run: seed
 	$(PY) manage.py create_demo_accounts && \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Static files for DEBUG off: whitenoise serves STATIC_ROOT (staticfiles/, not committed),
+# with gzip copies made here so it can send them compressed.
+static: setup
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) -m whitenoise.compress -q staticfiles
+
+# Production-like: both under gunicorn (-c dashboard/gunicorn_conf.py), DEBUG off, the
+# dashboard with 2 workers x 4 threads (gthread), static files from whitenoise.
+serve: seed static
+	@echo "Sandbox API on http://$(HOST):$(SANDBOX_PORT)/  -  dashboard on http://$(HOST):$(PORT)/ (gunicorn, DEBUG off)"
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
+	export AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)}; \
+	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(SANDBOX_PORT) WEB_CONCURRENCY=2 GUNICORN_ACCESS_LOG= \
+	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket sandbox.wsgi:application & \
+	$(PY) scripts/wait_for_http.py "$$AVARA_BASE_URL/v1/viewer/users?limit=1" && \
+	$(PY) manage.py create_demo_accounts && \
+	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+	  GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
+	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket dashboard.wsgi:application & \
+	wait
+
 sandbox: migrate
 	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT)
 
@@ -94,12 +116,21 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks print figures; they use their own sandbox database, never var/sandbox.sqlite3.
-BENCH_ENV := SANDBOX_DATABASE_URL=sqlite:///$(CURDIR)/var/bench-sandbox.sqlite3 DATABASE_URL=sqlite:///$(CURDIR)/var/bench-dashboard.sqlite3
-bench: setup
-	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v 0
-	$(BENCH_ENV) $(PY) manage.py migrate --database sandbox --noinput -v 0
-	$(BENCH_ENV) $(PY) manage.py bench
+# Benchmarks print figures (never asserted in tests). scripts/bench.py serves its own
+# sandbox (var/bench-sandbox.sqlite3, 20,000 studies, reused) and dashboards under gunicorn,
+# prepares what it needs, and stops everything it started, Ctrl-C included.
+BENCH_ARGS ?=
+bench: setup wrk
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# Debian's wrk generates the bench's load; without it the bench uses Python threads (and says so).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; } \
+	  || echo "wrk could not be installed: the bench will generate load with Python threads."; \
+	fi
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache *.egg-info

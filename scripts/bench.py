@@ -1,0 +1,282 @@
+#!/usr/bin/env python
+"""`make bench`: how fast the dashboard is next to the Avara calls behind it.
+
+    python scripts/bench.py [--quick] [--samples N]      (BENCH_QUICK=1 = --quick)
+
+Serves, on free loopback ports, the sandbox (20,000 seeded studies in
+var/bench-sandbox.sqlite3, reused while it holds the same count and seed) and the
+dashboard under gunicorn (`-c dashboard/gunicorn_conf.py`: 2 workers x 4 threads,
+gthread, DEBUG off), plus a second sandbox with 20% injected failures and a second
+dashboard in front of it. Logs in as the demo supervisor and radiologist (made by
+`manage.py create_demo_accounts`) and measures over HTTP only, each figure a ratio
+measured interleaved (A, B, A, B, ...) with medians and p95s. Prints a table, then the
+same figures as one JSON object on the last line (also written to
+var/bench-results.json). Whatever happens, including Ctrl-C, every server it started
+is stopped before it exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from benchkit import (
+    apiside,
+    calls,
+    faults,
+    polling,
+    ratios,
+    report,
+    sizes,
+    throughput,
+)
+from benchkit.accesslog import AccessLog
+from benchkit.context import Run, raw_client
+from benchkit.servers import API_KEY, Stack, clean_env, worker_rss_kib
+from benchkit.web import Browser
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+STAMP = VAR / "bench-sandbox.seeded.json"
+DATABASES = {
+    "DATABASE_URL": f"sqlite:///{VAR / 'bench-dashboard.sqlite3'}",
+    "SANDBOX_DATABASE_URL": f"sqlite:///{VAR / 'bench-sandbox.sqlite3'}",
+}
+# The demo accounts' passwords, as `manage.py create_demo_accounts` sets them.
+SUPERVISOR = ("supervisor", "triage-supervisor")
+RADIOLOGIST = ("radiologist", "triage-radiologist")
+QUICK_NOTE = " (QUICK: fewer than 50)"
+# The list call behind the 25-row worklist, if it could not be read at the sandbox.
+DEFAULT_RAW_25 = "isCancelled=false&limit=25"
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("BENCH_QUICK") == "1",
+        help="fewer samples and shorter load runs, to try it (BENCH_QUICK=1)",
+    )
+    parser.add_argument("--samples", type=int, default=None, help="samples per side (60; quick 20)")
+    parser.add_argument("--studies", type=int, default=20000, help="studies in the sandbox (20000)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the sandbox data (7)")
+    args = parser.parse_args()
+    args.samples = args.samples or (20 if args.quick else 60)
+    args.load_seconds = 1.0 if args.quick else 4.0
+    args.fault_edits = 50 if args.quick else 200
+    return args
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(  # noqa: S603 (this project's manage.py, fixed arguments)
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def prepare(env: dict[str, str], *, studies: int, seed: int) -> str:
+    """Databases, seeded sandbox (reused when it matches), demo accounts, static files."""
+    VAR.mkdir(exist_ok=True)
+    wanted = {"studies": studies, "seed": seed}
+    sandbox_db = VAR / "bench-sandbox.sqlite3"
+    try:
+        reuse = sandbox_db.exists() and json.loads(STAMP.read_text()) == wanted
+    except (OSError, ValueError):
+        reuse = False
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "migrate", "--database", "sandbox", "--noinput", "-v", "0")
+    if reuse:
+        seeded = f"reused var/{sandbox_db.name} ({studies} studies, seed {seed})"
+    else:
+        STAMP.unlink(missing_ok=True)
+        seeded = manage(env, "seed_sandbox", "--studies", str(studies), "--seed", str(seed)).strip()
+        STAMP.write_text(json.dumps(wanted))
+    manage(env, "create_demo_accounts")  # prints the demo passwords: kept off the output
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    subprocess.run(  # noqa: S603 (whitenoise's compressor over our own static root)
+        [sys.executable, "-m", "whitenoise.compress", "-q", str(ROOT / "staticfiles")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return seeded
+
+
+def start(stack: Stack) -> dict:
+    servers = {
+        "sandbox": stack.sandbox("sandbox"),
+        "faulty_sandbox": stack.sandbox("faulty-sandbox", fault_rate=0.2),
+    }
+    servers["dashboard"] = stack.dashboard("dashboard", upstream=servers["sandbox"])
+    servers["faulty_dashboard"] = stack.dashboard(
+        "faulty-dashboard", upstream=servers["faulty_sandbox"]
+    )
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    stack.wait_ready(servers["sandbox"], "/v1/viewer/users?limit=1", headers=auth)
+    stack.wait_ready(servers["faulty_sandbox"], "/viewer/sandbox.css")
+    stack.wait_ready(servers["dashboard"], "/accounts/login/")
+    stack.wait_ready(servers["faulty_dashboard"], "/accounts/login/")
+    return servers
+
+
+def step(results: dict, key: str, label: str, fn: Callable[[], object]) -> None:
+    """One group of figures; if it breaks, the others are still measured and printed."""
+    say(label)
+    started = time.perf_counter()
+    try:
+        results[key] = fn()
+    except Exception as exc:  # a figure that could not be measured says why, in its place
+        traceback.print_exc(file=sys.stderr)
+        results[key] = {"error": f"{type(exc).__name__}: {exc}"}
+        say(f"{label}: not measured ({results[key]['error']})")
+    results["meta"]["seconds"][key] = round(time.perf_counter() - started, 1)
+
+
+def measure(run: Run, servers: dict, args: argparse.Namespace, results: dict) -> None:
+    step(
+        results, "speed", "worklist and fragment vs the raw list call", lambda: ratios.worklist(run)
+    )
+    step(results, "inline_save", "inline save vs raw GET + PATCH", lambda: ratios.inline_save(run))
+    step(results, "bytes", "bytes of pages, rows, controls, static files", lambda: sizes.sizes(run))
+    step(results, "upstream_calls", "upstream calls per action", lambda: calls.upstream_calls(run))
+    step(results, "sandbox_list", "sandbox first page vs deep page", lambda: apiside.paging(run))
+    step(results, "decode", "decode cost: msgspec vs the SDK", lambda: apiside.decode_cost(run))
+    raw25 = results["speed"].get("worklist_page_25", {}).get("upstream_query", DEFAULT_RAW_25)
+    step(
+        results, "live_refresh", "live refresh (issue 10)", lambda: polling.live_refresh(run, raw25)
+    )
+    step(
+        results,
+        "throughput",
+        "throughput at 1, 8, 32 clients",
+        lambda: throughput.throughput(run, raw25, seconds=args.load_seconds),
+    )
+    faulty_log = AccessLog(servers["faulty_sandbox"].access_log, servers["faulty_sandbox"].url)
+    try:
+        step(
+            results,
+            "edits_under_faults",
+            f"{args.fault_edits} inline edits at 20% upstream failures",
+            lambda: faults.edits_under_faults(
+                run, servers["faulty_dashboard"], faulty_log, count=args.fault_edits
+            ),
+        )
+    finally:
+        faulty_log.close()
+    step(results, "memory", "memory of the dashboard's workers", lambda: memory(servers))
+
+
+def memory(servers: dict) -> dict:
+    rss = worker_rss_kib(servers["dashboard"])
+    if not rss:
+        raise RuntimeError("no dashboard worker process found")
+    return {
+        "workers_mib": [round(v / 1024, 1) for v in rss.values()],
+        "max_worker_rss_mib": round(max(rss.values()) / 1024, 1),
+    }
+
+
+def meta(args: argparse.Namespace, seeded: str) -> dict:
+    return {
+        "summary": (
+            f"{seeded}; dashboard under gunicorn, 2 workers x 4 threads (gthread), DEBUG off, "
+            f"local-memory cache, SQLite; sandbox the same; {os.cpu_count()} cores; "
+            f"{args.samples} samples per side{QUICK_NOTE if args.samples < 50 else ''}"
+        ),
+        "studies": args.studies,
+        "seed": args.seed,
+        "samples": args.samples,
+        "quick": args.quick,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
+        "seconds": {},
+    }
+
+
+def run_bench(args: argparse.Namespace) -> dict:
+    env = clean_env(ROOT, DATABASES)
+    say("preparing databases, seed data, demo accounts, static files")
+    seeded = prepare(env, studies=args.studies, seed=args.seed)
+    results = {"meta": meta(args, seeded)}
+    started = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory(prefix="avara-bench-") as tmp,
+        Stack(root=ROOT, tmp=Path(tmp), env=env) as stack,
+    ):
+        say("starting two sandboxes and two dashboards under gunicorn")
+        servers = start(stack)
+        log = AccessLog(servers["sandbox"].access_log, servers["sandbox"].url)
+        supervisor, radiologist = (
+            Browser(servers["dashboard"].url),
+            Browser(servers["dashboard"].url),
+        )
+        api = raw_client(servers["sandbox"])
+        try:
+            supervisor.login(*SUPERVISOR)
+            radiologist.login(*RADIOLOGIST)
+            run = Run(
+                servers["dashboard"],
+                servers["sandbox"],
+                log,
+                api,
+                supervisor,
+                radiologist,
+                args.samples,
+                args.quick,
+            )
+            measure(run, servers, args, results)
+        finally:
+            for closable in (log, supervisor, radiologist, api):
+                closable.close()
+        say("stopping the servers")
+    results["meta"]["seconds"]["total"] = round(time.perf_counter() - started, 1)
+    results["meta"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    return results
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main() -> int:
+    args = parse_args()
+    busy = os.getloadavg()[0]
+    if busy > (os.cpu_count() or 1) / 2:
+        say(f"the machine is busy (load average {busy:.1f}): absolute times will be inflated")
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    try:
+        results = run_bench(args)
+    except KeyboardInterrupt:
+        say("interrupted; every server it started has been stopped")
+        return 130
+    except RuntimeError as exc:
+        say(f"failed: {exc}")
+        return 1
+    print(report.table(results))
+    line = report.as_json(results)
+    (VAR / "bench-results.json").write_text(line + "\n")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The dashboard against the raw Avara calls behind it, interleaved in one run.
+
+- The worklist, full page and HTMX results fragment, at 100 and 25 rows, against a raw
+  GET of the same upstream list. "The same" is read at the sandbox: one dashboard
+  request is made inside an access-log window and its list call's query string is
+  replayed raw (same filters, same key). Only if the dashboard made no list call there
+  (e.g. it answered from a cache) is the query built from the known defaults; the
+  figure says which.
+- An inline severity save exactly as the browser sends it (POST of the row's form
+  fields with its signed `t`, CSRF header, HTMX headers), against the raw calls a save
+  needs: a GET of the study and a PATCH.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from benchkit.context import LIST, Run
+from benchkit.stats import compare, interleave
+from benchkit.web import Row, rows
+
+PAGES = {
+    # name: (dashboard path, HX-Target or None for a full page, rows, target ratio)
+    "worklist_page_100": ("/?limit=100", None, 100, 1.5),
+    "worklist_fragment_100": ("/?limit=100", "results", 100, 1.5),
+    "worklist_page_25": ("/", None, 25, 1.3),
+    "worklist_fragment_25": ("/?limit=25", "results", 25, 1.3),
+}
+SAVE_TARGET = 1.3
+
+
+def upstream_list_query(run: Run, path: str, target: str | None, limit: int) -> tuple[str, bool]:
+    """(query of the list call the dashboard makes for this page, whether it was observed)."""
+    lines, answer = run.log.count(lambda: run.supervisor.get(path, htmx_target=target))
+    answer.raise_for_status()
+    found = len(rows(answer.text))
+    if found != limit:
+        raise RuntimeError(f"{path} showed {found} rows, expected {limit}")
+    calls = [c for c in lines if c.method == "GET" and c.path.rstrip("/") == LIST]
+    for call in calls:
+        if f"limit={limit}" in call.query.split("&"):
+            return call.query, True
+    if calls:
+        return calls[0].query, True
+    return f"isCancelled=false&limit={limit}", False
+
+
+def worklist(run: Run) -> dict:
+    figures = {}
+    for name, (path, target, limit, max_ratio) in PAGES.items():
+        query, observed = upstream_list_query(run, path, target, limit)
+        sides = {
+            "dashboard": lambda p=path, t=target: run.supervisor.get(p, htmx_target=t),
+            "raw": lambda q=query: run.api.get(f"{LIST}?{q}"),
+        }
+        measured = interleave(sides, samples=run.samples)
+        figure = compare(measured["dashboard"], measured["raw"], target=max_ratio)
+        figure.update(dashboard_request=path, hx_target=target, upstream_query=query)
+        figure["upstream_query_observed"] = observed
+        figures[name] = figure
+    return figures
+
+
+def editable_studies(run: Run, count: int) -> list[Row]:
+    """Rows of the supervisor's first page that carry a severity control and a snapshot."""
+    chosen = [
+        row
+        for row in run.supervisor.worklist_rows("limit=100", 100)
+        if row.token() and row.url_containing("/edit/severity")
+    ]
+    if len(chosen) < count:
+        raise RuntimeError("too few rows with a severity control on the supervisor's worklist")
+    return chosen[:count]
+
+
+def severity_of(run: Run, study_id: str) -> str:
+    return run.api.get(f"{LIST}/{study_id}").raise_for_status().json()["severity"]
+
+
+def _changes(current: str) -> itertools.cycle:
+    """Severities to save in turn, each one a change from the one before."""
+    other = "normal" if current == "high" else "high"
+    return itertools.cycle([other, current])
+
+
+class InlineSave:
+    """Saves a row's severity as the browser does, each save a change.
+
+    Each save sends the snapshot of the row as it was last drawn: the one in the
+    previous save's answer (the row is redrawn from it), else the row as the dashboard
+    draws it now (fetched before the timed request, never inside it).
+    """
+
+    def __init__(self, run: Run, row: Row, *, current: str = "/") -> None:
+        self.run, self.study_id, self.current = run, row.study_id, current
+        self.url = row.url_containing("/edit/severity") or f"/studies/{row.study_id}/edit/severity"
+        self.token = row.token()
+        self.before = severity_of(run, row.study_id)
+        self.values = _changes(self.before)
+
+    def prepare(self) -> None:
+        if self.token is None:
+            fresh = self.run.supervisor.row(self.study_id)
+            self.token = fresh.token() if fresh else None
+
+    def __call__(self):
+        data = {"t": self.token or "", "next": "", "value": next(self.values)}
+        answer = self.run.supervisor.post(self.url, data, current=self.current)
+        drawn = [r for r in rows(answer.text) if r.study_id == self.study_id]
+        self.token = drawn[0].token() if drawn else None
+        return answer
+
+    def undo(self) -> None:
+        self.run.api.patch(f"{LIST}/{self.study_id}", json={"severity": self.before})
+
+
+def raw_save(run: Run, study_id: str) -> Callable[[], list]:
+    values = _changes(severity_of(run, study_id))
+
+    def save() -> list:
+        read = run.api.get(f"{LIST}/{study_id}")
+        write = run.api.patch(f"{LIST}/{study_id}", json={"severity": next(values)})
+        return [read, write]
+
+    return save
+
+
+def inline_save(run: Run) -> dict:
+    mine, theirs = editable_studies(run, 2)
+    save = InlineSave(run, mine)
+    theirs_before = severity_of(run, theirs.study_id)
+    measured = interleave(
+        {"dashboard": save, "raw": raw_save(run, theirs.study_id)},
+        samples=run.samples,
+        prepare={"dashboard": save.prepare},
+    )
+    save.undo()
+    run.api.patch(f"{LIST}/{theirs.study_id}", json={"severity": theirs_before})
+    figure = compare(measured["dashboard"], measured["raw"], target=SAVE_TARGET)
+    figure.update(dashboard_request=f"POST {save.url}", raw_requests="GET + PATCH of a study")
+    return figure

@@ -1,0 +1,224 @@
+"""Serving the sandbox and the dashboard under gunicorn on free loopback ports.
+
+Each server gets a socket this process binds to 127.0.0.1:0 and hands over as
+`fd://N` (no window in which another process could take the port), runs in its own
+process group and session (so a Ctrl-C in the terminal reaches only this script, which
+then stops them), and is always stopped by `Stack.close()`: SIGQUIT (gunicorn's quick
+shutdown) to the whole group, then SIGKILL for anything left after a few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+# The sandbox's documented development key (sandbox/README.md): the dashboard and the
+# raw calls use the same one.
+API_KEY = "sk_sandbox_dev_0123456789abcdef"
+ACCESS_LOG_FORMAT = "%(m)s\t%(U)s\t%(q)s\t%(s)s\t%(a)s"
+# Variables that would change what is measured: never inherited from the caller.
+_STRIPPED_PREFIXES = ("AVARA_", "SANDBOX_", "DJANGO_", "GUNICORN_")
+# gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl),
+# which every gunicorn on the machine would share: the bench's servers need none.
+_FIXED = ("--no-control-socket",)
+_STRIPPED = {"WEB_CONCURRENCY", "DATABASE_URL", "CACHE_URL", "PORT", "FORWARDED_ALLOW_IPS"}
+
+
+def clean_env(root: Path, databases: dict[str, str]) -> dict[str, str]:
+    """The environment every Django process of the bench starts from."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_STRIPPED_PREFIXES) and k not in _STRIPPED
+    }
+    env.update(databases)
+    env.update(
+        DJANGO_SETTINGS_MODULE="dashboard.settings",
+        DJANGO_ENV="development",
+        DJANGO_DEBUG="0",
+        DJANGO_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(root),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    url: str
+    stderr: Path
+    access_log: Path | None
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            text = self.stderr.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(text[-lines:])
+
+
+class Stack:
+    """The processes one bench run started; `close()` stops every one of them."""
+
+    def __init__(self, *, root: Path, tmp: Path, env: dict[str, str]) -> None:
+        self.root, self.tmp, self.env = root, tmp, env
+        self.servers: list[Server] = []
+        self.gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str], log: Path | None) -> Server:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1024)
+        sock.set_inheritable(True)
+        port = sock.getsockname()[1]
+        stderr = self.tmp / f"{name}.log"
+        env = {**env, "GUNICORN_BIND": f"fd://{sock.fileno()}"}
+        with stderr.open("wb") as err:
+            process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+                [
+                    self.gunicorn,
+                    "-c",
+                    str(self.root / "dashboard" / "gunicorn_conf.py"),
+                    *_FIXED,
+                    *args,
+                ],
+                cwd=self.root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+                pass_fds=(sock.fileno(),),
+                start_new_session=True,
+                preexec_fn=_die_with_parent,  # servers start before any thread does
+            )
+        sock.close()
+        server = Server(name, process, f"http://127.0.0.1:{port}", stderr, log)
+        self.servers.append(server)
+        return server
+
+    def sandbox(self, name: str, *, fault_rate: float = 0.0, workers: int = 2) -> Server:
+        """The sandbox alone (sandbox.wsgi), with an access log to count upstream calls."""
+        log = self.tmp / f"{name}.access.log"
+        env = {
+            **self.env,
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_ACCESS_LOG": str(log),
+            "GUNICORN_MAX_REQUESTS": "0",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "SANDBOX_FAULT_RATE": str(fault_rate),
+        }
+        args = ["--access-logformat", ACCESS_LOG_FORMAT, "sandbox.wsgi:application"]
+        return self._spawn(name, args, env, log)
+
+    def dashboard(self, name: str, *, upstream: Server, workers: int = 2) -> Server:
+        """The dashboard as `make serve` runs it: 2 workers x 4 threads, DEBUG off."""
+        env = {
+            **self.env,
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": "4",
+            "GUNICORN_ACCESS_LOG": "",
+            # Workers are not recycled during the run, so the memory read at the end is
+            # that of a worker that served the whole run.
+            "GUNICORN_MAX_REQUESTS": "0",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "AVARA_BASE_URL": upstream.url,
+            "AVARA_API_KEY": API_KEY,
+        }
+        return self._spawn(name, ["dashboard.wsgi:application"], env, None)
+
+    def wait_ready(self, server: Server, path: str, *, headers=None, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=server.url, headers=headers, timeout=5) as client:
+            while time.monotonic() < deadline:
+                if not server.alive():
+                    raise RuntimeError(f"{server.name} exited at start:\n{server.tail()}")
+                try:
+                    if client.get(path).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        raise RuntimeError(f"{server.name} was not ready within {timeout:.0f} s:\n{server.tail()}")
+
+    def close(self) -> None:
+        """Stop every server; a Ctrl-C meanwhile is held until they are all stopped."""
+        held: list[int] = []
+        stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {
+            sig: signal.signal(sig, lambda sig, frame: held.append(sig)) for sig in stopping
+        }
+        try:
+            self._stop_all()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if held:
+            raise KeyboardInterrupt(f"signal {held[0]} while stopping the servers")
+
+    def _stop_all(self) -> None:
+        for server in self.servers:
+            _signal_group(server.process, signal.SIGQUIT)
+        deadline = time.monotonic() + 8
+        for server in self.servers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            _signal_group(server.process, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.process.wait(timeout=5)
+        self.servers.clear()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Even if the bench is killed outright (SIGKILL), its gunicorn masters get SIGQUIT
+    (Linux only; gunicorn's workers leave when their master goes)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGQUIT)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the server's process group (its master and workers), which we created."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def worker_rss_kib(server: Server) -> dict[int, int]:
+    """VmRSS (KiB) of each gunicorn worker of a server: the master's child processes."""
+    master = server.process.pid
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields:
+            found[int(entry.name)] = int(fields["VmRSS"].split()[0])
+    return found
