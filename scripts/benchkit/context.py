@@ -16,6 +16,7 @@ LIST = "/v1/viewer/studies"
 @dataclass
 class Run:
     dashboard: Server
+    watched: Server  # default settings: list reads shared, the queue picture rebuilt
     sandbox: Server
     log: AccessLog
     api: httpx.Client

@@ -60,7 +60,9 @@ def _watch(browser: Browser, *, delay: float, interval: float, until: float, pol
 def _watchers(run: Run, interval: float) -> dict:
     window = 2 * interval
     polls: list[int | None] = []
-    browsers = [Browser(run.dashboard.url) for _ in range(WATCHERS)]
+    # The dashboard as shipped (list reads shared, queue picture rebuilt every 15 s);
+    # sessions live in the shared database, so the supervisor's cookie works there too.
+    browsers = [Browser(run.watched.url) for _ in range(WATCHERS)]
     for browser in browsers:
         browser.client.cookies = httpx.Cookies(run.supervisor.client.cookies)
     start = run.log.mark()

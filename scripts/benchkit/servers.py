@@ -133,8 +133,11 @@ class Stack:
         args = ["--access-logformat", ACCESS_LOG_FORMAT, "sandbox.wsgi:application"]
         return self._spawn(name, args, env, log)
 
-    def dashboard(self, name: str, *, upstream: Server, workers: int = 2) -> Server:
-        """The dashboard as `make serve` runs it: 2 workers x 4 threads, DEBUG off."""
+    def dashboard(
+        self, name: str, *, upstream: Server, workers: int = 2, settings: dict | None = None
+    ) -> Server:
+        """The dashboard as `make serve` runs it: 2 workers x 4 threads, DEBUG off;
+        `settings` overrides environment settings (e.g. sharing off)."""
         env = {
             **self.env,
             "WEB_CONCURRENCY": str(workers),
@@ -146,6 +149,7 @@ class Stack:
             "GUNICORN_LOG_LEVEL": "warning",
             "AVARA_BASE_URL": upstream.url,
             "AVARA_API_KEY": API_KEY,
+            **(settings or {}),
         }
         return self._spawn(name, ["dashboard.wsgi:application"], env, None)
 
