@@ -24,11 +24,12 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run sandbox migrate seed demo-accounts test test-fast test-e2e lint format chromium bench clean
+.PHONY: help setup run sandbox migrate seed demo-accounts test test-debs test-stores test-fast test-e2e lint format chromium bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
-	@echo "make test       set everything up (Chromium included) and run every test"
+	@echo "make test       set everything up (Chromium, PostgreSQL, Redis included) and run every test"
+	@echo "make test-stores  only the tests marked 'stores', on private PostgreSQL + Redis"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
 	@echo "make lint       ruff check and format check"
 	@echo "make bench      print speed figures"
@@ -77,8 +78,19 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
 	fi
 
-test: setup chromium
+# Debian packages a full test run needs: one `apt-get update` + install when any is missing.
+TEST_DEBS := chromium fonts-dejavu-core postgresql redis-server
+test-debs:
+	@scripts/apt-install-missing $(TEST_DEBS)
+
+# Every test on SQLite + local memory, then the ones marked `stores` again on private
+# PostgreSQL + Redis instances that scripts/with-stores starts and always stops.
+test: setup test-debs chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-stores $(PY) -m pytest -m "stores and not e2e" $(PYTEST_ARGS)
+
+test-stores: setup
+	scripts/with-stores $(PY) -m pytest -m "stores and not e2e" $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)

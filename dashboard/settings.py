@@ -138,6 +138,12 @@ if SANDBOX_ENABLED:
     )
     DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
 for _db in DATABASES.values():
+    if _db["ENGINE"].endswith("postgresql"):
+        # Keep connections between requests (each gthread thread holds one), check them
+        # before reuse, and give up quickly on an unreachable server (/readyz says so).
+        _db.setdefault("CONN_MAX_AGE", env.int("DJANGO_DB_CONN_MAX_AGE", default=60))
+        _db.setdefault("CONN_HEALTH_CHECKS", True)
+        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     if _db["ENGINE"].endswith("sqlite3"):
         # WAL lets the dashboard, the sandbox and seeding read while one writes.
         _db.setdefault("OPTIONS", {}).update(
@@ -149,7 +155,25 @@ for _db in DATABASES.values():
         )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The shared store. Development: this process's memory. Production with several
+# processes or hosts: CACHE_URL=redis://… (Django's own RedisCache backend, redis-py),
+# which holds sessions (with the database, below), the users directory, the customers
+# seen, the claim locks, the queue snapshot and single-flight reads.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Fail fast when Redis is unreachable instead of holding a worker thread.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),
+        socket_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+        retry_on_timeout=False,
+    )
+    CACHES["default"].setdefault("KEY_PREFIX", "triage")
+
+# Sessions are written to the database and read through the cache: every process finds
+# a session at Redis speed, and a Redis restart or eviction (it is a cache, it may drop
+# keys under memory pressure) logs nobody out. A pure cache session engine would; the
+# database engine alone would cost a query per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

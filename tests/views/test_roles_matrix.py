@@ -27,6 +27,9 @@ from view_helpers import (
 from studies.models import AuditEntry
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
+# Run again on PostgreSQL + Redis by `make test`: sessions and audit rows for every role and action.
+pytestmark = pytest.mark.stores
+
 SID = study_id(1)
 STUDY = f"/studies/{SID}"
 # Inline controls carry the row's signed snapshot (studies/snapshots.py).
