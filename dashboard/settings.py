@@ -33,6 +33,10 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Addresses or networks of the reverse proxies in front of the dashboard. Only requests
+# from them may name the client (X-Forwarded-For) and the request id (X-Request-Id); see
+# studies/addresses.py. Empty: the peer's own address counts, forwarded headers do not.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 # --- Upstream: the Avara Viewer API -------------------------------------------------
 # With neither AVARA_BASE_URL nor AVARA_API_KEY set (development only), the dashboard
@@ -51,6 +55,8 @@ AVARA_MAX_RETRIES = env.int("AVARA_MAX_RETRIES", default=2)
 AVARA_RETRY_BACKOFF = env.float("AVARA_RETRY_BACKOFF", default=0.5)
 AVARA_RETRY_MAX_BACKOFF = env.float("AVARA_RETRY_MAX_BACKOFF", default=8.0)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
+# /readyz asks Avara for one user, once, without retries, within this many seconds.
+AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)
 # Hosts a reroute ("open in viewer") URL may point at; anything else is refused.
 _viewer_default = [] if PRODUCTION else ["127.0.0.1", "localhost"]
 AVARA_VIEWER_HOSTS = env.list("AVARA_VIEWER_HOSTS", default=_viewer_default)
@@ -92,6 +98,10 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    # Request id, Server-Timing, one log line per request; then /healthz and /readyz,
+    # answered before host checks, HTTPS redirects and login (see studies/health.py).
+    "studies.middleware.RequestContextMiddleware",
+    "studies.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -241,10 +251,34 @@ STORAGES = {
 }
 
 # --- Logging: never the API key (the service module never logs headers) ---------------
+# `json`: one JSON object per line with the request id (studies/logs.py), the default in
+# production; `text`: one readable line, the default in development.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be 'json' or 'text'.")
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+_to_console = {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "filters": {"request_id": {"()": "studies.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "studies.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own loggers write through the same handler, once (not also Django's).
+    "loggers": {
+        "django": _to_console,
+        "django.server": _to_console,
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
