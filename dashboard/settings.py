@@ -5,6 +5,7 @@ dev secret, demo accounts allowed) or `production` (every secret and the Avara
 URL and key must be given; no defaults). See `.env.example` for every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -93,6 +94,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Login throttling (studies/throttling.py).
+    "axes",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
@@ -115,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "studies.middleware.UpstreamErrorMiddleware",
+    # Last, as axes asks: turns a locked-out login into the lock page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -195,6 +200,29 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studies:worklist"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes; the policy is described in studies/throttling.py).
+AUTHENTICATION_BACKENDS = [
+    "studies.throttling.ThrottlingBackend",  # refuses a locked username first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+_cooloff_minutes = env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be at least 1."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A fixed cool-off from the last counted failure: retrying while locked does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "studies.throttling.AuditedAxesHandler"
+AXES_LOCKOUT_CALLABLE = "studies.throttling.lockout_response"
+AXES_USERNAME_CALLABLE = "studies.throttling.username_of"
+AXES_CLIENT_IP_CALLABLE = "studies.addresses.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins go to the logs (studies.throttling)
+AXES_VERBOSE = False
 
 # --- Security ---------------------------------------------------------------------------
 from django.utils.csp import CSP  # noqa: E402
@@ -280,5 +308,7 @@ LOGGING = {
         "django.server": _to_console,
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # axes' own lines mask the username and address; studies.throttling logs them.
+        "axes": {"level": "WARNING"},
     },
 }

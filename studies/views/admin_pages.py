@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studies import directory
+from studies import directory, throttling
 from studies.accounts import AccountForm, account_initial, account_save
 from studies.audit import audit_record
 from studies.http import permission_required
@@ -22,8 +22,30 @@ def accounts(request):
     users = User.objects.order_by("username").select_related("account").prefetch_related("groups")
     avara_users, problem = directory.users_or_empty()
     names = {u.user_id: u.display_name for u in avara_users}
-    rows = [(u, role_of(u), _linked_name(u, names)) for u in users]
-    return render(request, "studies/accounts.html", {"rows": rows, "users_problem": problem})
+    locks = throttling.login_locks()
+    locked = {lock.username for lock in locks}
+    rows = [(u, role_of(u), _linked_name(u, names), u.username in locked) for u in users]
+    context = {"rows": rows, "users_problem": problem, "locks": locks}
+    return render(request, "studies/accounts.html", context)
+
+
+@require_POST
+@permission_required("manage_accounts", audit_action=AuditAction.LOGIN_UNLOCKED)
+def login_unlock(request):
+    """Lift a login lock (a username at a client address) before its cool-off ends."""
+    username = request.POST.get("username", "")
+    try:
+        lock = throttling.login_unlock(
+            actor=request.user, username=username, ip_address=request.POST.get("ip_address", "")
+        )
+    except throttling.BadUnlock as exc:
+        messages.error(request, str(exc))
+        return redirect("studies:accounts")
+    if lock is None:
+        messages.info(request, "That login was not locked any more; nothing to unlock.")
+    else:
+        messages.success(request, f"Unlocked {lock.username} from {lock.ip_address}.")
+    return redirect("studies:accounts")
 
 
 def _linked_name(user, names: dict[str, str]) -> str:
