@@ -30,9 +30,11 @@ else:
         "DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-use-in-production"
     )
 
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
-)
+if PRODUCTION:
+    # No default: without it every page would answer 400 (health probes excepted).
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+else:
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Addresses or networks of the reverse proxies in front of the dashboard. Only requests
 # from them may name the client (X-Forwarded-For) and the request id (X-Request-Id); see
@@ -227,6 +229,7 @@ AXES_VERBOSE = False
 # --- Security ---------------------------------------------------------------------------
 from django.utils.csp import CSP  # noqa: E402
 
+_viewer_schemes = ["https"] if PRODUCTION else ["https", "http"]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -234,7 +237,12 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF, *[f"http://{h}:*" for h in AVARA_VIEWER_HOSTS]],
+    # "Open in viewer" posts here and is redirected to the viewer: allow exactly the
+    # viewer hosts, over HTTPS (development also plain HTTP, for the sandbox's viewer).
+    "form-action": [
+        CSP.SELF,
+        *[f"{scheme}://{host}:*" for host in AVARA_VIEWER_HOSTS for scheme in _viewer_schemes],
+    ],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
@@ -255,7 +263,13 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Asking browsers to preload HSTS for the whole domain is hard to undo, so it is the
+    # operator's decision: DJANGO_HSTS_PRELOAD=1 adds `preload`. Left off, that is a choice
+    # made here, and `check --deploy` is told so instead of warning on every run.
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- i18n, static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -265,8 +279,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
