@@ -31,7 +31,7 @@ help:
 	@echo "make test       set everything up (Chromium, PostgreSQL, Redis included) and run every test"
 	@echo "make test-stores  only the tests marked 'stores', on private PostgreSQL + Redis"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
-	@echo "make lint       ruff check and format check"
+	@echo "make lint       ruff check and format check, hadolint"
 	@echo "make bench      print speed figures"
 
 $(PY):
@@ -101,6 +101,7 @@ test-e2e: setup chromium
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 format: setup
 	$(VENV)/bin/ruff check --fix .
