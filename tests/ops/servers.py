@@ -60,22 +60,34 @@ class Server:
 @contextmanager
 def serve(command: list[str], env: dict[str, str], *, log: Path, port: int) -> Iterator[Server]:
     """Run `command` (it must listen on 127.0.0.1:`port`) until /healthz answers; stop it after."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - the command comes from our own Dockerfile
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
+    with serve_all([(command, env, log, port)]) as (server,):
+        yield server
+
+
+@contextmanager
+def serve_all(specs: list[tuple[list[str], dict[str, str], Path, int]]) -> Iterator[list[Server]]:
+    """Start several servers at once (command, env, log, port each), wait for all, stop all."""
+    servers = []
     try:
-        _wait_healthy(url, process, log)
-        yield Server(url=url, process=process, log=log)
+        for command, env, log, port in specs:
+            with log.open("wb") as out:
+                process = subprocess.Popen(  # noqa: S603 - commands from our own Dockerfile
+                    command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+            servers.append(Server(url=f"http://127.0.0.1:{port}", process=process, log=log))
+        for server in servers:
+            _wait_healthy(server.url, server.process, server.log)
+        yield servers
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+        for server in servers:
+            if server.process.poll() is None:
+                server.process.send_signal(signal.SIGTERM)
+        for server in servers:
             try:
-                process.wait(timeout=30)
+                server.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                server.process.kill()
+                server.process.wait()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
