@@ -233,16 +233,19 @@ def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the login page again, saying until when (status 429)."""
     username = username_of(request, credentials) or ""
     until = locked_until(username=username, ip_address=getattr(request, "axes_ip_address", None))
+    seconds = _seconds_left(until)
     context = {
         "form": AuthenticationForm(request, initial={"username": username}),
         "next": request.POST.get("next", ""),
         "locked_until": timezone.localtime(until) if until else None,
-        "locked_minutes": _minutes_left(until),
+        "locked_minutes": max(1, -(-seconds // 60)),
     }
-    return render(request, "registration/login.html", context, status=429)
+    response = render(request, "registration/login.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
-def _minutes_left(until: datetime | None) -> int | None:
+def _seconds_left(until: datetime | None) -> int:
     if until is None:
-        return None
-    return max(1, -(-int((until - timezone.now()).total_seconds()) // 60))
+        return 0
+    return max(0, int((until - timezone.now()).total_seconds()))

@@ -81,6 +81,7 @@ def test_the_lock_page_says_until_when(make_account):
         f"paused until {until + timedelta(minutes=1):%H:%M}" in text(locked)
     )
     assert "about 15 minutes" in text(locked)
+    assert 14 * 60 <= int(locked["Retry-After"]) <= 15 * 60
 
 
 def test_the_lock_page_is_the_same_for_a_username_nobody_has(make_account):
