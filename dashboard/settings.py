@@ -317,9 +317,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers write through the same handler, once (not also Django's).
+    # runserver's per-request lines only from WARNING: studies.request logs each request.
     "loggers": {
         "django": _to_console,
-        "django.server": _to_console,
+        "django.server": _to_console | {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         # axes' own lines mask the username and address; studies.throttling logs them.
