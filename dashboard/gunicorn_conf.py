@@ -88,15 +88,17 @@ def on_starting(server):
     from django.core.management import call_command
     from django.db import connection, connections
 
-    postgres = connection.vendor == "postgresql"
+    locked = False
     try:
-        if postgres:
+        if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_lock(%s)", [_MIGRATE_LOCK])
+            locked = True
         server.log.info("Applying database migrations")
         call_command("migrate", interactive=False, verbosity=0)
     finally:
-        if postgres:
+        if locked:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATE_LOCK])
-        connections.close_all()  # never hand an open connection to forked workers
+        # Never hand an open connection to forked workers (closing also ends the lock).
+        connections.close_all()
