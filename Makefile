@@ -24,14 +24,15 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run serve sandbox migrate seed static test test-fast test-e2e lint format chromium wrk bench clean
+.PHONY: help setup run serve sandbox migrate seed static test test-debs test-stores test-fast test-e2e lint format chromium wrk bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
 	@echo "make serve      the same, production-like: gunicorn, DEBUG off, whitenoise static files"
-	@echo "make test       set everything up (Chromium included) and run every test"
+	@echo "make test       set everything up (Chromium, PostgreSQL, Redis included) and run every test"
+	@echo "make test-stores  only the tests marked 'stores', on private PostgreSQL + Redis"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
-	@echo "make lint       ruff check and format check"
+	@echo "make lint       ruff check and format check, hadolint"
 	@echo "make bench      print speed figures (BENCH_QUICK=1 for a short run)"
 
 $(PY):
@@ -99,8 +100,19 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
 	fi
 
-test: setup chromium
+# Debian packages a full test run needs: one `apt-get update` + install when any is missing.
+TEST_DEBS := chromium fonts-dejavu-core postgresql redis-server
+test-debs:
+	@scripts/apt-install-missing $(TEST_DEBS)
+
+# Every test on SQLite + local memory, then the ones marked `stores` again on private
+# PostgreSQL + Redis instances that scripts/with-stores starts and always stops.
+test: setup test-debs chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-stores $(PY) -m pytest -m "stores and not e2e" $(PYTEST_ARGS)
+
+test-stores: setup
+	scripts/with-stores $(PY) -m pytest -m "stores and not e2e" $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
@@ -111,6 +123,8 @@ test-e2e: setup chromium
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -6,10 +6,21 @@ Used by the Docker image, `make serve` and `make bench`:
 Threads, not processes alone: a request spends most of its time waiting on Avara, so a
 few gthread workers serve many users; several workers (or hosts) share sessions, locks
 and caches through the shared store (CACHE_URL) and the database (DATABASE_URL).
+
+Logs: gunicorn's own lines use the dashboard's format (DJANGO_LOG_FORMAT, JSON by
+default in production, see studies/logs.py). Its access log is off unless
+GUNICORN_ACCESS_LOG is set: the dashboard writes one line per request itself, with the
+request id and Avara's share of the time.
+
+DJANGO_MIGRATE_ON_START=1 (set in the Docker image) applies database migrations once,
+in the master process before any worker starts; on PostgreSQL under an advisory lock,
+so several containers starting together migrate one after the other.
 """
 
 import multiprocessing
 import os
+
+_TRUE = {"1", "true", "yes", "on"}
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
@@ -22,8 +33,72 @@ keepalive = 5
 # Recycle workers now and then so slow leaks cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
+# Workers' heartbeat files in memory: a container's disk may stall under load.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Behind a proxy that terminates TLS: trust its X-Forwarded-* from these addresses.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("DJANGO_TRUSTED_PROXIES") or "127.0.0.1"
+)
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn >= 27 opens a control socket under $HOME by default: the image's user has no
+# home, and two servers on one host would share the path. GUNICORN_CONTROL_SOCKET=path
+# turns it on.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+_production = os.environ.get("DJANGO_ENV", "development") == "production"
+if os.environ.get("DJANGO_LOG_FORMAT", "json" if _production else "text") == "json":
+    _to_stderr = {"handlers": ["json"], "level": loglevel.upper(), "propagate": False}
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "studies.logs.RequestIdFilter"}},
+        "formatters": {"json": {"()": "studies.logs.JsonFormatter"}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["json"], "level": loglevel.upper()},
+        "loggers": {
+            "gunicorn.error": _to_stderr,
+            # A logging config turns gunicorn's access log on: keep it to GUNICORN_ACCESS_LOG.
+            "gunicorn.access": _to_stderr if accesslog else {"level": "CRITICAL"},
+        },
+    }
+
+# Any number: the same in every container, distinct from the application's own locks.
+_MIGRATE_LOCK = 0x7472696167
+
+
+def on_starting(server):
+    """Apply migrations before the workers start, when DJANGO_MIGRATE_ON_START is set."""
+    if os.environ.get("DJANGO_MIGRATE_ON_START", "").lower() not in _TRUE:
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    locked = False
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [_MIGRATE_LOCK])
+            locked = True
+        server.log.info("Applying database migrations")
+        call_command("migrate", interactive=False, verbosity=0)
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATE_LOCK])
+        # Never hand an open connection to forked workers (closing also ends the lock).
+        connections.close_all()

@@ -5,6 +5,7 @@ dev secret, demo accounts allowed) or `production` (every secret and the Avara
 URL and key must be given; no defaults). See `.env.example` for every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -29,10 +30,16 @@ else:
         "DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-use-in-production"
     )
 
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
-)
+if PRODUCTION:
+    # No default: without it every page would answer 400 (health probes excepted).
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+else:
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Addresses or networks of the reverse proxies in front of the dashboard. Only requests
+# from them may name the client (X-Forwarded-For) and the request id (X-Request-Id); see
+# studies/addresses.py. Empty: the peer's own address counts, forwarded headers do not.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 # --- Upstream: the Avara Viewer API -------------------------------------------------
 # With neither AVARA_BASE_URL nor AVARA_API_KEY set (development only), the dashboard
@@ -82,6 +89,8 @@ TRIAGE_LIST_SHARE_SECONDS = env.float("TRIAGE_LIST_SHARE_SECONDS", default=5.0)
 # A study a reader skipped is not offered to them by Read next again for this long.
 TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
+# /readyz asks Avara for one user, once, without retries, within this many seconds.
+AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)
 # Hosts a reroute ("open in viewer") URL may point at; anything else is refused.
 _viewer_default = [] if PRODUCTION else ["127.0.0.1", "localhost"]
 AVARA_VIEWER_HOSTS = env.list("AVARA_VIEWER_HOSTS", default=_viewer_default)
@@ -118,11 +127,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Login throttling (studies/throttling.py).
+    "axes",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    # Request id, Server-Timing, one log line per request; then /healthz and /readyz,
+    # answered before host checks, HTTPS redirects and login (see studies/health.py).
+    "studies.middleware.RequestContextMiddleware",
+    "studies.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,6 +151,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "studies.middleware.UpstreamErrorMiddleware",
+    # Last, as axes asks: turns a locked-out login into the lock page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -169,6 +186,12 @@ if SANDBOX_ENABLED:
     )
     DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
 for _db in DATABASES.values():
+    if _db["ENGINE"].endswith("postgresql"):
+        # Keep connections between requests (each gthread thread holds one), check them
+        # before reuse, and give up quickly on an unreachable server (/readyz says so).
+        _db.setdefault("CONN_MAX_AGE", env.int("DJANGO_DB_CONN_MAX_AGE", default=60))
+        _db.setdefault("CONN_HEALTH_CHECKS", True)
+        _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     if _db["ENGINE"].endswith("sqlite3"):
         # WAL lets the dashboard, the sandbox and seeding read while one writes.
         _db.setdefault("OPTIONS", {}).update(
@@ -180,7 +203,25 @@ for _db in DATABASES.values():
         )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The shared store. Development: this process's memory. Production with several
+# processes or hosts: CACHE_URL=redis://… (Django's own RedisCache backend, redis-py),
+# which holds sessions (with the database, below), the users directory, the customers
+# seen, the claim locks, the queue snapshot and single-flight reads.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Fail fast when Redis is unreachable instead of holding a worker thread.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),
+        socket_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+        retry_on_timeout=False,
+    )
+    CACHES["default"].setdefault("KEY_PREFIX", "triage")
+
+# Sessions are written to the database and read through the cache: every process finds
+# a session at Redis speed, and a Redis restart or eviction (it is a cache, it may drop
+# keys under memory pressure) logs nobody out. A pure cache session engine would; the
+# database engine alone would cost a query per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -193,9 +234,33 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studies:home"  # readers start at the queue, others at the worklist
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes; the policy is described in studies/throttling.py).
+AUTHENTICATION_BACKENDS = [
+    "studies.throttling.ThrottlingBackend",  # refuses a locked username first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
+_cooloff_minutes = env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15)
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_LOGIN_FAILURE_LIMIT and DJANGO_LOGIN_COOLOFF_MINUTES must be at least 1."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A fixed cool-off from the last counted failure: retrying while locked does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "studies.throttling.AuditedAxesHandler"
+AXES_LOCKOUT_CALLABLE = "studies.throttling.lockout_response"
+AXES_USERNAME_CALLABLE = "studies.throttling.username_of"
+AXES_CLIENT_IP_CALLABLE = "studies.addresses.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins go to the logs (studies.throttling)
+AXES_VERBOSE = False
+
 # --- Security ---------------------------------------------------------------------------
 from django.utils.csp import CSP  # noqa: E402
 
+_viewer_schemes = ["https"] if PRODUCTION else ["https", "http"]
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -203,7 +268,12 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF, *[f"http://{h}:*" for h in AVARA_VIEWER_HOSTS]],
+    # "Open in viewer" posts here and is redirected to the viewer: allow exactly the
+    # viewer hosts, over HTTPS (development also plain HTTP, for the sandbox's viewer).
+    "form-action": [
+        CSP.SELF,
+        *[f"{scheme}://{host}:*" for host in AVARA_VIEWER_HOSTS for scheme in _viewer_schemes],
+    ],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
@@ -224,7 +294,13 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Asking browsers to preload HSTS for the whole domain is hard to undo, so it is the
+    # operator's decision: DJANGO_HSTS_PRELOAD=1 adds `preload`. Left off, that is a choice
+    # made here, and `check --deploy` is told so instead of warning on every run.
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- i18n, static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -234,8 +310,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -248,10 +324,37 @@ STORAGES = {
 }
 
 # --- Logging: never the API key (the service module never logs headers) ---------------
+# `json`: one JSON object per line with the request id (studies/logs.py), the default in
+# production; `text`: one readable line, the default in development.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be 'json' or 'text'.")
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+_to_console = {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "filters": {"request_id": {"()": "studies.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "studies.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own loggers write through the same handler, once (not also Django's).
+    # runserver's per-request lines only from WARNING: studies.request logs each request.
+    "loggers": {
+        "django": _to_console,
+        "django.server": _to_console | {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # axes' own lines mask the username and address; studies.throttling logs them.
+        "axes": {"level": "WARNING"},
+    },
 }

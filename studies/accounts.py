@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from studies.models import Account
+from studies.audit import audit_record
+from studies.models import Account, AuditAction, AuditOutcome
 from studies.roles import ROLES, role_of
 from studies.validators import USER_ID_RE
 
@@ -91,9 +92,38 @@ def account_initial(user) -> dict:
     }
 
 
+def account_save(*, actor, form: AccountForm):
+    """Create or update the login, its role and its Avara link; audited with before and
+    after (a password change shows as "set", never the password)."""
+    before = account_initial(form.instance) if form.instance else {}
+    user = _save(form)
+    after = account_initial(user)
+    if form.cleaned_data["password"]:
+        after["password"] = "set"  # noqa: S105 - a marker, never the password itself
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT,
+        before=before,
+        after=after,
+        outcome=AuditOutcome.APPLIED,
+        detail=f"Account {user.username}",
+    )
+    return user
+
+
+def account_rejected(*, actor, username: str, problems) -> None:
+    """A save the form refused: audited, nothing changed."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNT,
+        after={"username": username[:150]},
+        outcome=AuditOutcome.REFUSED,
+        detail="Not saved: " + ", ".join(problems),
+    )
+
+
 @transaction.atomic
-def account_save(*, form: AccountForm):
-    """Create or update the login, its single role group and its Avara link."""
+def _save(form: AccountForm):
     data = form.cleaned_data
     user = form.instance or User(username=data["username"])
     for field in ("username", "first_name", "last_name", "email", "is_active"):

@@ -1,16 +1,103 @@
-"""Cross-cutting HTTP behaviour for HTMX and upstream failures."""
+"""Cross-cutting HTTP behaviour: request ids and timing, health probes, HTMX, upstream failures."""
 
 import logging
+import time
 
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from studies import upstream
+from studies import health, requestid, upstream
+from studies.addresses import from_trusted_proxy
 from studies.http import upstream_refusal
 
 log = logging.getLogger(__name__)
+request_log = logging.getLogger("studies.request")
+
+
+class RequestContextMiddleware:
+    """First in the stack: a request id for everything the request does, and its timing.
+
+    - The id comes from `X-Request-Id` when a trusted proxy (DJANGO_TRUSTED_PROXIES) sent
+      a well-formed one, else it is made here. Every log line written while serving the
+      request carries it, every call to Avara sends it, and the answer echoes it.
+    - `Server-Timing` splits the time spent waiting on Avara from the dashboard's own
+      (both in ms; browsers show them in their network panel).
+    - One log line per request: method, path (never the query string), status, timings.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(requestid.HEADER)
+        trusted = requestid.request_id_well_formed(incoming) and from_trusted_proxy(request)
+        request.request_id = incoming if trusted else requestid.request_id_new()
+        requestid.request_id_activate(request.request_id)
+        stats = upstream.stats_reset()
+        started = time.perf_counter()
+        response = self.get_response(request)
+        total_ms = (time.perf_counter() - started) * 1000.0
+        response[requestid.HEADER] = request.request_id
+        response["Server-Timing"] = server_timing(total_ms, stats)
+        self._log(request, response, total_ms, stats)
+        return response
+
+    @staticmethod
+    def _log(request, response, total_ms: float, stats) -> None:
+        if request.path in HealthCheckMiddleware.PATHS and response.status_code == 200:
+            return  # probes every few seconds would drown everything else
+        # An access line: INFO whatever the status (django.request adds its own warning
+        # or error line for 4xx and 5xx answers, with this request's id too).
+        request_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(total_ms, 1),
+                "avara_ms": round(stats.total_ms, 1),
+                "avara_calls": stats.count,
+                "user_id": getattr(getattr(request, "user", None), "pk", None),
+            },
+        )
+
+
+def server_timing(total_ms: float, stats) -> str:
+    """`avara;dur=…;desc="Avara API (n calls)", app;dur=…;desc="Dashboard"`."""
+    avara = min(stats.total_ms, total_ms)
+    calls = "1 call" if stats.count == 1 else f"{stats.count} calls"
+    return (
+        f'avara;dur={avara:.1f};desc="Avara API ({calls})", '
+        f'app;dur={total_ms - avara:.1f};desc="Dashboard"'
+    )
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz and /readyz before anything that could refuse a probe.
+
+    Placed right after RequestContextMiddleware: no ALLOWED_HOSTS check (probes come by
+    address), no HTTPS redirect (probes speak plain HTTP inside the network), no session,
+    no login. See studies/health.py for what they answer.
+    """
+
+    PATHS = {"/healthz": health.healthz, "/readyz": health.readyz}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = self.PATHS.get(request.path_info)
+        if view is None:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return view(request)
 
 
 class UpstreamErrorMiddleware:

@@ -26,5 +26,6 @@ urlpatterns = [
     path("accounts/", admin_pages.accounts, name="accounts"),
     path("accounts/new", admin_pages.account_edit, name="account_new"),
     path("accounts/<int:pk>/edit", admin_pages.account_edit, name="account_edit"),
+    path("accounts/locks/unlock", admin_pages.login_unlock, name="login_unlock"),
     path("audit/", admin_pages.audit_log, name="audit"),
 ]

@@ -17,6 +17,7 @@ from studies.upstream.errors import (
     ValidationFailed,
 )
 from studies.upstream.params import NULL, Null
+from studies.upstream.ping import avara_ping
 from studies.upstream.recording import Call, CallStats, current_stats, record_calls, stats_reset
 from studies.upstream.studies import (
     study_cancel,
@@ -69,6 +70,7 @@ __all__ = [
     "UserPage",
     "UserRef",
     "ValidationFailed",
+    "avara_ping",
     "current_stats",
     "deadline",
     "errors",

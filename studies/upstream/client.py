@@ -51,6 +51,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from httpx_retries import Retry, RetryTransport
 
+from studies.requestid import HEADER as REQUEST_ID_HEADER
+from studies.requestid import current_request_id
 from studies.upstream.errors import DeadlineExceeded, parse_retry_after
 
 USER_AGENT = "avara-triage/0.1"
@@ -145,17 +147,36 @@ def make_retry() -> Retry:
     )
 
 
-def _make_transport(inner: httpx.BaseTransport | None = None) -> RetryTransport:
+def _make_transport(
+    inner: httpx.BaseTransport | None = None, *, retry: bool = True
+) -> httpx.BaseTransport:
     """Retry layer over an attempt counter over `inner` (default: a pooled HTTP transport)."""
     if inner is None:
         inner = httpx.HTTPTransport(
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
         )
-    return RetryTransport(transport=_CountingTransport(inner), retry=make_retry())
+    counting = _CountingTransport(inner)
+    return RetryTransport(transport=counting, retry=make_retry()) if retry else counting
 
 
-def build_client(*, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """A new client configured from settings; `transport` replaces the network (tests)."""
+def _send_request_id(request: httpx.Request) -> None:
+    """Tell Avara which dashboard request a call belongs to: the id in our logs."""
+    request_id = current_request_id()
+    if request_id:
+        request.headers[REQUEST_ID_HEADER] = request_id
+
+
+def build_client(
+    *,
+    transport: httpx.BaseTransport | None = None,
+    retry: bool = True,
+    timeout: float | None = None,
+) -> httpx.Client:
+    """A new client configured from settings; `transport` replaces the network (tests).
+
+    `retry=False` and a `timeout` (seconds, connect and read) make a quick probe client
+    (`upstream.avara_ping`); the process-wide client uses the AVARA_* settings.
+    """
     return httpx.Client(
         base_url=settings.AVARA_BASE_URL,
         headers={
@@ -164,8 +185,13 @@ def build_client(*, transport: httpx.BaseTransport | None = None) -> httpx.Clien
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         },
-        timeout=httpx.Timeout(settings.AVARA_READ_TIMEOUT, connect=settings.AVARA_CONNECT_TIMEOUT),
-        transport=_make_transport(transport),
+        timeout=(
+            httpx.Timeout(timeout)
+            if timeout is not None
+            else httpx.Timeout(settings.AVARA_READ_TIMEOUT, connect=settings.AVARA_CONNECT_TIMEOUT)
+        ),
+        transport=_make_transport(transport, retry=retry),
+        event_hooks={"request": [_send_request_id]},
         follow_redirects=False,
     )
 

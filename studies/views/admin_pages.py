@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studies import directory
-from studies.accounts import AccountForm, account_initial, account_save
-from studies.audit import audit_record
+from studies import directory, throttling
+from studies.accounts import AccountForm, account_initial, account_rejected, account_save
 from studies.http import permission_required
-from studies.models import AuditAction, AuditEntry
+from studies.models import AuditAction, AuditEntry, AuditOutcome
 from studies.roles import role_of
 
 User = get_user_model()
@@ -22,8 +21,30 @@ def accounts(request):
     users = User.objects.order_by("username").select_related("account").prefetch_related("groups")
     avara_users, problem = directory.users_or_empty()
     names = {u.user_id: u.display_name for u in avara_users}
-    rows = [(u, role_of(u), _linked_name(u, names)) for u in users]
-    return render(request, "studies/accounts.html", {"rows": rows, "users_problem": problem})
+    locks = throttling.login_locks()
+    locked = {lock.username for lock in locks}
+    rows = [(u, role_of(u), _linked_name(u, names), u.username in locked) for u in users]
+    context = {"rows": rows, "users_problem": problem, "locks": locks}
+    return render(request, "studies/accounts.html", context)
+
+
+@require_POST
+@permission_required("manage_accounts", audit_action=AuditAction.LOGIN_UNLOCKED)
+def login_unlock(request):
+    """Lift a login lock (a username at a client address) before its cool-off ends."""
+    username = request.POST.get("username", "")
+    try:
+        lock = throttling.login_unlock(
+            actor=request.user, username=username, ip_address=request.POST.get("ip_address", "")
+        )
+    except throttling.BadUnlock as exc:
+        messages.error(request, str(exc))
+        return redirect("studies:accounts")
+    if lock is None:
+        messages.info(request, "That login was not locked any more; nothing to unlock.")
+    else:
+        messages.success(request, f"Unlocked {lock.username} from {lock.ip_address}.")
+    return redirect("studies:accounts")
 
 
 def _linked_name(user, names: dict[str, str]) -> str:
@@ -44,29 +65,13 @@ def account_edit(request, pk: int | None = None):
     else:
         form = AccountForm(request.POST, instance=instance, users=users, acting_user=request.user)
         if not form.is_valid():
-            audit_record(
-                actor=request.user,
-                action=AuditAction.ACCOUNT,
-                accepted=False,
-                after={"username": request.POST.get("username", "")[:150]},
-                detail="Not saved: " + ", ".join(form.errors),
+            account_rejected(
+                actor=request.user, username=request.POST.get("username", ""), problems=form.errors
             )
         else:
-            before = account_initial(instance) if instance else {}
-            user = account_save(form=form)
-            after = account_initial(user)
-            if form.cleaned_data["password"]:
-                after["password"] = "set"  # noqa: S105 - a marker, never the password itself
-                if user == request.user:
-                    update_session_auth_hash(request, user)  # stay logged in
-            audit_record(
-                actor=request.user,
-                action=AuditAction.ACCOUNT,
-                before=before,
-                after=after,
-                accepted=True,
-                detail=f"Account {user.username}",
-            )
+            user = account_save(actor=request.user, form=form)
+            if form.cleaned_data["password"] and user == request.user:
+                update_session_auth_hash(request, user)  # stay logged in
             messages.success(request, f"Account {user.username} saved.")
             return redirect("studies:accounts")
     context = {"form": form, "instance": instance, "users_problem": users_problem}
@@ -91,12 +96,15 @@ def audit_log(request):
         entries = entries.filter(actor_username__iexact=actor)
     if action in AuditAction.values:
         entries = entries.filter(action=action)
-    if outcome in ("accepted", "refused"):
+    if outcome in ("accepted", "refused"):  # the old filter's links still work
         entries = entries.filter(accepted=outcome == "accepted")
+    elif outcome in AuditOutcome.values:
+        entries = entries.filter(outcome=outcome)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "actions": AuditAction.choices,
+        "outcomes": AuditOutcome.choices,
         "filters": {"study": study, "actor": actor, "action": action, "outcome": outcome},
     }
     return render(request, "studies/audit.html", context)

@@ -7,11 +7,15 @@ import re
 from urllib.parse import unquote
 
 import httpx
+import pytest
 from django.utils import timezone
 
 from sandbox.models import Study
 from studies.models import Account, AuditEntry
 from studies.seen import seen_token_for
+
+# Run again on PostgreSQL + Redis by `make test`: password logins, sessions, audit, both databases.
+pytestmark = pytest.mark.stores
 
 HX = {"HX-Request": "true"}
 NEW_UID = "1.2.826.0.1.3680043.10.543.999.77"

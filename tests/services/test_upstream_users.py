@@ -9,6 +9,9 @@ from studies import upstream
 
 from .samples import API_KEY, USER_ID, user_json
 
+# Run again on PostgreSQL + Redis by `make test`: the users directory in the cache.
+pytestmark = pytest.mark.stores
+
 USERS = "/v1/viewer/users"
 
 

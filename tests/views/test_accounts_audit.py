@@ -19,6 +19,9 @@ from view_helpers import (
 from studies.models import Account, AuditEntry
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_of
 
+# Run again on PostgreSQL + Redis by `make test`: accounts, audit rows and logins.
+pytestmark = pytest.mark.stores
+
 User = get_user_model()
 
 

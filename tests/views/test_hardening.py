@@ -29,6 +29,9 @@ from view_helpers import (
 from studies.models import Account, AuditEntry
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
+# Run again on PostgreSQL + Redis by `make test`: sessions, audit rows, accounts.
+pytestmark = pytest.mark.stores
+
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"
 EDIT = f"/studies/{SID}/edit"

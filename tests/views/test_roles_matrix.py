@@ -28,6 +28,9 @@ from view_helpers import (
 from studies.models import AuditEntry
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
+# Run again on PostgreSQL + Redis by `make test`: sessions and audit rows for every role and action.
+pytestmark = pytest.mark.stores
+
 SID = study_id(1)
 STUDY = f"/studies/{SID}"
 CANCELLED = f"/studies/{study_id(2)}"  # what a restore is tried on
