@@ -28,9 +28,10 @@ pytestmark = pytest.mark.stores
 SECRET = "two-Processes-Shared-Secret-Key-9xQ4vLm2TpW7sNb8hZd3kFg6jRy1"
 PASSWORD = "triage-radiologist"  # the demo radiologist's (README)
 FAILURE_LIMIT = 2  # fewer password checks (each costs a real hash) than the default 5
+# A row with its token (data-t) and its Claim link (the page's script POSTs it).
 CLAIM = re.compile(
-    r'<form method="post" action="(?P<action>/studies/(?P<study>stu_[0-9a-f]{32})/edit/assignee)"'
-    r'.*?name="value" value="me".*?name="t" value="(?P<token>[^"]+)"',
+    r'<tr id="study-(?P<study>stu_[0-9a-f]{32})"[^>]*data-t="(?P<token>[^"]+)">'
+    r'(?:(?!</tr>).)*?href="(?P<action>/studies/(?P=study)/claim)" data-post>Claim</a>',
     re.S,
 )
 
@@ -47,6 +48,9 @@ def two_dashboards(sandbox_live_server, tmp_path, settings):
     ].endswith("RedisCache"):
         pytest.skip("needs PostgreSQL + Redis (make test-stores)")
     seed_sandbox(studies=12, seed=1)
+    # The demo accounts find their Avara users through the API: point it at the sandbox.
+    settings.AVARA_BASE_URL = sandbox_live_server
+    settings.AVARA_API_KEY = settings.SANDBOX_DEV_API_KEY
     call_command("create_demo_accounts", stdout=StringIO())  # with the tests' fast hasher
     # The servers check passwords with Django's own hashers: one real hash, for the one
     # account the tests log in with.
@@ -103,11 +107,7 @@ def test_a_login_and_a_claim_on_one_process_hold_on_the_other(two_dashboards):
         claim = CLAIM.search(on_b.text)
         claimed = browser.post(
             f"{a.url}{claim['action']}",
-            data={
-                "value": "me",
-                "t": html.unescape(claim["token"]),
-                "csrfmiddlewaretoken": csrf_of(on_b),
-            },
+            data={"t": html.unescape(claim["token"]), "csrfmiddlewaretoken": csrf_of(on_b)},
         )
         mine_on_b = browser.get(f"{b.url}/?assignee=me")
         unassigned_on_b = browser.get(f"{b.url}/?assignee=none")

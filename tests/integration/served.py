@@ -1,0 +1,223 @@
+"""The dashboard and the sandbox as real server processes, for tests of races.
+
+Threads of one test process sharing one in-memory SQLite connection cannot tell a race
+in the dashboard from a race in the test harness, so these tests start the real thing:
+the sandbox under gunicorn and the dashboard under gunicorn, on databases of their own.
+
+- First pass of `make test` (SQLite + local memory): SQLite files in a temp dir, one
+  dashboard process with 8 threads (local memory is one process's store).
+- `stores` pass (scripts/with-stores: PostgreSQL + Redis): two fresh PostgreSQL
+  databases on the private server and a Redis database of their own, and TWO dashboard
+  processes, so a claim lock that did not cross processes would let two readers win.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for ops.servers
+from ops.servers import ROOT, Server, clean_environ, free_port, serve_all
+
+API_KEY = "sk_sandbox_dev_0123456789abcdef"
+
+
+@dataclass
+class Stack:
+    sandbox: Server
+    dashboards: list[Server]
+    env: dict[str, str]
+    shared_store: bool
+
+    def django(self, code: str) -> str:
+        """Run Python with Django set up in the served environment; returns its stdout."""
+        return django_run(self.env, code)
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.sandbox.url,
+            headers={"Authorization": f"Bearer {API_KEY}"},
+            timeout=30,
+        )
+
+
+def django_run(env: dict[str, str], code: str) -> str:
+    script = "import django\ndjango.setup()\n" + code
+    done = subprocess.run(  # noqa: S603 - our own interpreter, our own code
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _shared_stores() -> tuple[str, str, str] | None:
+    """(dashboard db URL, sandbox db URL, cache URL) on the `stores` pass's servers."""
+    default = settings.DATABASES["default"]
+    cache = settings.CACHES["default"]
+    if not default["ENGINE"].endswith("postgresql") or not cache["BACKEND"].endswith("RedisCache"):
+        return None
+    import psycopg
+
+    suffix = secrets.token_hex(4)
+    names = (f"served_{suffix}", f"served_sbx_{suffix}")
+    server = (
+        f"postgres://{default['USER']}:{default['PASSWORD']}@{default['HOST']}:{default['PORT']}"
+    )
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        for name in names:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    location = urlsplit(cache["LOCATION"])
+    own_db = urlunsplit(location._replace(path="/7"))  # a Redis database of their own
+    return f"{server}/{names[0]}", f"{server}/{names[1]}", own_db
+
+
+@contextmanager
+def served(tmp: Path, *, extra: dict[str, str] | None = None) -> Iterator[Stack]:
+    stores = _shared_stores()
+    if stores:
+        database, sandbox_database, cache_url = stores
+    else:
+        database = f"sqlite:///{tmp / 'dashboard.sqlite3'}"
+        sandbox_database = f"sqlite:///{tmp / 'sandbox.sqlite3'}"
+        cache_url = "locmemcache://"
+    sandbox_port = free_port()
+    env = clean_environ() | {
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DJANGO_ENV": "development",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "served-" + secrets.token_urlsafe(32),
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_URL": database,
+        "SANDBOX_DATABASE_URL": sandbox_database,
+        "CACHE_URL": cache_url,
+        "AVARA_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
+        "AVARA_API_KEY": API_KEY,
+        "AVARA_VIEWER_HOSTS": "127.0.0.1",
+        "GUNICORN_THREADS": "8",
+        "GUNICORN_ACCESS_LOG": "",
+        **(extra or {}),
+    }
+    for database_name in ("default", "sandbox"):
+        subprocess.run(  # noqa: S603
+            [
+                sys.executable,
+                "manage.py",
+                "migrate",
+                "--noinput",
+                "-v",
+                "0",
+                "--database",
+                database_name,
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+    if stores:
+        django_run(env, "from django.core.cache import cache\ncache.clear()\n")
+    gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "-c", "dashboard/gunicorn_conf.py"]
+    specs = [
+        (
+            [*gunicorn, "sandbox.wsgi:application"],
+            env | {"PORT": str(sandbox_port), "WEB_CONCURRENCY": "2"},
+            tmp / "sandbox.log",
+            sandbox_port,
+        )
+    ]
+    for n in range(2 if stores else 1):
+        port = free_port()
+        specs.append(
+            (
+                [*gunicorn, "dashboard.wsgi:application"],
+                env | {"PORT": str(port), "WEB_CONCURRENCY": "1"},
+                tmp / f"dashboard{n}.log",
+                port,
+            )
+        )
+    with serve_all(specs) as (sandbox, *dashboards):
+        yield Stack(sandbox=sandbox, dashboards=dashboards, env=env, shared_store=bool(stores))
+
+
+READERS_CODE = """
+import json
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.utils import timezone
+from sandbox.models import ApiUser, new_id
+from studies.models import Account
+from studies.roles import role_sync
+
+role_sync()
+readers = []
+for n in range({count}):
+    avara = ApiUser.objects.create(
+        user_id=new_id("usr"), email=f"reader{{n}}@race.test", first_name=f"Reader{{n}}",
+        last_name="Racer", clinic_role="Radiologist", created_at=timezone.now(),
+    )
+    user = get_user_model().objects.create_user(username=f"reader{{n}}")
+    user.groups.add(Group.objects.get(name="Radiologist"))
+    Account.objects.create(user=user, avara_user_id=avara.user_id)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    readers.append({{"user_id": avara.user_id, "name": f"Reader{{n}} Racer",
+                    "session": session.session_key}})
+print(json.dumps(readers))
+"""
+
+
+@dataclass
+class Reader:
+    user_id: str
+    name: str
+    browser: httpx.Client
+
+
+def readers(stack: Stack, count: int) -> list[Reader]:
+    """`count` logged-in radiologists, each an HTTP client on one of the dashboards (in
+    turn), holding its session and the CSRF header a page visit gives it."""
+    made = json.loads(stack.django(READERS_CODE.format(count=count)))
+    out = []
+    for n, reader in enumerate(made):
+        server = stack.dashboards[n % len(stack.dashboards)]
+        browser = httpx.Client(base_url=server.url, timeout=60)
+        browser.cookies.set("sessionid", reader["session"])
+        page = browser.get("/accounts/login/")
+        assert page.status_code in (200, 302), page.text[:500]
+        browser.headers["X-CSRFToken"] = browser.cookies["csrftoken"]
+        out.append(Reader(reader["user_id"], reader["name"], browser))
+    return out
+
+
+def new_study(api: httpx.Client, *, severity: str = "normal", uid_tail: str | None = None) -> str:
+    uid = f"1.2.826.0.1.3680043.8.498.{uid_tail or secrets.randbelow(10**12)}"
+    answer = api.post(
+        "/v1/viewer/studies",
+        json={"severity": severity, "studyDescription": "Race study", "studyInstanceUid": uid},
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()["studyId"]
+
+
+def assignee_of(api: httpx.Client, study_id: str) -> str | None:
+    study = api.get(f"/v1/viewer/studies/{study_id}").json()
+    return (study.get("assignedTo") or {}).get("userId")

@@ -1,0 +1,82 @@
+"""Races over real HTTP against real server processes (tests/integration/served.py).
+
+- Twenty radiologists press Claim on the same study at the same moment, twenty times
+  over: each time exactly one wins, Avara holds the winner, and every other radiologist
+  is told who has it.
+- Ten radiologists press Read next at once: ten different studies, none claimed twice.
+
+On the `stores` pass the readers are spread over two dashboard processes sharing
+PostgreSQL and Redis, so the claim lock must hold across processes.
+"""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from served import assignee_of, new_study, readers, served
+
+pytestmark = [pytest.mark.stores, pytest.mark.django_db]
+
+CLAIMERS, ROUNDS = 20, 20
+
+
+@pytest.fixture
+def stack(tmp_path):
+    with served(tmp_path) as running:
+        yield running
+
+
+def _at_once(people, action):
+    start = threading.Barrier(len(people))
+
+    def go(person):
+        start.wait()
+        return action(person)
+
+    with ThreadPoolExecutor(len(people)) as pool:
+        return list(pool.map(go, people))
+
+
+def test_twenty_simultaneous_claims_have_exactly_one_winner(stack):
+    crowd = readers(stack, CLAIMERS)
+    with stack.api() as api:
+        for _ in range(ROUNDS):
+            study_id = new_study(api)
+            answers = _at_once(
+                crowd,
+                lambda r, s=study_id: r.browser.post(
+                    f"/studies/{s}/claim", headers={"HX-Request": "true"}
+                ),
+            )
+
+            won = [n for n, a in enumerate(answers) if a.status_code == 200]
+            assert len(won) == 1, [a.status_code for a in answers]
+            winner = crowd[won[0]]
+            assert assignee_of(api, study_id) == winner.user_id
+            for n, answer in enumerate(answers):
+                if n == won[0]:
+                    continue
+                assert answer.status_code == 409, answer.text[:300]
+                told = json.loads(answer.headers["HX-Trigger"])["toast"]["message"]
+                assert told.startswith(f"{winner.name} has this study"), told
+                assert winner.name in answer.text  # the row is redrawn showing the winner
+    for reader in crowd:
+        reader.browser.close()
+
+
+def test_ten_readers_pressing_read_next_at_once_get_ten_different_studies(stack):
+    crowd = readers(stack, 10)
+    with stack.api() as api:
+        made = {new_study(api, severity="stat") for _ in range(12)}
+        answers = _at_once(crowd, lambda r: r.browser.post("/queue/next"))
+
+        assert [a.status_code for a in answers] == [302] * 10, [a.text[:200] for a in answers]
+        opened = [a.headers["Location"].split("/viewer/studies/")[1].split("?")[0] for a in answers]
+        assert len(set(opened)) == 10 and set(opened) <= made
+        for reader, study_id in zip(crowd, opened, strict=True):
+            assert assignee_of(api, study_id) == reader.user_id
+        taken = [s for s in made if assignee_of(api, s)]
+        assert sorted(taken) == sorted(opened)  # nobody got two, none was claimed twice
+    for reader in crowd:
+        reader.browser.close()
