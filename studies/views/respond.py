@@ -203,8 +203,9 @@ def etag_of(request, parts) -> str:
 
 
 def unchanged_since(request, etag: str) -> bool:
+    """Whether the client already shows this; a weak tag counts (gzip weakens ours)."""
     sent = request.headers.get("If-None-Match", "")
-    return bool(sent) and etag in {tag.strip() for tag in sent.split(",")}
+    return bool(sent) and etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")}
 
 
 def not_modified(etag: str) -> HttpResponse:
