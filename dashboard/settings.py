@@ -73,6 +73,11 @@ SANDBOX_FAULT_RATE = env.float("SANDBOX_FAULT_RATE", default=0.0)
 SANDBOX_FAULT_STATUSES = env.list("SANDBOX_FAULT_STATUSES", cast=int, default=[500, 503, 429])
 SANDBOX_FAULT_HEADERS = env.bool("SANDBOX_FAULT_HEADERS", default=True)
 SANDBOX_MAX_BODY_BYTES = env.int("SANDBOX_MAX_BODY_BYTES", default=256 * 1024)
+# The control plane (/_sandbox/, see sandbox/README.md) takes this key, never an API key;
+# empty turns it off. Requests kept in its request log (0 = none).
+_control_default = "" if PRODUCTION else "sk_sandbox_control_dev_0123456789"
+SANDBOX_CONTROL_KEY = env.str("SANDBOX_CONTROL_KEY", default=_control_default)
+SANDBOX_REQUEST_LOG_SIZE = env.int("SANDBOX_REQUEST_LOG_SIZE", default=10_000)
 
 # --- Applications ---------------------------------------------------------------------
 # No django.contrib.admin: accounts are managed on the dashboard's own page, where every
