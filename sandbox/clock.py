@@ -10,7 +10,7 @@ createdAt in the past through the control plane instead).
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from sandbox.models import ClockState
@@ -20,8 +20,12 @@ MAX_OFFSET = timedelta(days=3650)
 
 
 def offset() -> timedelta:
-    row = ClockState.objects.filter(pk=1).values_list("offset_ms", flat=True).first()
-    return timedelta(milliseconds=row or 0)
+    connection = connections[SANDBOX_DB]
+    table = connection.ops.quote_name(ClockState._meta.db_table)
+    with connection.cursor() as cursor:  # every write reads it: plain SQL, no query building
+        cursor.execute(f"SELECT offset_ms FROM {table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return timedelta(milliseconds=row[0] if row else 0)
 
 
 def now() -> datetime:

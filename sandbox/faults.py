@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db import connections
+from django.db.models import F
 from django.http import HttpRequest, JsonResponse
 
 from sandbox.errors import ApiError, error_response
 from sandbox.models import FaultRule
+from sandbox.routers import SANDBOX_DB
 
 FAULT_STATUSES = (429, 500, 503)
 RULE_STATUSES = (429, 500, 502, 503, 504)
@@ -75,22 +77,35 @@ def decide(request: HttpRequest) -> Decision:
     return Decision(status=status, latency_ms=latency if forced_latency is None else forced_latency)
 
 
+# Every API request looks the rules up: plain SQL, as the ORM's query building would
+# cost more than the lookup itself (the table is almost always empty).
+_LIVE_RULES = (
+    "SELECT fault_id, path, status, rate, latency_ms, remaining FROM {table}"
+    " WHERE method IN (%s, '*') AND (remaining IS NULL OR remaining > 0)"
+    " ORDER BY created_at, fault_id"
+)
+
+
 def _rule_decision(request: HttpRequest) -> Decision | None:
     """The first live rule matching the request, if it fires (its rate) and can still
     be counted (an atomic decrement, so two workers never overspend a count)."""
-    live = FaultRule.objects.filter(Q(remaining__isnull=True) | Q(remaining__gt=0))
-    for rule in live.filter(method__in=[request.method, "*"]):
-        if not fnmatchcase(request.path, rule.path):
+    connection = connections[SANDBOX_DB]
+    table = connection.ops.quote_name(FaultRule._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_RULES.format(table=table), [request.method])
+        rules = cursor.fetchall()
+    for fault_id, path, status, rate, latency_ms, remaining in rules:
+        if not fnmatchcase(request.path, path):
             continue
-        if rule.rate < 1 and rng.random() >= rule.rate:
+        if rate < 1 and rng.random() >= rate:
             return None
-        spend = FaultRule.objects.filter(pk=rule.pk)
-        if rule.remaining is not None:
+        spend = FaultRule.objects.filter(pk=fault_id)
+        if remaining is not None:
             spend = spend.filter(remaining__gt=0)
             updated = spend.update(remaining=F("remaining") - 1, fired=F("fired") + 1)
         else:
             updated = spend.update(fired=F("fired") + 1)
-        return Decision(status=rule.status, latency_ms=rule.latency_ms) if updated else None
+        return Decision(status=status, latency_ms=latency_ms) if updated else None
     return None
 
 

@@ -11,14 +11,19 @@ import logging
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.http import HttpRequest
 from django.utils import timezone
 
 from sandbox.models import RequestRecord
+from sandbox.routers import SANDBOX_DB
 
 logger = logging.getLogger("sandbox")
 CONTROL_PREFIX = "/_sandbox/"
+_INSERT = (
+    "INSERT INTO {table} (method, path, query, status, duration_ms, at)"
+    " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id"
+)
 PRUNE_EVERY = 100
 MAX_PATH = 2000
 
@@ -28,17 +33,23 @@ def request_record(*, request: HttpRequest, status: int, duration_ms: float) -> 
     size = settings.SANDBOX_REQUEST_LOG_SIZE
     if size <= 0 or request.path.startswith(CONTROL_PREFIX):
         return
+    connection = connections[SANDBOX_DB]
+    values = [
+        (request.method or "")[:10],
+        request.path[:MAX_PATH],
+        request.META.get("QUERY_STRING", ""),
+        status,
+        round(duration_ms, 3),
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    table = connection.ops.quote_name(RequestRecord._meta.db_table)
     try:
-        row = RequestRecord.objects.create(
-            method=(request.method or "")[:10],
-            path=request.path[:MAX_PATH],
-            query=request.META.get("QUERY_STRING", ""),
-            status=status,
-            duration_ms=round(duration_ms, 3),
-            at=timezone.now(),
-        )
-        if row.id % PRUNE_EVERY == 0:
-            RequestRecord.objects.filter(id__lte=row.id - size).delete()
+        # Plain SQL: this runs on every request, and the ORM's insert costs several times more.
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT.format(table=table), values)
+            (row_id,) = cursor.fetchone()
+        if row_id % PRUNE_EVERY == 0:
+            RequestRecord.objects.filter(id__lte=row_id - size).delete()
     except DatabaseError:
         logger.warning("sandbox: could not record %s %s", request.method, request.path)
 
