@@ -141,6 +141,11 @@ if SANDBOX_ENABLED:
     DATABASES["sandbox"] = env.db(
         "SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}"
     )
+    if DATABASES["sandbox"]["ENGINE"].endswith("postgresql"):
+        # Opening a PostgreSQL connection costs more than a page query: keep them open
+        # (gunicorn's threads reuse theirs), checked before reuse.
+        DATABASES["sandbox"].setdefault("CONN_MAX_AGE", 60)
+        DATABASES["sandbox"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
 for _db in DATABASES.values():
     if _db["ENGINE"].endswith("sqlite3"):
