@@ -9,7 +9,8 @@ from sandbox_helpers import STUDIES, USERS, error_of
 
 from sandbox.models import Study, new_id
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+# `stores`: these also run on PostgreSQL (SANDBOX_DATABASE_URL=postgres://...).
+pytestmark = [pytest.mark.django_db(databases=["default", "sandbox"]), pytest.mark.stores]
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 HEX32 = "0123456789abcdef" * 2
