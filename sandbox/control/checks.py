@@ -59,6 +59,8 @@ def boolean(value: Any) -> bool:
 
 def integer(minimum: int, maximum: int) -> Parser:
     def parse(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 5.0 is the integer 5
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid("must be an integer")
         if not minimum <= value <= maximum:
@@ -95,6 +97,8 @@ def timestamp(value: Any) -> datetime:
 
 def fault_status(value: Any) -> int:
     allowed = faults.RULE_STATUSES
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
         raise Invalid(f"must be one of {', '.join(map(str, allowed))}, or null")
     return value
