@@ -20,8 +20,8 @@ def _body(request: HttpRequest, fields, required=()) -> dict[str, Any]:
 
 
 def _optional_body(request: HttpRequest, fields) -> dict[str, Any]:
-    """A JSON object body, or nothing at all (an empty body means all defaults)."""
-    if not request.body.strip():
+    """A JSON object body, or nothing at all (no body means all defaults)."""
+    if (request.META.get("CONTENT_LENGTH") or "0").strip() == "0":
         _no_query(request)
         return {}
     return _body(request, fields)

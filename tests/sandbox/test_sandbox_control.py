@@ -149,6 +149,14 @@ def test_reset_without_a_body_seeds_the_defaults(control):
     assert response.json() == {"studies": 300, "users": 12, "customers": 3}
 
 
+def test_reset_reads_a_body_like_the_api_does(control, settings):
+    settings.SANDBOX_MAX_BODY_BYTES = 100
+    too_large = control.send("POST", "/_sandbox/reset", raw=b'{"seed": 1' + b" " * 200 + b"}")
+    assert too_large.status_code == 413
+    assert control.send("POST", "/_sandbox/reset", raw=b"  ").status_code == 400
+    assert control.post("/_sandbox/reset", {"studies": -1}).status_code == 400
+
+
 def test_a_study_can_be_aged_for_turnaround_tests(control, api):
     study = api.create()
     five_hours_ago = timezone.now() - timedelta(hours=5)
