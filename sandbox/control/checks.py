@@ -1,7 +1,7 @@
 """What the control plane accepts: field tables in the style of sandbox/validation.py
 (wire name -> Field(model attribute, parser)), run by validation.check_body."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -92,7 +92,11 @@ def timestamp(value: Any) -> datetime:
         raise Invalid("must be an ISO 8601 date-time, e.g. 2024-03-15T10:30:00.000Z") from None
     if parsed.tzinfo is None:
         raise Invalid("must include a time zone (Z or an offset)")
-    return parsed
+    try:
+        # Stored in UTC: PostgreSQL refuses offsets beyond +-15:59 that Python accepts.
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+        raise Invalid("must be a date-time from year 1 to 9999 in UTC") from None
 
 
 def fault_status(value: Any) -> int:

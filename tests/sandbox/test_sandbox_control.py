@@ -176,6 +176,7 @@ def test_a_study_can_be_aged_for_turnaround_tests(control, api):
         ({"updatedAt": "2000-01-01T00:00:00Z"}, "updatedAt"),
         ({}, "createdAt"),
         ({"createdAt": "2024-01-01T00:00:00"}, "createdAt"),
+        ({"createdAt": "0001-01-01T00:00:00+05:00"}, "createdAt"),
     ],
 )
 def test_impossible_study_times_are_refused(control, api, times, field):
@@ -184,6 +185,16 @@ def test_impossible_study_times_are_refused(control, api, times, field):
     assert response.status_code == 400
     assert field in error_of(response)["fields"]
     assert api.get(f"{STUDIES}/{study['studyId']}").json() == study
+
+
+def test_any_offset_python_reads_is_stored_in_utc(control, api):
+    # PostgreSQL refuses offsets beyond +-15:59; the sandbox stores UTC.
+    body = {"email": "tz@example.org", "firstName": "T", "lastName": "Z",
+            "createdAt": "0930-12-01T07:03:38-18:19"}  # fmt: skip
+    created = control.post("/_sandbox/users", body)
+    assert created.status_code == 201, created.content
+    assert created.json()["createdAt"] == "0930-12-02T01:22:38.000Z"
+    assert api.get(f"{USERS}/{created.json()['userId']}").json() == created.json()
 
 
 def test_the_test_clock_moves_the_stamps_the_sandbox_writes(control, api):

@@ -11,6 +11,8 @@ test's name), MAX_EXAMPLES per operation, no example database.
 import pytest
 import schemathesis
 from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -46,7 +48,18 @@ control_schema.app = api_schema.app
 
 
 @pytest.fixture
-def examples(settings):
+def in_process():
+    """Requests go straight to the WSGI handler inside the test's transaction: keep
+    Django from closing that connection when each one ends (as its test client does)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def examples(settings, in_process):
     """Rows behind the documents' example ids, so generated requests also reach
     existing studies, users and customers, not only 404s."""
     from django.utils import timezone
