@@ -42,25 +42,24 @@ def _study_path(parameter: str, schema: str) -> list[dict[str, Any]]:
     return [{"name": parameter, "in": "path", "required": True, "schema": ref(schema)}]
 
 
+TEXT_FILTER = {"type": "string", "minLength": 1, "pattern": NON_BLANK}
+STUDY_OK = {"200": json_content("The study.", "Study")}
+ACTION_OK = {"200": json_content("success false: already in that state.", "ActionResult")}
+
+
 def _paths() -> dict[str, Any]:
-    text_filter = {"type": "string", "minLength": 1, "pattern": NON_BLANK}
+    return {**_study_paths(), **_action_paths(), **_user_paths(), **_public_paths()}
+
+
+def _study_paths() -> dict[str, Any]:
     study_filters = [
         query("assignedTo", _null_or("usr", "Assigned user")),
         query("expressCustomerId", _null_or("cus", "Express customer")),
         query("isCancelled", {"type": "boolean"}),
         query("severity", ref("Severity")),
-        query("studyDescription", text_filter, "Case-insensitive contains."),
+        query("studyDescription", TEXT_FILTER, "Case-insensitive contains."),
         query("studyViewerStatus", ref("StudyViewerStatus")),
     ]
-    user_filters = [
-        query("email", text_filter, "Exact, case-insensitive."),
-        query("firstName", text_filter, "Case-insensitive contains."),
-        query("lastName", text_filter, "Case-insensitive contains."),
-        query("level", {"type": "string", "enum": UserLevel.values}),
-        query("invitedSource", {"type": "string", "enum": InvitedSource.values}),
-    ]
-    study_ok = {"200": json_content("The study.", "Study")}
-    action_ok = {"200": json_content("success false: already in that state.", "ActionResult")}
     return {
         "/v1/viewer/studies": {
             "get": {
@@ -82,13 +81,13 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "retrieveStudy",
                 "summary": "A study by its id.",
-                "responses": study_ok | errors(400, 404),
+                "responses": STUDY_OK | errors(400, 404),
             },
             "patch": {
                 "operationId": "updateStudy",
                 "summary": "Change the given fields; 409 when the study is cancelled.",
                 "requestBody": body("StudyUpdate"),
-                "responses": study_ok | errors(400, 404, 409, 413, 415),
+                "responses": STUDY_OK | errors(400, 404, 409, 413, 415),
             },
         },
         "/v1/viewer/studies/by-uid/{studyInstanceUid}": {
@@ -96,15 +95,20 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "retrieveStudyByUid",
                 "summary": "A study by its DICOM Study Instance UID.",
-                "responses": study_ok | errors(400, 404),
+                "responses": STUDY_OK | errors(400, 404),
             },
         },
+    }
+
+
+def _action_paths() -> dict[str, Any]:
+    return {
         "/v1/viewer/studies/cancel": {
             "post": {
                 "operationId": "cancelStudy",
                 "summary": "Cancel a study (success false if it already is).",
                 "requestBody": body("StudyLookup"),
-                "responses": action_ok | errors(400, 404, 413, 415),
+                "responses": ACTION_OK | errors(400, 404, 413, 415),
             }
         },
         "/v1/viewer/studies/uncancel": {
@@ -112,7 +116,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "uncancelStudy",
                 "summary": "Restore a cancelled study (success false if it is not).",
                 "requestBody": body("StudyLookup"),
-                "responses": action_ok | errors(400, 404, 413, 415),
+                "responses": ACTION_OK | errors(400, 404, 413, 415),
             }
         },
         "/v1/viewer/studies/reroute-url": {
@@ -124,6 +128,18 @@ def _paths() -> dict[str, Any]:
                 | errors(400, 404, 413, 415),
             }
         },
+    }
+
+
+def _user_paths() -> dict[str, Any]:
+    user_filters = [
+        query("email", TEXT_FILTER, "Exact, case-insensitive."),
+        query("firstName", TEXT_FILTER, "Case-insensitive contains."),
+        query("lastName", TEXT_FILTER, "Case-insensitive contains."),
+        query("level", {"type": "string", "enum": UserLevel.values}),
+        query("invitedSource", {"type": "string", "enum": InvitedSource.values}),
+    ]
+    return {
         "/v1/viewer/users": {
             "get": {
                 "operationId": "listUsers",
@@ -132,7 +148,6 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": json_content("A page.", "UserPage")} | errors(400),
             }
         },
-        **_public_paths(),
         "/v1/viewer/users/{userId}": {
             "parameters": _study_path("userId", "UserId"),
             "get": {

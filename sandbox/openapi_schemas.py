@@ -22,14 +22,23 @@ def _id(prefix: str, what: str) -> dict[str, Any]:
 
 
 def schemas() -> dict[str, Any]:
-    reference_names = {
-        "firstName": {"type": "string"},
-        "lastName": {"type": "string"},
-        "middleName": {"type": "string"},
-        "suffix1": {"type": "string", "description": "Name suffix (e.g. 'MD', 'Jr.')."},
-        "suffix2": {"type": "string"},
-    }
-    optional_text = "Omitted when empty."
+    return (
+        _value_schemas()
+        | _reference_schemas()
+        | {
+            "Study": _study_schema(),
+            "StudyPage": _page_schema("studies", "Study"),
+            "User": _user_schema(),
+            "UserPage": _page_schema("users", "User"),
+            "StudyCreate": _study_write_schema(create=True),
+            "StudyUpdate": _study_write_schema(create=False),
+        }
+        | _action_schemas()
+        | {"Error": _error_schema()}
+    )
+
+
+def _value_schemas() -> dict[str, Any]:
     return {
         "StudyId": _id("stu", "Study identifier"),
         "UserId": _id("usr", "User identifier"),
@@ -75,6 +84,19 @@ def schemas() -> dict[str, Any]:
             "description": "Custom key-value metadata: at most 50 pairs, keys 1-100"
             " characters, values at most 1000.",
         },
+    }
+
+
+def _reference_schemas() -> dict[str, Any]:
+    reference_names = {
+        "firstName": {"type": "string"},
+        "lastName": {"type": "string"},
+        "middleName": {"type": "string"},
+        "suffix1": {"type": "string", "description": "Name suffix (e.g. 'MD', 'Jr.')."},
+        "suffix2": {"type": "string"},
+    }
+    optional_text = "Omitted when empty."
+    return {
         "UserReference": {
             "type": "object",
             "required": ["userId", "email"],
@@ -104,12 +126,11 @@ def schemas() -> dict[str, Any]:
                 "expressCustomerName": {"type": "string"},
             },
         },
-        "Study": _study_schema(),
-        "StudyPage": _page_schema("studies", "Study"),
-        "User": _user_schema(),
-        "UserPage": _page_schema("users", "User"),
-        "StudyCreate": _study_write_schema(create=True),
-        "StudyUpdate": _study_write_schema(create=False),
+    }
+
+
+def _action_schemas() -> dict[str, Any]:
+    return {
         "StudyLookup": {
             "type": "object",
             "additionalProperties": False,
@@ -133,27 +154,30 @@ def schemas() -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {"url": {"type": "string", "format": "uri"}},
         },
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "additionalProperties": False,
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["type", "message", "fields"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "type": {"type": "string", "enum": ERROR_TYPES},
-                        "message": {"type": "string", "minLength": 1},
-                        "fields": {
-                            "type": "object",
-                            "additionalProperties": {"type": "string"},
-                            "description": "Wire field name (as sent) -> what is wrong with"
-                            " it; {} when no single field is at fault.",
-                        },
+    }
+
+
+def _error_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["type", "message", "fields"],
+                "additionalProperties": False,
+                "properties": {
+                    "type": {"type": "string", "enum": ERROR_TYPES},
+                    "message": {"type": "string", "minLength": 1},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Wire field name (as sent) -> what is wrong with"
+                        " it; {} when no single field is at fault.",
                     },
-                }
-            },
+                },
+            }
         },
     }
 

@@ -52,14 +52,11 @@ def _user_write(*, create: bool) -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    fault_properties = {
-        "method": {"type": "string", "enum": list(checks.HTTP_METHODS)},
-        "path": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"^/[^\u0000]*$"},
-        "status": nullable({"type": "integer", "enum": list(faults.RULE_STATUSES)}),
-        "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-        "latencyMs": {"type": "integer", "minimum": 0, "maximum": faults.MAX_LATENCY_MS},
-    }
-    return api_schemas() | {
+    return api_schemas() | _resource_schemas() | _state_schemas() | _inspection_schemas()
+
+
+def _resource_schemas() -> dict[str, Any]:
+    return {
         "UserCreate": _user_write(create=True),
         "UserUpdate": _user_write(create=False),
         "UserList": _object({"users": {"type": "array", "items": ref("User")}}, ("users",)),
@@ -72,6 +69,11 @@ def _schemas() -> dict[str, Any]:
             {"customers": {"type": "array", "items": ref("ExpressCustomerReference")}},
             ("customers",),
         ),
+    }
+
+
+def _state_schemas() -> dict[str, Any]:
+    return {
         "StudyTimes": _object(
             {
                 "createdAt": {"type": "string", "format": "date-time"},
@@ -104,6 +106,18 @@ def _schemas() -> dict[str, Any]:
             {"now": ref("Timestamp"), "offsetSeconds": {"type": "number", "minimum": 0}},
             ("now", "offsetSeconds"),
         ),
+    }
+
+
+def _inspection_schemas() -> dict[str, Any]:
+    fault_properties = {
+        "method": {"type": "string", "enum": list(checks.HTTP_METHODS)},
+        "path": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"^/[^\u0000]*$"},
+        "status": nullable({"type": "integer", "enum": list(faults.RULE_STATUSES)}),
+        "rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "latencyMs": {"type": "integer", "minimum": 0, "maximum": faults.MAX_LATENCY_MS},
+    }
+    return {
         "RequestRecord": _object(
             {
                 "id": {"type": "integer"},
@@ -173,9 +187,12 @@ def _request_filters() -> list[dict[str, Any]]:
 
 
 def _paths() -> dict[str, Any]:
+    return {**_resource_paths(), **_state_paths(), **_inspection_paths()}
+
+
+def _resource_paths() -> dict[str, Any]:
     user = json_content("The user.", "User")
     customer = json_content("The customer.", "ExpressCustomerReference")
-    clock = {"200": json_content("The sandbox's clock.", "Clock")}
     return {
         "/_sandbox/users": {
             "get": _op(
@@ -231,6 +248,12 @@ def _paths() -> dict[str, Any]:
                 GONE | errors(400, 404, 409, faults=False),
             ),
         },
+    }
+
+
+def _state_paths() -> dict[str, Any]:
+    clock = {"200": json_content("The sandbox's clock.", "Clock")}
+    return {
         "/_sandbox/studies/{studyId}": {
             "parameters": _path_id("studyId", ref("StudyId")),
             "patch": _op(
@@ -266,6 +289,11 @@ def _paths() -> dict[str, Any]:
                 requestBody=_body("ClockAdvance"),
             ),
         },
+    }
+
+
+def _inspection_paths() -> dict[str, Any]:
+    return {
         "/_sandbox/requests": {
             "get": _op(
                 "controlListRequests",
