@@ -94,16 +94,17 @@ def _customer(customer_id: str, *, lock: bool = False) -> ExpressCustomer:
 
 def customer_create(*, data: dict[str, Any]) -> ExpressCustomer:
     fields = {"customer_id": new_id("cus"), **data}
+    message = f"An Express customer {fields['customer_id']} already exists."
+    taken = conflict(message, {"expressCustomerId": "already exists"})
     try:
         with transaction.atomic(using=SANDBOX_DB):
             if ExpressCustomer.objects.filter(pk=fields["customer_id"]).exists():
-                raise IntegrityError
+                raise taken
             customer = ExpressCustomer(**fields)
             customer.save(force_insert=True)
             return customer
-    except IntegrityError:
-        message = f"An Express customer {fields['customer_id']} already exists."
-        raise conflict(message, {"expressCustomerId": "already exists"}) from None
+    except IntegrityError:  # a concurrent create took the id
+        raise taken from None
 
 
 def customer_update(*, customer_id: str, changes: dict[str, Any]) -> ExpressCustomer:

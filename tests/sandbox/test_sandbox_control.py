@@ -128,6 +128,19 @@ def test_express_customers_can_be_created_renamed_and_removed(control, api):
     assert customer["expressCustomerId"] not in [c["expressCustomerId"] for c in listed]
 
 
+def test_ids_can_be_chosen_once(control):
+    user = {"userId": "usr_" + "a" * 32, "email": "a@example.org", "firstName": "A",
+            "lastName": "B"}  # fmt: skip
+    assert control.post("/_sandbox/users", user).json()["userId"] == user["userId"]
+    again = control.post("/_sandbox/users", user | {"email": "b@example.org"})
+    assert (again.status_code, error_of(again)["fields"]) == (409, {"userId": "already exists"})
+    customer = {"expressCustomerId": "cus_" + "b" * 32, "expressCustomerName": "C"}
+    assert control.post("/_sandbox/customers", customer).status_code == 201
+    twice = control.post("/_sandbox/customers", customer)
+    assert twice.status_code == 409
+    assert error_of(twice)["fields"] == {"expressCustomerId": "already exists"}
+
+
 def test_reset_replaces_everything_with_a_seed(control, api):
     api.create()
     control.post("/_sandbox/users", {"email": "x@example.org", "firstName": "X", "lastName": "Y"})
