@@ -113,6 +113,11 @@ SANDBOX_FAULT_RATE = env.float("SANDBOX_FAULT_RATE", default=0.0)
 SANDBOX_FAULT_STATUSES = env.list("SANDBOX_FAULT_STATUSES", cast=int, default=[500, 503, 429])
 SANDBOX_FAULT_HEADERS = env.bool("SANDBOX_FAULT_HEADERS", default=True)
 SANDBOX_MAX_BODY_BYTES = env.int("SANDBOX_MAX_BODY_BYTES", default=256 * 1024)
+# The control plane (/_sandbox/, see sandbox/README.md) takes this key, never an API key;
+# empty turns it off. Requests kept in its request log (0 = none).
+_control_default = "" if PRODUCTION else "sk_sandbox_control_dev_0123456789"
+SANDBOX_CONTROL_KEY = env.str("SANDBOX_CONTROL_KEY", default=_control_default)
+SANDBOX_REQUEST_LOG_SIZE = env.int("SANDBOX_REQUEST_LOG_SIZE", default=10_000)
 
 # --- Applications ---------------------------------------------------------------------
 # No django.contrib.admin: accounts are managed on the dashboard's own page, where every
@@ -188,6 +193,11 @@ if SANDBOX_ENABLED:
     DATABASES["sandbox"] = env.db(
         "SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}"
     )
+    if DATABASES["sandbox"]["ENGINE"].endswith("postgresql"):
+        # Opening a PostgreSQL connection costs more than a page query: keep them open
+        # (gunicorn's threads reuse theirs), checked before reuse.
+        DATABASES["sandbox"].setdefault("CONN_MAX_AGE", 60)
+        DATABASES["sandbox"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
 for _db in DATABASES.values():
     if _db["ENGINE"].endswith("postgresql"):

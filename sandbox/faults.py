@@ -1,26 +1,37 @@
-"""Fault injection, off by default: added latency and a rate of failed answers.
+"""Fault injection, off by default: added latency and failed answers.
 
-Settings (read on every request, so tests can override them):
-  SANDBOX_FAULT_LATENCY_MS  added delay per API request (0 = none)
-  SANDBOX_FAULT_RATE        probability 0.0-1.0 that an API request fails
-  SANDBOX_FAULT_STATUSES    statuses to pick from (500, 503, 429; 429 carries Retry-After: 1)
-  SANDBOX_FAULT_HEADERS     when true, a request may force its own fault:
-                              X-Sandbox-Fault: 503        answer that status
-                              X-Sandbox-Latency-Ms: 200   add that delay
+Three sources, looked at in this order for every /v1/ request:
+  1. per-request headers (when SANDBOX_FAULT_HEADERS is true):
+       X-Sandbox-Fault: 503        answer that status (429, 500 or 503)
+       X-Sandbox-Latency-Ms: 200   add that delay, replacing the other sources' delay
+  2. run-time rules set through the control plane (`/_sandbox/faults`, FaultRule rows,
+     shared by every worker): per method and path glob, a status and/or a latency,
+     with a rate and a count; the first matching rule applies;
+  3. settings (read on every request, so tests can override them):
+       SANDBOX_FAULT_LATENCY_MS  added delay per API request (0 = none)
+       SANDBOX_FAULT_RATE        probability 0.0-1.0 that an API request fails
+       SANDBOX_FAULT_STATUSES    statuses to pick from (500, 503, 429)
 
-Faults are decided before authentication and before any state change, so an
-injected failure never modifies a study.
+A 429 carries Retry-After: 1. Faults are decided before authentication and before any
+state change, so an injected failure never modifies a study.
 """
 
 import random
 import time
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from django.conf import settings
+from django.db import connections
+from django.db.models import F
 from django.http import HttpRequest, JsonResponse
 
 from sandbox.errors import ApiError, error_response
+from sandbox.models import FaultRule
+from sandbox.routers import SANDBOX_DB
 
 FAULT_STATUSES = (429, 500, 503)
+RULE_STATUSES = (429, 500, 502, 503, 504)
 MAX_LATENCY_MS = 60_000
 FAULT_HEADER = "X-Sandbox-Fault"
 LATENCY_HEADER = "X-Sandbox-Latency-Ms"
@@ -31,21 +42,71 @@ rng = random.Random()  # noqa: S311 (fault injection, not cryptography)
 MESSAGES = {
     429: "Too many requests (injected by the sandbox); retry after 1 second.",
     500: "Internal error (injected by the sandbox).",
+    502: "Bad gateway (injected by the sandbox).",
     503: "Service unavailable (injected by the sandbox).",
+    504: "Gateway timeout (injected by the sandbox).",
 }
 
 
+@dataclass(frozen=True)
+class Decision:
+    status: int | None
+    latency_ms: int
+
+
 def inject(request: HttpRequest) -> JsonResponse | None:
-    """Sleep for the configured latency, then answer an injected failure or None."""
-    forced_status, latency_ms = _overrides(request)
-    latency_ms = settings.SANDBOX_FAULT_LATENCY_MS if latency_ms is None else latency_ms
-    if latency_ms > 0:
-        time.sleep(latency_ms / 1000)
-    status = forced_status or _random_status()
-    if status is None:
+    """Sleep for the decided latency, then answer an injected failure or None."""
+    decision = decide(request)
+    if decision.latency_ms > 0:
+        time.sleep(decision.latency_ms / 1000)
+    if decision.status is None:
         return None
-    headers = {"Retry-After": "1"} if status == 429 else None
-    return error_response(status, MESSAGES[status], headers=headers)
+    headers = {"Retry-After": "1"} if decision.status == 429 else None
+    return error_response(decision.status, MESSAGES[decision.status], headers=headers)
+
+
+def decide(request: HttpRequest) -> Decision:
+    forced_status, forced_latency = _overrides(request)
+    rule = _rule_decision(request) if forced_status is None else None
+    if forced_status is not None:
+        status, latency = forced_status, settings.SANDBOX_FAULT_LATENCY_MS
+    elif rule is not None:
+        status, latency = rule.status, rule.latency_ms
+    else:
+        status, latency = _random_status(), settings.SANDBOX_FAULT_LATENCY_MS
+    return Decision(status=status, latency_ms=latency if forced_latency is None else forced_latency)
+
+
+# Every API request looks the rules up: plain SQL, as the ORM's query building would
+# cost more than the lookup itself (the table is almost always empty).
+_LIVE_RULES = (
+    "SELECT fault_id, path, status, rate, latency_ms, remaining FROM {table}"
+    " WHERE method IN (%s, '*') AND (remaining IS NULL OR remaining > 0)"
+    " ORDER BY created_at, fault_id"
+)
+
+
+def _rule_decision(request: HttpRequest) -> Decision | None:
+    """The first live rule matching the request, if it fires (its rate) and can still
+    be counted (an atomic decrement, so two workers never overspend a count)."""
+    connection = connections[SANDBOX_DB]
+    table = connection.ops.quote_name(FaultRule._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_RULES.format(table=table), [request.method])
+        rules = cursor.fetchall()
+    for fault_id, path, status, rate, latency_ms, remaining in rules:
+        if not fnmatchcase(request.path, path):
+            continue
+        if rate < 1 and rng.random() >= rate:
+            return None
+        spend = FaultRule.objects.filter(pk=fault_id)
+        if remaining is not None:
+            spend = spend.filter(remaining__gt=0)
+            updated = spend.update(remaining=F("remaining") - 1, fired=F("fired") + 1)
+        else:
+            updated = spend.update(fired=F("fired") + 1)
+        return Decision(status=status, latency_ms=latency_ms) if updated else None
+    return None
 
 
 def _random_status() -> int | None:

@@ -43,16 +43,16 @@ class ApiUser(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     middle_name = models.CharField(max_length=100, blank=True)
-    suffix1 = models.CharField(max_length=20, blank=True)
-    suffix2 = models.CharField(max_length=20, blank=True)
+    suffix1 = models.CharField(max_length=100, blank=True)
+    suffix2 = models.CharField(max_length=100, blank=True)
     level = models.CharField(max_length=10, choices=UserLevel, default=UserLevel.MEMBER)
-    clinic_role = models.CharField(max_length=50, default="Radiologist")
+    clinic_role = models.CharField(max_length=100, default="Radiologist")
     can_manage_studies = models.BooleanField(default=False)
     has_dashboard_access = models.BooleanField(default=True)
     invited_source = models.CharField(
         max_length=10, choices=InvitedSource, default=InvitedSource.DASHBOARD
     )
-    phone_number = models.CharField(max_length=30, blank=True)
+    phone_number = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField()
     last_login_at = models.DateTimeField(null=True, blank=True)
 
@@ -124,3 +124,57 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study_id} {self.study_description}"
+
+
+# --- Control plane state (see sandbox/control/): shared by every worker through the database.
+
+
+class ClockState(models.Model):
+    """The test clock: one row (id 1) holding how far the sandbox's clock runs ahead of
+    real time. No row means no offset."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    offset_ms = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"clock +{self.offset_ms} ms"
+
+
+class FaultRule(models.Model):
+    """A fault configured at run time: requests whose method and path match get the
+    latency and/or the status, with probability `rate`, `remaining` more times
+    (None = until removed)."""
+
+    fault_id = models.CharField(primary_key=True, max_length=36)
+    method = models.CharField(max_length=10)  # an HTTP method, or "*"
+    path = models.CharField(max_length=500)  # a glob over the request path
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    rate = models.FloatField(default=1.0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    remaining = models.PositiveIntegerField(null=True, blank=True)
+    fired = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "fault_id"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status or 'latency'}"
+
+
+class RequestRecord(models.Model):
+    """One request the sandbox answered (the control plane's own are not recorded)."""
+
+    id = models.BigAutoField(primary_key=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    query = models.TextField(blank=True)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.FloatField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"

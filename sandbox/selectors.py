@@ -5,12 +5,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from sandbox import search
 from sandbox.cursor import Position
 from sandbox.errors import ApiError, invalid, not_found
 from sandbox.models import ApiUser, Study
 
 STUDY_RELATED = ("assigned_to", "created_by_user", "express_customer")
-CONTAINS_FILTERS = {"study_description", "first_name", "last_name"}
+CONTAINS_FILTERS = {"first_name", "last_name"}
 IEXACT_FILTERS = {"email"}
 
 
@@ -99,7 +100,9 @@ def user_list(
 def _filters(filters: Mapping[str, Any]) -> Q:
     condition = Q()
     for attr, value in filters.items():
-        if attr in CONTAINS_FILTERS:
+        if attr == "study_description":
+            condition &= search.description_contains(value)
+        elif attr in CONTAINS_FILTERS:
             condition &= Q(**{f"{attr}__icontains": value})
         elif attr in IEXACT_FILTERS:
             condition &= Q(**{f"{attr}__iexact": value})

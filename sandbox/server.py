@@ -11,6 +11,7 @@ bodies too: SandboxHTTPServer serves connections with SandboxRequestHandler.
 
 import json
 from http import HTTPStatus
+from time import perf_counter
 
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
@@ -18,15 +19,19 @@ from django.http import HttpRequest, HttpResponse
 
 from dashboard.devserver import NoDelayMixin  # TCP_NODELAY: no ~40 ms Nagle stall
 from sandbox.errors import error_body, jsonify_error, should_retry
+from sandbox.requestlog import request_record
 
 URLCONF = "sandbox.urls"
 
 
 class SandboxWSGIHandler(WSGIHandler):
     def get_response(self, request: HttpRequest) -> HttpResponse:
+        started = perf_counter()
         request.urlconf = URLCONF
-        response = super().get_response(request)
-        return jsonify_error(request, response)
+        response = jsonify_error(request, super().get_response(request))
+        duration_ms = (perf_counter() - started) * 1000
+        request_record(request=request, status=response.status_code, duration_ms=duration_ms)
+        return response
 
 
 NO_BODY = (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT, HTTPStatus.NOT_MODIFIED)

@@ -1,13 +1,19 @@
-"""Writes: create, update, cancel, uncancel. Each runs in one transaction on the
-sandbox database and moves `updatedAt` whenever a stored value changes."""
+"""Writes: create, update, cancel, uncancel.
+
+Each runs in one transaction on the sandbox database, with the study's row locked
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite's transactions are IMMEDIATE, so writers
+take turns), and answers what *that* write left: the study is read back inside the
+same transaction, so a concurrent writer's later change never shows in this answer.
+`updatedAt` moves whenever a stored value changes, strictly forward at millisecond
+precision, so concurrent writers always answer distinct, increasing stamps.
+"""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from sandbox import selectors
+from sandbox import clock, selectors
 from sandbox.auth import ApiKey
 from sandbox.errors import conflict, invalid_fields
 from sandbox.models import ApiUser, ExpressCustomer, Study, new_id
@@ -21,26 +27,22 @@ REFERENCES = {
 ONE_MS = timedelta(milliseconds=1)
 
 
-def now() -> datetime:
-    """The current time, truncated to the millisecond the wire format shows."""
-    stamp = timezone.now()
-    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
-
-
 def _later(previous: datetime | None) -> datetime:
     """A stamp strictly later than `previous` as the wire shows it (ms precision)."""
-    stamp = now()
+    stamp = clock.now()
     if previous is not None and stamp <= previous:
         stamp = previous.replace(microsecond=previous.microsecond // 1000 * 1000) + ONE_MS
     return stamp
 
 
 def _check_references(data: dict[str, Any]) -> None:
-    """An assignedTo / expressCustomerId that names nothing is a 400 naming the field."""
+    """An assignedTo / expressCustomerId that names nothing is a 400 naming the field.
+    Call inside the write's transaction: the rows named are locked until it ends, so
+    the control plane cannot remove them in between."""
     errors = {}
     for attr, (model, wire_name, noun) in REFERENCES.items():
         value = data.get(attr)
-        if value is not None and not model.objects.filter(pk=value).exists():
+        if value is not None and not model.objects.select_for_update().filter(pk=value).exists():
             errors[wire_name] = f"no {noun} {value} exists"
     if errors:
         raise invalid_fields(errors)
@@ -52,25 +54,27 @@ def _duplicate_uid(uid: str):
 
 
 def study_create(*, data: dict[str, Any], api_key: ApiKey) -> Study:
-    _check_references(data)
     uid = data["study_instance_uid"]
-    if Study.objects.filter(study_instance_uid=uid).exists():
-        raise _duplicate_uid(uid)
-    stamp = now()
-    study = Study(
-        study_id=new_id("stu"),
-        created_at=stamp,
-        updated_at=stamp,
-        created_by_api_key_id=api_key.id,
-        created_by_api_key_description=api_key.description,
-        **{**data, "metadata": data.get("metadata") or {}},
-    )
     try:
         with transaction.atomic(using=SANDBOX_DB):
+            _check_references(data)
+            if Study.objects.filter(study_instance_uid=uid).exists():
+                raise _duplicate_uid(uid)
+            stamp = clock.now()
+            study = Study(
+                study_id=new_id("stu"),
+                created_at=stamp,
+                updated_at=stamp,
+                created_by_api_key_id=api_key.id,
+                created_by_api_key_description=api_key.description,
+                **{**data, "metadata": data.get("metadata") or {}},
+            )
             study.save(force_insert=True)
-    except IntegrityError:  # a concurrent create with the same UID won the race
-        raise _duplicate_uid(uid) from None
-    return selectors.study_get(study_id=study.study_id)
+            return selectors.study_get(study_id=study.study_id)
+    except IntegrityError:  # a concurrent create with the same UID committed first
+        if Study.objects.filter(study_instance_uid=uid).exists():
+            raise _duplicate_uid(uid) from None
+        raise
 
 
 def study_update(*, study_id: str, changes: dict[str, Any]) -> Study:
@@ -87,7 +91,7 @@ def study_update(*, study_id: str, changes: dict[str, Any]) -> Study:
         if changed:
             study.updated_at = _later(study.updated_at)
             study.save(update_fields=[*changed, "updated_at"])
-    return selectors.study_get(study_id=study_id)
+        return selectors.study_get(study_id=study_id)
 
 
 def _apply(study: Study, changes: dict[str, Any]) -> list[str]:
@@ -109,7 +113,7 @@ def study_cancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
         stamp = _later(study.updated_at)
         study.is_cancelled, study.cancelled_at, study.updated_at = True, stamp, stamp
         study.save(update_fields=["is_cancelled", "cancelled_at", "updated_at"])
-    return True, f"Study {study.study_id} was cancelled."
+        return True, f"Study {study.study_id} was cancelled."
 
 
 def study_uncancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
@@ -120,4 +124,4 @@ def study_uncancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
         study.is_cancelled, study.cancelled_at = False, None
         study.updated_at = _later(study.updated_at)
         study.save(update_fields=["is_cancelled", "cancelled_at", "updated_at"])
-    return True, f"Study {study.study_id} was restored."
+        return True, f"Study {study.study_id} was restored."

@@ -3,9 +3,9 @@ catch-all JSON 404. Served alone by sandbox.server.SandboxWSGIHandler (runsandbo
 gunicorn sandbox.wsgi). A trailing slash is optional on every API path (the official
 client sends none)."""
 
-from django.urls import re_path
+from django.urls import include, re_path
 
-from sandbox import errors, viewer, views
+from sandbox import documents, errors, viewer, views
 from sandbox.endpoint import api_endpoint, json_errors, public
 
 STUDIES = r"^v1/viewer/studies"
@@ -40,6 +40,9 @@ urlpatterns = [
     re_path(rf"{USERS}/(?P<user_id>[^/]+)/?$", api_endpoint(GET=views.user_retrieve)),
     re_path(r"^viewer/studies/(?P<study_id>[^/]+)/?$", viewer.viewer_page, name="sandbox_viewer"),
     re_path(r"^viewer/sandbox\.css$", viewer.viewer_stylesheet, name="sandbox_viewer_css"),
+    re_path(r"^openapi\.json$", documents.api_document, name="sandbox_openapi"),
+    re_path(r"^_sandbox/openapi\.json$", documents.control_document),
+    re_path(r"^_sandbox/", include("sandbox.control.urls")),
     re_path(r"^(?P<path>.*)$", unknown_path),
 ]
 

@@ -2,8 +2,12 @@
 error-body check."""
 
 import json as jsonlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 from django.test import Client
 
 STUDIES = "/v1/viewer/studies"
@@ -69,3 +73,51 @@ def error_of(response) -> dict[str, Any]:
     assert set(body["error"]) == {"type", "message", "fields"}
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body["error"]
+
+
+class Served:
+    """httpx clients for a sandbox served over HTTP: `.api` with the development key,
+    `.control` with the control key."""
+
+    def __init__(self, url: str) -> None:
+        from django.conf import settings
+
+        self.url = url
+        api_headers = {"Authorization": f"Bearer {settings.SANDBOX_DEV_API_KEY}"}
+        control_headers = {"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
+        self.api = httpx.Client(base_url=url, headers=api_headers, timeout=60)
+        self.control = httpx.Client(base_url=url, headers=control_headers, timeout=120)
+
+    def __enter__(self) -> "Served":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.api.close()
+        self.control.close()
+
+    def reset(self, **options: Any) -> dict[str, Any]:
+        response = self.control.post("/_sandbox/reset", json=options)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def create(self, **fields: Any) -> dict[str, Any]:
+        body = {"severity": "normal", "studyDescription": "CT Chest", "studyInstanceUid": _uid()}
+        response = self.api.post(STUDIES, json=body | fields)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def users(self) -> list[dict[str, Any]]:
+        return self.control.get("/_sandbox/users").json()["users"]
+
+
+def simultaneously(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call at the same moment, each on its own thread and connection; their
+    results in the order given."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
+from django.db import connections
 from sandbox_helpers import STUDIES
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -135,6 +136,8 @@ def test_valid_link_to_a_deleted_study_is_404(api, study):
 def test_metadata_stored_with_lone_surrogates_still_renders(api, sandbox_factory):
     """The API refuses them now (test_sandbox_strings), but rows stored before hold
     them (the JSON column keeps "\\ud800" escaped); the page must not break."""
+    if connections["sandbox"].vendor == "postgresql":
+        pytest.skip("PostgreSQL refuses to store lone surrogates, so no such row can exist")
     study = sandbox_factory.study(metadata={"k\ud800": "v\udfff"})
     path, token = reroute(api, study)
     response = api.client.get(path, {"token": token})

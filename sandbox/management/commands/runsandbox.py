@@ -16,6 +16,7 @@ from sandbox.routers import SANDBOX_DB
 from sandbox.server import SandboxHTTPServer, SandboxWSGIHandler
 
 DEFAULT_ADDR, DEFAULT_PORT = "127.0.0.1", 8001
+DEV_CONTROL_KEY = "sk_sandbox_control_dev_0123456789"  # settings' development default
 ADDRPORT = re.compile(r"^(?:(?P<addr>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(?P<port>\d+)$")
 
 
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         host = f"[{addr}]" if ":" in addr else addr
         self.stdout.write(f"Avara Viewer API sandbox on http://{host}:{port}/")
         self.stdout.write(f"Development key: {settings.SANDBOX_DEV_API_KEY}")
+        if settings.SANDBOX_CONTROL_KEY:
+            # The documented development key is shown; a configured one never is.
+            key = settings.SANDBOX_CONTROL_KEY
+            shown = key if key == DEV_CONTROL_KEY else "from SANDBOX_CONTROL_KEY"
+            self.stdout.write(f"Control plane: http://{host}:{port}/_sandbox/ (key {shown})")
+        self.stdout.write(f"API description: http://{host}:{port}/openapi.json")
         self.stdout.write("Quit with CONTROL-C.")
         try:
             run(

@@ -1,0 +1,56 @@
+"""The two OpenAPI documents as checked-in files, and the views that serve them.
+
+    sandbox/openapi.json          the Viewer API          GET /openapi.json
+    sandbox/openapi-control.json  the control plane       GET /_sandbox/openapi.json
+
+`python manage.py sandbox_openapi` writes both from sandbox/openapi.py and
+sandbox/control/openapi.py; `--check` fails when a file differs from what the code
+builds (the tests check that too). The views serve the files as they are, without a
+key, read once per process.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from sandbox.endpoint import json_errors, public
+from sandbox.errors import method_not_allowed
+
+HERE = Path(__file__).resolve().parent
+API_DOCUMENT = HERE / "openapi.json"
+CONTROL_DOCUMENT = HERE / "openapi-control.json"
+
+
+def built() -> dict[Path, dict[str, Any]]:
+    """What the code builds, by the file it belongs in."""
+    from sandbox import openapi
+    from sandbox.control import openapi as control_openapi
+
+    return {API_DOCUMENT: openapi.document(), CONTROL_DOCUMENT: control_openapi.document()}
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+@cache
+def _served(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _document_view(path: Path):
+    @public
+    @json_errors
+    def view(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return method_not_allowed(request, ["GET", "HEAD"])
+        return HttpResponse(_served(path), content_type="application/json")
+
+    return view
+
+
+api_document = _document_view(API_DOCUMENT)
+control_document = _document_view(CONTROL_DOCUMENT)

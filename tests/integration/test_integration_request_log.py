@@ -1,0 +1,55 @@
+"""What the dashboard asks of Avara, counted by the sandbox's request log (control plane,
+GET /_sandbox/requests): a worklist page is one list call plus the users directory,
+which is then cached; a study page is one GET of that study."""
+
+import httpx
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.stores
+
+STUDIES = "/v1/viewer/studies"
+USERS = "/v1/viewer/users"
+
+
+@pytest.fixture
+def log(dashboard):
+    """The sandbox's request log, emptied first: `log()` lists (method, path, status)."""
+    control = httpx.Client(
+        base_url=dashboard, headers={"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
+    )
+    assert control.delete("/_sandbox/requests").status_code == 204
+
+    def calls() -> list[tuple[str, str, int]]:
+        rows = control.get("/_sandbox/requests").json()["requests"]
+        return [(r["method"], r["path"], r["status"]) for r in rows]
+
+    yield calls
+    control.close()
+
+
+def test_a_worklist_page_is_one_list_call_plus_the_users_directory(as_role, log):
+    client = as_role("Supervisor")
+    assert log() == []
+
+    assert client.get("/").status_code == 200
+    first = log()
+    assert first.count(("GET", STUDIES, 200)) == 1
+    assert first.count(("GET", USERS, 200)) == 1  # 12 users: one page of the directory
+    assert len(first) == 2
+
+    assert client.get("/?severity=stat").status_code == 200
+    # The directory is cached: the second page costs one call.
+    assert log()[len(first) :] == [("GET", STUDIES, 200)]
+
+
+def test_a_study_page_reads_that_study(as_role, log, sandbox_factory):
+    from sandbox.models import Study
+
+    study = Study.objects.filter(is_cancelled=False).first()
+    client = as_role("Supervisor")
+    client.get("/")  # warm the users directory
+    before = len(log())
+    assert client.get(f"/studies/{study.study_id}").status_code == 200
+    study_calls = [c for c in log()[before:] if c[1].startswith(STUDIES)]
+    assert study_calls == [("GET", f"{STUDIES}/{study.study_id}", 200)]
