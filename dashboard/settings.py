@@ -86,6 +86,8 @@ TRIAGE_DUE_SOON = env.float("TRIAGE_DUE_SOON", default=0.75)
 # upstream list reads within TRIAGE_LIST_SHARE_SECONDS share one Avara call.
 TRIAGE_REFRESH_SECONDS = env.int("TRIAGE_REFRESH_SECONDS", default=15)
 TRIAGE_LIST_SHARE_SECONDS = env.float("TRIAGE_LIST_SHARE_SECONDS", default=5.0)
+# Unassigned STAT studies counted in the page title (one shared list call per page view).
+TRIAGE_TITLE_COUNTS = env.bool("TRIAGE_TITLE_COUNTS", default=True)
 # A study a reader skipped is not offered to them by Read next again for this long.
 TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)

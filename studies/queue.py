@@ -181,18 +181,6 @@ def _rebuild(stored: dict | None) -> dict:
             unlock(_LOCK, token)
 
 
-def unassigned_stat(*, wait: bool = False) -> int | None:
-    """How many STAT studies wait for a reader (the page title's count), None when not
-    known yet. Never makes the caller wait for a rebuild unless `wait`."""
-    try:
-        snapshot = queue_snapshot(wait=wait)
-    except upstream.UpstreamError:
-        return None
-    if snapshot is None:
-        return None
-    return sum(1 for s in snapshot.studies if s.severity == "stat" and s.assigned_to is None)
-
-
 # --- The dashboard's own writes ---------------------------------------------------------
 
 

@@ -214,8 +214,8 @@
     var box = live();
     var value = box && box.getAttribute("data-stat");
     if (value === null || value === undefined || value === "") return;
-    var count = parseInt(value, 10) || 0;
-    document.title = (count ? "(" + count + " STAT) " : "") + baseTitle;
+    var count = parseInt(value, 10) || 0;  // "100+" counts as 100
+    document.title = (count ? "(" + value + " STAT) " : "") + baseTitle;
     if (lastStat !== null && count > lastStat) {
       showToast("New STAT study waiting: " + count + " unassigned.", "warning");
     }

@@ -16,7 +16,7 @@ from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
 from studies.presenters import Capabilities, rendered_rows
-from studies.queue import RULE, clock, prioritised, queue_snapshot, unassigned_stat
+from studies.queue import RULE, clock, prioritised, queue_snapshot
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -27,6 +27,10 @@ from studies.views.respond import (
 )
 
 PAGE_SIZE = 50
+
+
+def _waiting_stat(study) -> bool:
+    return study.severity == "stat" and study.assigned_to is None
 
 
 def _shown(studies, show: str, me: str | None, now) -> list:
@@ -59,7 +63,7 @@ def queue(request):
         page=page,
         rows_html=rendered_rows(page.object_list, request.user, caps=caps),
         total=len(ordered),
-        stat_waiting=unassigned_stat(),
+        stat_waiting=str(sum(1 for s in snapshot.studies if _waiting_stat(s))),
         can_read_next=caps.assign_self and bool(caps.me),
         skip_reasons=services.SKIP_REASONS,
     )

@@ -12,8 +12,7 @@ from studies import directory, upstream, validators
 from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
 from studies.http import upstream_message, upstream_status
 from studies.presenters import Capabilities, rendered_rows
-from studies.queue import unassigned_stat
-from studies.selectors import list_filters, worklist_page
+from studies.selectors import list_filters, stat_waiting, worklist_page
 from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
 
 
@@ -97,7 +96,7 @@ def worklist(request):
 
 def _render_worklist(request, context: dict) -> HttpResponse:
     status = context.get("problem_status", 200)
-    context["stat_waiting"] = unassigned_stat()
+    context["stat_waiting"] = stat_waiting()
     page = context.get("page")
     parts = [
         context.get("problem", ""),
