@@ -148,7 +148,7 @@ MIDDLEWARE = [
     # Pages compressed when the browser accepts it (a 100-row worklist: ~7x smaller).
     # BREACH: Django masks the CSRF token per response and pads gzip output with random
     # bytes; no other secret is in a page body (the API key never is).
-    "django.middleware.gzip.GZipMiddleware",
+    "studies.middleware.PageGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("start", queue.home, name="home"),
     path("queue", queue.queue, name="queue"),
     path("queue/next", queue.read_next, name="read_next"),
+    path("counts", queue.counts, name="counts"),
     path("studies/<study:study_id>/skip", queue.skip, name="skip"),
     path("studies/new", create.create, name="create"),
     path("studies/<study:study_id>", detail.detail, name="detail"),

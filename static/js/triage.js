@@ -195,6 +195,7 @@
       var stamp = document.querySelector("#results [data-loaded]");
       if (stamp) stamp.setAttribute("data-loaded", String(Math.floor(Date.now() / 1000)));
       showAge();
+      showStat();  // the list did not change; the count may have
     }
   });
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -209,17 +210,28 @@
       showStat();
     }
   });
+  // The unassigned STAT count in the title: the queue page carries it (data-stat); other
+  // lists fetch it beside the page (data-counts), so a page view stays one Avara call.
   var lastStat = null;
-  function showStat() {
-    var box = live();
-    var value = box && box.getAttribute("data-stat");
+  function setStat(value) {
     if (value === null || value === undefined || value === "") return;
     var count = parseInt(value, 10) || 0;  // "100+" counts as 100
     document.title = (count ? "(" + value + " STAT) " : "") + baseTitle;
     if (lastStat !== null && count > lastStat) {
-      showToast("New STAT study waiting: " + count + " unassigned.", "warning");
+      showToast("New STAT study waiting: " + value + " unassigned.", "warning");
     }
     lastStat = count;
+  }
+  function showStat() {
+    var box = live();
+    if (!box) return;
+    if (box.hasAttribute("data-stat")) { setStat(box.getAttribute("data-stat")); return; }
+    var url = box.getAttribute("data-counts");
+    if (!url || !window.fetch) return;
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) setStat(data.stat_waiting); })
+      .catch(function () { /* the count is a convenience: the page works without it */ });
   }
   document.addEventListener("DOMContentLoaded", function () {
     showStat();

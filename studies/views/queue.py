@@ -4,7 +4,7 @@ import dataclasses
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
 from studies.presenters import Capabilities, rendered_rows
 from studies.queue import RULE, clock, prioritised, queue_snapshot
+from studies.selectors import stat_waiting
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -131,3 +132,11 @@ def home(request):
     if caps.assign_self and not caps.assign_any:
         return redirect_to(reverse("studies:queue"))
     return redirect_to(reverse("studies:worklist"))
+
+
+@never_cache
+@require_GET
+def counts(request):
+    """What the page title counts, for the script to fetch beside the page (never on the
+    page's own way to the user: a page view stays one Avara call)."""
+    return JsonResponse({"stat_waiting": stat_waiting()})

@@ -12,7 +12,7 @@ from studies import directory, upstream, validators
 from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
 from studies.http import upstream_message, upstream_status
 from studies.presenters import Capabilities, rendered_rows
-from studies.selectors import list_filters, stat_waiting, worklist_page
+from studies.selectors import list_filters, worklist_page
 from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
 
 
@@ -96,12 +96,10 @@ def worklist(request):
 
 def _render_worklist(request, context: dict) -> HttpResponse:
     status = context.get("problem_status", 200)
-    context["stat_waiting"] = stat_waiting()
     page = context.get("page")
     parts = [
         context.get("problem", ""),
         context["notes"],
-        context["stat_waiting"],
         page.has_more if page else None,  # not the cursor: Avara may mint a new one each time
     ]
     state = list_state(context["studies"], timezone.now())
