@@ -8,6 +8,7 @@ from django.db import transaction
 from studies.audit import audit_record
 from studies.models import Account, AuditAction, AuditOutcome
 from studies.roles import ROLES, role_of
+from studies.shared import accounts_generation_bump
 from studies.validators import USER_ID_RE
 
 User = get_user_model()
@@ -97,6 +98,7 @@ def account_save(*, actor, form: AccountForm):
     after (a password change shows as "set", never the password)."""
     before = account_initial(form.instance) if form.instance else {}
     user = _save(form)
+    accounts_generation_bump()  # pages show the new role or link at the next request
     after = account_initial(user)
     if form.cleaned_data["password"]:
         after["password"] = "set"  # noqa: S105 - a marker, never the password itself

@@ -3,7 +3,6 @@
 from django.conf import settings
 
 from studies.models import Account
-from studies.roles import role_of
 
 
 def me_of(user) -> str | None:
@@ -21,8 +20,12 @@ def identity(request) -> dict:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
+    from studies.presenters import Capabilities  # presenters imports this module
+
+    caps = Capabilities.of(user)
     return {
-        "role": role_of(user),
-        "me": me_of(user),
+        "caps": caps,
+        "role": caps.role,
+        "me": caps.me,
         "refresh_seconds": settings.TRIAGE_REFRESH_SECONDS,
     }

@@ -74,6 +74,33 @@ class QueueFilterForm(forms.Form):
         return self.cleaned_data.get(name) or default
 
 
+def filter_selects(form: WorklistFilterForm, *, users, customers, can_see_cancelled: bool, limit):
+    """The worklist filter form's drop-downs as (name, label, [(value, text, selected)]),
+    worked out once here: the template only prints them (a page renders this form on
+    every view and every HTMX swap)."""
+
+    def options(name: str, choices) -> list[tuple[str, str, bool]]:
+        current = form[name].value()
+        current = "" if current is None else str(current)
+        return [(str(v), str(t), str(v) == current) for v, t in choices]
+
+    people = [("", "Anyone"), ("me", "Assigned to me"), ("none", "Unassigned")]
+    people += [(u.user_id, u.display_name) for u in users]
+    places = [("", "Any customer"), ("none", "No customer"), *customers]
+    selects = [
+        ("severity", "Severity", options("severity", form.fields["severity"].choices)),
+        ("status", "Status", options("status", form.fields["status"].choices)),
+        ("assignee", "Assignee", options("assignee", people)),
+        ("customer", "Customer", options("customer", places)),
+    ]
+    if can_see_cancelled:
+        selects.append(
+            ("cancelled", "Show", options("cancelled", form.fields["cancelled"].choices))
+        )
+    selects.append(("limit", "Per page", [(str(n), str(n), n == limit) for n in PAGE_SIZES]))
+    return selects
+
+
 def cursor_trail(query) -> tuple[list[str], int]:
     """The cursors leading to this page (repeated `c` parameter) and its page number (`p`).
 

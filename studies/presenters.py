@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from django.core.cache import cache
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +21,10 @@ from django.utils import timezone
 from studies import validators
 from studies.context import me_of
 from studies.queue import clock
+from studies.roles import role_of
 from studies.seen import seen_token
 from studies.services.fields import SEVERITY_LABELS, STATUS_LABELS
+from studies.shared import accounts_generation
 
 PLACEHOLDER = "stu_" + "0" * 32
 
@@ -40,10 +43,36 @@ class Capabilities:
     restore: bool
     see_cancelled: bool
     study_url: str  # "/studies/" + PLACEHOLDER, to be filled per row
+    role: str | None = None
+    details: bool = False  # description and metadata
+    create: bool = False
+    view_audit: bool = False
+    manage_accounts: bool = False
     skip: bool = False  # Skip is offered on the queue only
 
     @classmethod
     def of(cls, user) -> Capabilities:
+        """The user's capabilities: worked out once per request (kept on the user object)
+        and shared between requests in the cache until an account changes. Only what
+        pages offer comes from here; the services check permissions afresh on every write.
+        """
+        known = getattr(user, "_triage_caps", None)
+        if known is not None:
+            return known
+        key = None
+        if user.is_authenticated:  # date_joined: a reused primary key is another person
+            joined = user.date_joined.timestamp() if user.date_joined else 0
+            key = f"triage:caps:{accounts_generation()}:{user.pk}:{joined}"
+        caps = cache.get(key) if key else None
+        if caps is None:
+            caps = cls._work_out(user)
+            if key:
+                cache.set(key, caps, timeout=300)
+        user._triage_caps = caps
+        return caps
+
+    @classmethod
+    def _work_out(cls, user) -> Capabilities:
         perms = user.get_all_permissions() if user.is_authenticated else set()
 
         def has(codename: str) -> bool:
@@ -60,6 +89,11 @@ class Capabilities:
             restore=has("uncancel_study"),
             see_cancelled=has("view_cancelled"),
             study_url=reverse("studies:detail", args=[PLACEHOLDER]),
+            role=role_of(user) if user.is_authenticated else None,
+            details=has("change_details"),
+            create=has("create_study"),
+            view_audit=has("view_audit"),
+            manage_accounts=has("manage_accounts"),
         )
 
 

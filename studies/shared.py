@@ -84,3 +84,23 @@ def wait_for(key: str, seconds: float):
         if found is not _MISSING:
             return found
     return _MISSING
+
+
+ACCOUNTS_KEY = "triage:accounts-generation"
+
+
+def accounts_generation() -> int:
+    """Moves whenever an account, its role or its Avara link changes (cached per-user
+    capabilities are keyed by it, so a changed role shows at the next request)."""
+    value = cache.get(ACCOUNTS_KEY)
+    if value is None:
+        cache.add(ACCOUNTS_KEY, 1, timeout=None)
+        value = cache.get(ACCOUNTS_KEY, 1)
+    return int(value)
+
+
+def accounts_generation_bump() -> None:
+    try:
+        cache.incr(ACCOUNTS_KEY)
+    except ValueError:
+        cache.add(ACCOUNTS_KEY, 2, timeout=None)

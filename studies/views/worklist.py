@@ -9,7 +9,13 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from studies import directory, upstream, validators
-from studies.forms import MAX_CURSOR_TRAIL, PAGE_SIZES, WorklistFilterForm, cursor_trail
+from studies.forms import (
+    MAX_CURSOR_TRAIL,
+    PAGE_SIZES,
+    WorklistFilterForm,
+    cursor_trail,
+    filter_selects,
+)
 from studies.http import upstream_message, upstream_status
 from studies.presenters import Capabilities, rendered_rows
 from studies.selectors import list_filters, worklist_page
@@ -107,8 +113,14 @@ def _render_worklist(request, context: dict) -> HttpResponse:
     if status == 200 and unchanged_since(request, etag):
         return not_modified(etag)
     htmx = request.htmx
-    context["users"], context["users_problem"] = directory.users_or_empty()
-    context["customers"] = directory.customers_known()
+    users, context["users_problem"] = directory.users_or_empty()
+    context["selects"] = filter_selects(
+        context["form"],
+        users=users,
+        customers=directory.customers_known(),
+        can_see_cancelled=context["can_see_cancelled"],
+        limit=context["limit"],
+    )
     if htmx and not htmx.history_restore_request and htmx.target == "results":
         # The filter form comes along out of band, so it always says what the URL says
         # (quick filters, back and forward included) - but not on a live refresh, which

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from studies import upstream
 from studies.models import Account
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_sync
+from studies.shared import accounts_generation_bump
 
 # username -> (role, the Avara user's email in the sandbox seed, demo password)
 DEMO_ACCOUNTS = {
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {role:<12} username {username:<12} password {password:<20} {link}"
             )
+        accounts_generation_bump()  # roles and links changed: pages show them at once
 
     def _avara_user(self, email: str):
         try:
