@@ -145,10 +145,8 @@ MIDDLEWARE = [
     # answered before host checks, HTTPS redirects and login (see studies/health.py).
     "studies.middleware.RequestContextMiddleware",
     "studies.middleware.HealthCheckMiddleware",
-    # Pages compressed when the browser accepts it (a 100-row worklist: ~7x smaller).
-    # BREACH: Django masks the CSRF token per response and pads gzip output with random
-    # bytes; no other secret is in a page body (the API key never is).
-    "studies.middleware.PageGZipMiddleware",
+    # HTML compressed when the browser accepts it: zstd, else gzip (see the class).
+    "studies.middleware.PageCompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -3,6 +3,7 @@
 import logging
 import time
 
+import zstandard
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
 from django.middleware.gzip import GZipMiddleware
@@ -141,12 +142,29 @@ class HtmxSafetyMiddleware:
         return response
 
 
-class PageGZipMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware, for HTML pages and fragments only: the big answers (a
-    100-row worklist shrinks about sevenfold). JSON stays as is (small here, and the
-    sandbox, which shares this middleware, answers API clients that may not inflate)."""
+class PageCompressionMiddleware(GZipMiddleware):
+    """Compress HTML pages and fragments (the big answers: a 100-row worklist shrinks
+    about tenfold): zstd when the browser takes it (Chromium does; level 1 costs ~0.2 ms
+    for 140 kB where gzip costs ~3 ms), else Django's gzip. JSON is left as it is (small
+    here, and the sandbox, which shares this middleware, answers API clients that may
+    not inflate). BREACH: Django masks the CSRF token anew in every response (and pads
+    its gzip output); no other secret is ever in a page body (the API key never is)."""
 
     def process_response(self, request, response):
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
-        return super().process_response(request, response)
+        if response.streaming or response.has_header("Content-Encoding"):
+            return response
+        patch_vary_headers(response, ("Accept-Encoding",))
+        accepted = {
+            part.split(";")[0].strip().lower()
+            for part in request.META.get("HTTP_ACCEPT_ENCODING", "").split(",")
+        }
+        if "zstd" not in accepted or len(response.content) < 200:
+            return super().process_response(request, response)
+        response.content = zstandard.ZstdCompressor(level=1).compress(response.content)
+        response.headers["Content-Length"] = str(len(response.content))
+        if (etag := response.get("ETag")) and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag  # the bytes differ from the page's
+        response.headers["Content-Encoding"] = "zstd"
+        return response
