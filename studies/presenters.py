@@ -7,19 +7,18 @@ close to the cost of the Avara call behind it. Templates only print these values
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 from django.core.cache import cache
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from studies import validators
 from studies.context import me_of
+from studies.fragments import fragment
 from studies.queue import clock
 from studies.roles import role_of
 from studies.seen import seen_token
@@ -27,6 +26,7 @@ from studies.services.fields import SEVERITY_LABELS, STATUS_LABELS
 from studies.shared import accounts_generation
 
 PLACEHOLDER = "stu_" + "0" * 32
+ROW_TEMPLATE = "studies/_table.html#row"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +224,11 @@ def rows_of(studies, user) -> list[Row]:
     return [row_of(study, caps, now) for study in studies]
 
 
-# --- Rendered rows, reused ---------------------------------------------------------------
+# --- Rendered rows, reused (studies/fragments.py) ----------------------------------------
 # A row's HTML depends only on what it shows and on who looks: the key below holds every
 # value the row prints (so a study changed upstream, a renamed assignee or a clock that
 # moved on always make a new key: never a stale row) and the viewer's capabilities and
-# identity (so two users with different roles never share a row). Kept per process, the
-# most recent ROW_CACHE_SIZE rows; nothing here is shared or needs invalidating.
-
-ROW_CACHE_SIZE = 20_000
-_rows: OrderedDict = OrderedDict()
-_rows_lock = threading.Lock()
+# identity (so two users with different roles never share a row).
 
 
 def _row_key(study, caps: Capabilities, now: datetime) -> tuple:
@@ -257,23 +252,16 @@ def _row_key(study, caps: Capabilities, now: datetime) -> tuple:
     )
 
 
-def rendered_rows(studies, user, *, caps: Capabilities | None = None) -> list[str]:
-    """The worklist/queue rows as HTML, each rendered once per distinct key."""
+def rendered_rows(studies, user, *, caps: Capabilities | None = None) -> str:
+    """The worklist/queue rows as one piece of HTML, each row rendered once per key."""
     caps = caps or Capabilities.of(user)
     now = timezone.now()
-    template = get_template("studies/_table.html#row")
-    out = []
-    for study in studies:
-        key = _row_key(study, caps, now)
-        with _rows_lock:
-            html = _rows.get(key)
-            if html is not None:
-                _rows.move_to_end(key)
-        if html is None:
-            html = template.render({"row": row_of(study, caps, now), "editing": {}})
-            with _rows_lock:
-                _rows[key] = html
-                if len(_rows) > ROW_CACHE_SIZE:
-                    _rows.popitem(last=False)
-        out.append(html)
-    return out
+    out = [
+        fragment(
+            ROW_TEMPLATE,
+            _row_key(study, caps, now),
+            lambda s=study: {"row": row_of(s, caps, now), "editing": {}},
+        )
+        for study in studies
+    ]
+    return mark_safe("\n".join(out))  # noqa: S308 - each part is a rendered template

@@ -55,7 +55,7 @@ def queue(request):
     try:
         snapshot = queue_snapshot()
     except upstream.UpstreamError as exc:
-        context.update(rows_html=[], problem=upstream_message(exc), stat_waiting=None)
+        context.update(rows_html="", problem=upstream_message(exc), stat_waiting=None)
         return _render(request, context, status=503)
     ordered = _shown(prioritised(snapshot.studies, now), show, caps.me, now)
     page = Paginator(ordered, PAGE_SIZE).get_page(form.value("page", 1))

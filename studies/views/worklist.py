@@ -16,6 +16,7 @@ from studies.forms import (
     cursor_trail,
     filter_selects,
 )
+from studies.fragments import fragment
 from studies.http import upstream_message, upstream_status
 from studies.presenters import Capabilities, rendered_rows
 from studies.selectors import list_filters, worklist_page
@@ -76,7 +77,7 @@ def worklist(request):
         "page_number": page_number,
     }
     if found:
-        context.update(studies=[], rows_html=[], problem=found, problem_retry=False)
+        context.update(studies=[], rows_html="", problem=found, problem_retry=False)
         return _render_worklist(request, context)
     try:
         page, more_notes = worklist_page(filters=filters, trail=trail, limit=context["limit"])
@@ -93,11 +94,44 @@ def worklist(request):
         context["prev_trail"] = trail[:-1] if not more_notes else []
         context["prev_number"] = page_number - 1 if context["prev_trail"] else None
     except upstream.ValidationFailed as exc:
-        context.update(studies=[], rows_html=[], problem=exc.message, problem_retry=False)
+        context.update(studies=[], rows_html="", problem=exc.message, problem_retry=False)
     except upstream.UpstreamError as exc:
-        context.update(studies=[], rows_html=[], problem=upstream_message(exc), problem_retry=True)
+        context.update(studies=[], rows_html="", problem=upstream_message(exc), problem_retry=True)
         context["problem_status"] = upstream_status(exc)
     return _render_worklist(request, context)
+
+
+def _filter_form(request, context: dict, *, oob: bool) -> str:
+    """The filter form, rendered once per distinct look (studies/fragments.py): the key
+    holds every value it prints: the query, the users and customers on offer, the role's
+    cancelled filter, the page size, and whether it travels out of band."""
+    users, context["users_problem"] = directory.users_or_empty()
+    customers = directory.customers_known()
+    people = tuple(
+        (u.user_id, u.email, u.first_name, u.middle_name, u.last_name, u.suffix1, u.suffix2)
+        for u in users
+    )
+    key = (
+        oob,
+        tuple(sorted((name, tuple(values)) for name, values in request.GET.lists())),
+        people,
+        tuple(customers),
+        context["can_see_cancelled"],
+        context["limit"],
+    )
+
+    def inputs() -> dict:
+        form = context["form"]
+        selects = filter_selects(
+            form,
+            users=users,
+            customers=customers,
+            can_see_cancelled=context["can_see_cancelled"],
+            limit=context["limit"],
+        )
+        return {"form": form, "selects": selects, "oob": oob}
+
+    return fragment("studies/worklist.html#filter-form", key, inputs)
 
 
 def _render_worklist(request, context: dict) -> HttpResponse:
@@ -113,21 +147,15 @@ def _render_worklist(request, context: dict) -> HttpResponse:
     if status == 200 and unchanged_since(request, etag):
         return not_modified(etag)
     htmx = request.htmx
-    users, context["users_problem"] = directory.users_or_empty()
-    context["selects"] = filter_selects(
-        context["form"],
-        users=users,
-        customers=directory.customers_known(),
-        can_see_cancelled=context["can_see_cancelled"],
-        limit=context["limit"],
-    )
     if htmx and not htmx.history_restore_request and htmx.target == "results":
         # The filter form comes along out of band, so it always says what the URL says
         # (quick filters, back and forward included) - but not on a live refresh, which
         # must not wipe what the user is typing.
-        context["oob"] = request.headers.get("X-Triage-Refresh") != "1"
+        if request.headers.get("X-Triage-Refresh") != "1":
+            context["filter_form"] = _filter_form(request, context, oob=True)
         response = render(request, "studies/worklist.html#results", context, status=status)
     else:
+        context["filter_form"] = _filter_form(request, context, oob=False)
         response = render(request, "studies/worklist.html", context, status=status)
     response["ETag"] = etag
     return response
