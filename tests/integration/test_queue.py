@@ -5,6 +5,7 @@ contention; identical list reads shared across users."""
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -26,6 +27,7 @@ def avara(settings, sandbox_live_server):
     settings.AVARA_RETRY_BACKOFF = 0
     settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
     settings.TRIAGE_QUEUE_SECONDS = 0  # every read rebuilds: what the tests change shows
+    settings.TRIAGE_LIST_SHARE_SECONDS = 0  # and no list read is shared between requests
     cache.clear()
     yield sandbox_live_server
     cache.clear()
@@ -160,3 +162,35 @@ def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(
     assert study.study_id not in queue_ids(client, "unassigned")
     assert study.study_id in queue_ids(client, "mine")
     assert queue.queue_snapshot().age_seconds < 600  # the same picture, with the claim laid over
+
+
+def test_a_study_aged_through_the_control_plane_shows_as_overdue(avara, sandbox_factory, settings):
+    """The sandbox's control plane ages a study (issue 9): the queue and the worklist show
+    the turnaround clock move from on time to due soon to overdue, in words."""
+    study = aged(sandbox_factory, "high", timedelta(minutes=5))
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    control = httpx.Client(
+        base_url=avara, headers={"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
+    )
+
+    def row_on(path: str) -> str:
+        body = client.get(path).content.decode()
+        return re.search(rf'<tr id="study-{study.study_id}".*?</tr>', body, re.S).group(0)
+
+    assert "clock-ok" in row_on("/queue") and "Overdue" not in row_on("/queue")
+    for waited, clock, label in (
+        (3 * HOUR + 30 * timedelta(minutes=1), "clock-soon", "Due soon"),  # 75 % of 4 h
+        (4 * HOUR + timedelta(minutes=1), "clock-overdue", "Overdue"),
+    ):
+        stamp = (timezone.now() - waited).isoformat()
+        aged_answer = control.patch(
+            f"/_sandbox/studies/{study.study_id}", json={"createdAt": stamp}
+        )
+        assert aged_answer.status_code == 200, aged_answer.text
+        for path in ("/queue", "/"):
+            row = row_on(path)
+            assert clock in row and f">{label}<" in row, (path, row)
+    assert study.study_id in queue_ids(client, "overdue")
+    control.close()
