@@ -67,15 +67,20 @@ def shared_study_list(**query) -> upstream.StudyPage:
     return page
 
 
-def worklist_page(*, filters: dict, trail: list[str], limit: int) -> tuple:
-    """(page, notes): one list call; an expired or foreign cursor falls back to page one."""
+def worklist_page(*, filters: dict, trail: list[str], limit: int, shared: bool = False) -> tuple:
+    """(page, notes): one list call; an expired or foreign cursor falls back to page one.
+
+    `shared`: a live refresh's poll, which may take a read someone made moments ago
+    (single flight). A navigation never does: what it shows is read after it began.
+    """
+    read = shared_study_list if shared else upstream.study_list
     try:
         cursor = trail[-1] if trail else None
-        return shared_study_list(**filters, cursor=cursor, limit=limit), []
+        return read(**filters, cursor=cursor, limit=limit), []
     except upstream.ValidationFailed as exc:
         if not trail or "cursor" not in exc.field_errors:
             raise
-        page = shared_study_list(**filters, cursor=None, limit=limit)
+        page = read(**filters, cursor=None, limit=limit)
         return page, ["That page link no longer works; showing the first page."]
 
 

@@ -29,7 +29,10 @@ POLL = "/?limit=25"
 
 
 def _poll(browser: Browser, etag: str | None) -> httpx.Response:
-    headers = {"If-None-Match": etag} if etag else {}
+    """A poll exactly as the page's script sends it (triage.js `refresh`)."""
+    headers = {"X-Triage-Refresh": "1"}
+    if etag:
+        headers["If-None-Match"] = etag
     return browser.get(POLL, htmx_target="results", headers=headers)
 
 

@@ -80,7 +80,12 @@ def worklist(request):
         context.update(studies=[], rows_html="", problem=found, problem_retry=False)
         return _render_worklist(request, context)
     try:
-        page, more_notes = worklist_page(filters=filters, trail=trail, limit=context["limit"])
+        page, more_notes = worklist_page(
+            filters=filters,
+            trail=trail,
+            limit=context["limit"],
+            shared=request.headers.get("X-Triage-Refresh") == "1",
+        )
         notes.extend(more_notes)
         directory.customers_remember(page.studies)
         context.update(
@@ -152,7 +157,7 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         # (quick filters, back and forward included) - but not on a live refresh, which
         # must not wipe what the user is typing.
         if request.headers.get("X-Triage-Refresh") != "1":
-            context["filter_form"] = _filter_form(request, context, oob=True)
+            context["filter_form_oob"] = _filter_form(request, context, oob=True)
         response = render(request, "studies/worklist.html#results", context, status=status)
     else:
         context["filter_form"] = _filter_form(request, context, oob=False)

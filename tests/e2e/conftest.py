@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -106,13 +107,17 @@ class Triage:
     url: str
     sandbox_url: str
 
-    def login(self, page: Page, username: str) -> None:
+    def login(self, page: Page, username: str, *, worklist: bool = True) -> None:
+        """Log in; then open the worklist (most tests work on it), unless `worklist` is
+        False: the page stays where the role lands (radiologists: the queue)."""
         page.goto(f"{self.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORDS[username])
         page.get_by_role("button", name="Log in").click()
         expect(page.locator("table.studies")).to_be_visible()
         expect(page.locator(".whoami")).to_contain_text(username.capitalize())  # the role
+        if worklist and urlsplit(page.url).path != "/":
+            self.worklist(page)
 
     def worklist(self, page: Page, query: str = "") -> None:
         page.goto(f"{self.url}/{query}")

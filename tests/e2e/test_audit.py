@@ -35,7 +35,7 @@ def test_an_edit_shows_in_the_audit_trail_and_the_study_history(page, triage):
             f"{study.study_id[:12]}…",
             "severity: normal",
             "severity: high",
-            "Accepted",
+            "Applied",
         ]
     )
 

@@ -73,7 +73,8 @@ def log_in(page, triage, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator("table.studies")).to_be_visible()
+    expect(page.locator("table.studies")).to_be_visible()  # readers land on the queue
+    triage.worklist(page)
 
 
 def second_radiologist(password: str):

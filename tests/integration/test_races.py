@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from served import assignee_of, new_study, readers, served
+from race_stack import assignee_of, new_study, readers, served
 
 pytestmark = [pytest.mark.stores, pytest.mark.django_db]
 

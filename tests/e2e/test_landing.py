@@ -1,0 +1,25 @@
+"""Where each role lands after logging in: readers at the queue, the others at the
+worklist (both reachable from the top bar)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on", "heading"),
+    [("radiologist", r"/queue$", "Queue"), ("supervisor", r"/$", None), ("admin", r"/$", None)],
+)
+def test_each_role_lands_where_its_work_is(page, triage, username, lands_on, heading):
+    triage.login(page, username, worklist=False)
+
+    expect(page).to_have_url(re.compile(lands_on))
+    if heading:
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        expect(page.locator(".rule")).to_contain_text("STAT first")
+    nav = page.locator(".topbar nav")
+    expect(nav.get_by_role("link", name="Queue")).to_be_visible()
+    expect(nav.get_by_role("link", name="Worklist")).to_be_visible()
