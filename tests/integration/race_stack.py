@@ -199,7 +199,11 @@ def readers(stack: Stack, count: int) -> list[Reader]:
     out = []
     for n, reader in enumerate(made):
         server = stack.dashboards[n % len(stack.dashboards)]
-        browser = httpx.Client(base_url=server.url, timeout=60)
+        # No kept-alive connections: gunicorn closes idle ones after 5 s, and a request
+        # sent on one it just closed is reset (a browser would retry; these do not).
+        browser = httpx.Client(
+            base_url=server.url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+        )
         browser.cookies.set("sessionid", reader["session"])
         page = browser.get("/accounts/login/")
         assert page.status_code in (200, 302), page.text[:500]

@@ -13,6 +13,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from race_stack import assignee_of, new_study, readers, served
 
@@ -78,5 +79,36 @@ def test_ten_readers_pressing_read_next_at_once_get_ten_different_studies(stack)
             assert assignee_of(api, study_id) == reader.user_id
         taken = [s for s in made if assignee_of(api, s)]
         assert sorted(taken) == sorted(opened)  # nobody got two, none was claimed twice
+    for reader in crowd:
+        reader.browser.close()
+
+
+def test_fifty_identical_polls_at_once_cost_avara_at_most_two_list_calls(stack):
+    """Single flight: fifty people's live refresh hitting the same list at the same moment
+    share one Avara call (two at most: one per dashboard process before the shared store
+    has the answer, on the stores pass)."""
+    crowd = readers(stack, 50)
+    with stack.api() as api:
+        for _ in range(5):
+            new_study(api)
+    control_key = "sk_sandbox_control_dev_0123456789"  # the documented development key
+    with httpx.Client(
+        base_url=stack.sandbox.url, headers={"Authorization": f"Bearer {control_key}"}
+    ) as control:
+        assert control.delete("/_sandbox/requests").status_code in (200, 204)
+        answers = _at_once(
+            crowd,
+            lambda r: r.browser.get(
+                "/?limit=25",
+                headers={"HX-Request": "true", "HX-Target": "results", "X-Triage-Refresh": "1"},
+            ),
+        )
+        logged = control.get(
+            "/_sandbox/requests", params={"method": "GET", "path": "/v1/viewer/studies"}
+        ).json()["requests"]
+
+    assert [a.status_code for a in answers] == [200] * 50
+    assert {a.text.count('<tr id="study-') for a in answers} == {5}  # the same list for all
+    assert 1 <= len(logged) <= 2, logged
     for reader in crowd:
         reader.browser.close()
