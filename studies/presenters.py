@@ -218,12 +218,6 @@ def _turnaround(study, now: datetime) -> dict:
     return {"clock": state, "clock_label": _CLOCK_LABELS[state]}
 
 
-def rows_of(studies, user) -> list[Row]:
-    caps = Capabilities.of(user)
-    now = timezone.now()
-    return [row_of(study, caps, now) for study in studies]
-
-
 # --- Rendered rows, reused (studies/fragments.py) ----------------------------------------
 # A row's HTML depends only on what it shows and on who looks: the key below holds every
 # value the row prints (so a study changed upstream, a renamed assignee or a clock that

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import msgspec
@@ -50,7 +50,6 @@ class Snapshot:
     truncated: tuple[str, ...] = ()  # severities with more open studies than the bound
     bound: int = 0
     age_seconds: float = 0.0
-    _index: dict = field(default_factory=dict, repr=False)
 
 
 # --- Building and sharing ---------------------------------------------------------------
@@ -123,7 +122,6 @@ def queue_snapshot(*, wait: bool = True) -> Snapshot | None:
         bound=meta["bound"],
         age_seconds=max(0.0, time.time() - meta["built"]),
     )
-    snapshot._index = {s.study_id: s for s in studies}
     return snapshot
 
 

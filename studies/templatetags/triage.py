@@ -19,7 +19,7 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
 
 @register.filter
 def iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
+    return presenters.iso(value)
 
 
 @register.filter
