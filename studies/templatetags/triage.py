@@ -19,7 +19,8 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
 
 @register.filter
 def iso(value: datetime | None) -> str:
-    return presenters.iso(value)
+    """ISO 8601 as Avara sent it (the study page); rows write UTC short (presenters.iso)."""
+    return value.isoformat() if value else ""
 
 
 @register.filter
