@@ -20,20 +20,28 @@ GENERATION_KEY = "triage:generation"
 _MISSING = object()
 
 
-def generation() -> int:
-    value = cache.get(GENERATION_KEY)
+def _counter(key: str) -> int:
+    value = cache.get(key)
     if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+        cache.add(key, 1, timeout=None)
+        value = cache.get(key, 1)
     return int(value)
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any other value is a new generation
+        cache.add(key, 2, timeout=None)
+
+
+def generation() -> int:
+    return _counter(GENERATION_KEY)
 
 
 def generation_bump() -> None:
     """Something changed through the dashboard: shared reads made before it are stale."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not there yet (or evicted)
-        cache.add(GENERATION_KEY, 2, timeout=None)
+    _bump(GENERATION_KEY)
 
 
 def single_flight[T](
@@ -92,15 +100,8 @@ ACCOUNTS_KEY = "triage:accounts-generation"
 def accounts_generation() -> int:
     """Moves whenever an account, its role or its Avara link changes (cached per-user
     capabilities are keyed by it, so a changed role shows at the next request)."""
-    value = cache.get(ACCOUNTS_KEY)
-    if value is None:
-        cache.add(ACCOUNTS_KEY, 1, timeout=None)
-        value = cache.get(ACCOUNTS_KEY, 1)
-    return int(value)
+    return _counter(ACCOUNTS_KEY)
 
 
 def accounts_generation_bump() -> None:
-    try:
-        cache.incr(ACCOUNTS_KEY)
-    except ValueError:
-        cache.add(ACCOUNTS_KEY, 2, timeout=None)
+    _bump(ACCOUNTS_KEY)
