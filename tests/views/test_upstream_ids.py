@@ -40,6 +40,8 @@ BAD_IDS = {
     "path": "../../accounts/",
     "space": "stu_ 1",
     "rtl-override": "stu_\u202e1",
+    "nul": "stu_\x001",
+    "long": "stu_" + "a" * 300,
 }
 IDS = pytest.mark.parametrize("bad", list(BAD_IDS.values()), ids=list(BAD_IDS))
 
