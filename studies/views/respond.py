@@ -83,13 +83,22 @@ def control_context(request, study_id: str, field: str, *, chosen, was, token, e
     if field == "assignee" and chosen and chosen == me:
         chosen = "me"
     base = reverse("studies:detail", args=[study_id])
+    choices = choices_for(request, field, was)
+    if (
+        field == "assignee"
+        and validators.USER_ID_RE.match(chosen or "")
+        and chosen not in {value for value, _ in choices}
+    ):
+        # Avara's user list could not be read (so no names): the user's choice stays
+        # selected all the same, or Save again would quietly send "Unassigned".
+        choices.append((chosen, "Your choice (names could not be loaded)"))
     return {
         "study_id": study_id,
         "field": field,
         "field_label": EDIT_FIELDS[field][0],
         "action": f"{base}/edit/{field}",
         "row_url": f"{base}/row",
-        "choices": choices_for(request, field, was),
+        "choices": choices,
         "chosen": chosen or "",
         "token": token,
         "error": error,
