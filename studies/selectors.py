@@ -7,6 +7,7 @@ import hashlib
 from django.conf import settings
 
 from studies import upstream, validators
+from studies.audit import storable_text
 from studies.forms import WorklistFilterForm
 from studies.models import AuditEntry
 from studies.shared import generation, single_flight
@@ -93,8 +94,10 @@ def study_visible(*, actor, study_id: str):
 
 
 def audit_for_study(*, study_id: str, limit: int = 100):
-    """A study's audit history, newest first."""
-    return AuditEntry.objects.filter(study_id=study_id).select_related("actor")[:limit]
+    """A study's audit history, newest first. The id is looked up as it was stored
+    (studies/audit.py): an id from Avara with a NUL in it is then no query error."""
+    entries = AuditEntry.objects.filter(study_id=storable_text(study_id, 64))
+    return entries.select_related("actor")[:limit]
 
 
 def stat_waiting() -> str | None:

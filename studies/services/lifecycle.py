@@ -86,6 +86,7 @@ def _flip_locked(actor, study_id: str, *, cancel: bool, call: str, done: str) ->
             untouched=lambda s: s.is_cancelled != cancel,
             before=before,
             after=after,
+            pending=exc.may_still_land,
         )
     if not answer.success:
         message = answer.message or "Avara did not make the change."
@@ -200,6 +201,13 @@ def _create_failed(actor, values: Mapping[str, Any], exc: upstream.UpstreamError
     try:
         study = upstream.study_get_by_uid(study_instance_uid=values["study_instance_uid"])
     except upstream.NotFound:
+        if exc.may_still_land:  # no answer at all: the create may still be on its way
+            message = (
+                "Avara did not answer in time, and no study has this UID yet; it may still "
+                "be created. Search for its Study Instance UID in a minute before retrying."
+            )
+            audit(actor, action, "", Outcome.UNKNOWN, message, after=after)
+            return WriteResult(Outcome.UNKNOWN, message, reason=Reason.UNAVAILABLE)
         message = "Not created: Avara did not answer properly, and no study has this UID."
         return refused(
             actor, action, "", message, Reason.UNAVAILABLE, after=after, outcome=Outcome.NOT_APPLIED

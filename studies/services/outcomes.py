@@ -206,6 +206,7 @@ def failed_write(actor, study, changes: Mapping[str, Any], exc: upstream.Upstrea
         ),
         before=before,
         after=changes,
+        pending=exc.may_still_land,
     )
 
 
@@ -226,8 +227,20 @@ def _reason(exc: upstream.UpstreamError) -> tuple[Reason, dict[str, str]]:
     return reason_for(exc), errors
 
 
-def settle(actor, action, study_id: str, *, landed, untouched, before, after) -> WriteResult:
-    """A write with no usable answer: read the study and say what actually happened."""
+PENDING = (
+    "Avara did not answer in time. A fresh read does not show the change, but the request "
+    "may still be on its way and apply it: check the study in a minute before trying again."
+)
+
+
+def settle(
+    actor, action, study_id: str, *, landed, untouched, before, after, pending: bool = False
+) -> WriteResult:
+    """A write with no usable answer: read the study and say what actually happened.
+
+    `pending`: an attempt went out and got no answer at all (studies/upstream), so Avara
+    may still carry it out after this read: a study that does not show the change yet is
+    then "unknown", never "not applied" (the sandbox's slow faults showed both)."""
     try:
         study = upstream.study_get(study_id=study_id)
     except upstream.UpstreamError:
@@ -239,6 +252,9 @@ def settle(actor, action, study_id: str, *, landed, untouched, before, after) ->
         detail = "Answer lost; a fresh read shows it applied."
         audit(actor, action, study_id, Outcome.APPLIED, detail, before=before, after=after)
         return WriteResult(Outcome.APPLIED, message, study=study)
+    if untouched(study) and pending:
+        audit(actor, action, study_id, Outcome.UNKNOWN, PENDING, before=before, after=after)
+        return WriteResult(Outcome.UNKNOWN, PENDING, study=study, reason=Reason.UNAVAILABLE)
     if untouched(study):
         message = (
             "Not saved: Avara did not answer properly, and a fresh read shows the study "

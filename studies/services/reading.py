@@ -26,6 +26,7 @@ from studies.services.edits import study_claim, study_edit
 from studies.services.lifecycle import study_viewer_link
 from studies.services.outcomes import audit, refused
 from studies.services.results import Outcome, Reason, WriteResult
+from studies.validators import is_study_id
 
 _MOVED_ON = (Reason.CANCELLED, Reason.NOT_FOUND, Reason.BUSY, Reason.TAKEN)
 # How many studies Read next tries before saying the queue is too busy: each try that
@@ -51,11 +52,14 @@ def skipped_by(actor) -> set[str]:
 
 
 def read_next_candidates(actor, snapshot, now) -> list:
+    """Unassigned studies in queue order, less those the reader skipped lately and any
+    whose id Avara sent malformed (it can be neither claimed nor opened; asking Avara
+    about it would only stop Read next at that study)."""
     skipped = skipped_by(actor)
     return [
         s
         for s in prioritised(snapshot.studies, now)
-        if s.assigned_to is None and s.study_id not in skipped
+        if s.assigned_to is None and s.study_id not in skipped and is_study_id(s.study_id)
     ]
 
 

@@ -53,13 +53,15 @@ from httpx_retries import Retry, RetryTransport
 
 from studies.requestid import HEADER as REQUEST_ID_HEADER
 from studies.requestid import current_request_id
-from studies.upstream.errors import DeadlineExceeded, parse_retry_after
+from studies.upstream.errors import NOT_SENT, DeadlineExceeded, parse_retry_after
 
 USER_AGENT = "avara-triage/0.1"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRY_METHODS = frozenset({"GET", "HEAD", "PATCH", "POST"})
 ATTEMPTS_KEY = "avara_triage.attempts"
 STARTED_KEY = "avara_triage.started"
+# Set on a request when an attempt was sent and got no answer: it may still be carried out.
+UNANSWERED_KEY = "avara_triage.unanswered"
 
 # The monotonic time by which the current user action must be done with Avara, if any.
 _action_deadline: ContextVar[float | None] = ContextVar("avara_action_deadline", default=None)
@@ -91,7 +93,14 @@ class _CountingTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.extensions[ATTEMPTS_KEY] = request.extensions.get(ATTEMPTS_KEY, 0) + 1
         _fit_to_deadline(request)
-        response = self._inner.handle_request(request)
+        try:
+            response = self._inner.handle_request(request)
+        except httpx.TransportError as exc:
+            if not isinstance(exc, NOT_SENT):
+                request.extensions[UNANSWERED_KEY] = True  # sent, maybe still being done
+            raise
+        if response.status_code == 504:  # a gateway gave up waiting; Avara may not have
+            request.extensions[UNANSWERED_KEY] = True
         normalise_retry_after(response.headers)
         return response
 

@@ -51,6 +51,10 @@ class UpstreamError(Exception):
         # back (a timeout after sending, a dropped connection, a 5xx, a 2xx that could
         # not be read). For a write, only a fresh read can tell what happened.
         self.maybe_applied = False
+        # True when some attempt went out and got no answer at all (a timeout, a dropped
+        # connection, a gateway's 504): Avara may still be working on it, so a write can
+        # land after a fresh read showed it had not. Set by the call (studies/upstream/http.py).
+        self.may_still_land = False
         super().__init__(self.message)
 
 

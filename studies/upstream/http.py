@@ -11,7 +11,7 @@ import httpx
 import msgspec
 
 from studies.upstream import errors, recording
-from studies.upstream.client import ATTEMPTS_KEY, get_client
+from studies.upstream.client import ATTEMPTS_KEY, UNANSWERED_KEY, get_client
 from studies.upstream.wire import ENCODER
 
 log = logging.getLogger("studies.upstream")
@@ -42,15 +42,15 @@ def call[T](
         response = client.send(request)
     except httpx.HTTPError as exc:
         done = _record(request, None, started)
-        raise _with_attempts(errors.error_for_exception(exc), done) from exc
+        raise _with_attempts(errors.error_for_exception(exc), done, request) from exc
     done = _record(request, response.status_code, started)
     if not response.is_success:
-        raise _with_attempts(errors.error_for_response(response), done)
+        raise _with_attempts(errors.error_for_response(response), done, request)
     try:
         return decode(decoder, response.content, path=path), done
     except errors.BadResponse as exc:
         exc.maybe_applied = True  # Avara said yes, but what it said cannot be read
-        raise _with_attempts(exc, done) from exc.__cause__
+        raise _with_attempts(exc, done, request) from exc.__cause__
 
 
 def decode[T](decoder: msgspec.json.Decoder[T], content: bytes, *, path: str) -> T:
@@ -91,8 +91,12 @@ def _record(request: httpx.Request, status: int | None, started: float) -> recor
     return done
 
 
-def _with_attempts(error: errors.UpstreamError, done: recording.Call) -> errors.UpstreamError:
+def _with_attempts(
+    error: errors.UpstreamError, done: recording.Call, request: httpx.Request
+) -> errors.UpstreamError:
     error.attempts = done.attempts
+    # An attempt that got no answer may still be carried out, whatever the last one said.
+    error.may_still_land = bool(request.extensions.get(UNANSWERED_KEY)) and done.method != "GET"
     if done.attempts > 1 and done.method != "GET":
         # Only failures that may have been carried out are retried: an earlier attempt
         # may have landed even though the last one was refused.

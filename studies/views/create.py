@@ -47,8 +47,16 @@ def create(request):
     result = services.study_create(actor=request.user, values=values)
     if result.ok:
         messages.success(request, result.message)
-        return redirect_to(reverse("studies:detail", args=[result.study.study_id]))
+        return redirect_to(_page_of(result.study))
     return _render(request, form, formset, problem=_explain(result, form), status=_status(result))
+
+
+def _page_of(study) -> str:
+    """The new study's page; the worklist when Avara's answer names no usable study id
+    (never a URL reversed from an unchecked upstream value: that was a 500)."""
+    if validators.is_study_id(study.study_id):
+        return reverse("studies:detail", args=[study.study_id])
+    return reverse("studies:worklist")
 
 
 def _status(result) -> int:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import reswap, retarget
 
-from studies import directory
+from studies import directory, validators
 from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, WorklistFilterForm
 from studies.http import safe_next, toast
 from studies.presenters import Capabilities, row_of
@@ -83,13 +83,22 @@ def control_context(request, study_id: str, field: str, *, chosen, was, token, e
     if field == "assignee" and chosen and chosen == me:
         chosen = "me"
     base = reverse("studies:detail", args=[study_id])
+    choices = choices_for(request, field, was)
+    if (
+        field == "assignee"
+        and validators.USER_ID_RE.match(chosen or "")
+        and chosen not in {value for value, _ in choices}
+    ):
+        # Avara's user list could not be read (so no names): the user's choice stays
+        # selected all the same, or Save again would quietly send "Unassigned".
+        choices.append((chosen, "Your choice (names could not be loaded)"))
     return {
         "study_id": study_id,
         "field": field,
         "field_label": EDIT_FIELDS[field][0],
         "action": f"{base}/edit/{field}",
         "row_url": f"{base}/row",
-        "choices": choices_for(request, field, was),
+        "choices": choices,
         "chosen": chosen or "",
         "token": token,
         "error": error,
@@ -98,12 +107,23 @@ def control_context(request, study_id: str, field: str, *, chosen, was, token, e
     }
 
 
+def row_id(request, study) -> str:
+    """The id of the row an answer is for: the one in our own URL (its converter checked
+    it), never Avara's unchecked, which goes into a header (HX-Retarget) and URLs here: a
+    newline in it made the header fail (a 500), markup made a selector htmx cannot use."""
+    match = getattr(request, "resolver_match", None)
+    from_url = match.kwargs.get("study_id") if match else None
+    if from_url:
+        return from_url
+    return study.study_id if validators.is_study_id(study.study_id) else ""
+
+
 def render_row(request, study, *, status: int = 200, editing: dict | None = None):
     """The row partial for one study, swapped in place of the row on the page."""
     caps = Capabilities.of(request.user)
     context = {"row": row_of(study, caps, timezone.now()), "editing": editing or {}}
     response = render(request, "studies/_table.html#row", context, status=status)
-    return reswap(retarget(response, f"#study-{study.study_id}"), "outerHTML")
+    return reswap(retarget(response, f"#study-{row_id(request, study)}"), "outerHTML")
 
 
 def left_the_list(request, study) -> bool:
@@ -126,7 +146,9 @@ def row_or_removal(request, study, message: str, level: str = "success", *, stat
     if hidden or left_the_list(request, study):
         removal = reswap(HttpResponse("", status=status), "delete")
         return toast(
-            retarget(removal, f"#study-{study.study_id}"), f"{message} It left this list.", level
+            retarget(removal, f"#study-{row_id(request, study)}"),
+            f"{message} It left this list.",
+            level,
         )
     return toast(render_row(request, study, status=status), message, level)
 
@@ -151,7 +173,7 @@ def htmx_result(request, result: WriteResult, *, field: str | None = None, chose
             error += " Save again to apply your choice over it, or Cancel to keep it."
         editing = control_context(
             request,
-            study.study_id,
+            row_id(request, study),
             field,
             chosen=chosen,
             was=current_value(study, field),

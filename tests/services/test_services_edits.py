@@ -328,6 +328,10 @@ def _timeout_before_applying(request, fake):
     raise httpx.ReadTimeout("answer lost", request=request)
 
 
+def _unavailable_before_applying(request, fake):
+    return httpx.Response(503)
+
+
 def _garbled_after_applying(request, fake):
     fake.apply(request.url.path.rsplit("/", 1)[-1], json.loads(request.content))
     return httpx.Response(200, content=b'{"studyId": "stu_')
@@ -338,7 +342,11 @@ def _garbled_after_applying(request, fake):
     [
         (_timeout_after_applying, "applied"),
         (_garbled_after_applying, "applied"),
-        (_timeout_before_applying, "not_applied"),
+        # No answer at all: the PATCH may still be on its way, so a read that does not
+        # show it yet cannot tell (the sandbox's slow faults land such writes later).
+        (_timeout_before_applying, "unknown"),
+        # An answer (a 503): Avara is done with it, and the read shows it did not land.
+        (_unavailable_before_applying, "not_applied"),
     ],
 )
 def test_a_write_without_a_usable_answer_is_settled_by_a_read(
@@ -358,6 +366,9 @@ def test_a_write_without_a_usable_answer_is_settled_by_a_read(
     assert entry.outcome == outcome
     if outcome == "applied":
         assert "fresh read" in result.message and result.study.severity == "stat"
+    elif outcome == "unknown":
+        assert "may still be on its way" in result.message
+        assert result.study.severity == "normal"
     else:
         assert result.message.startswith("Not saved") and result.study.severity == "normal"
 

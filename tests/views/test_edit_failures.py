@@ -64,13 +64,6 @@ RETRYABLE = {
         [READ, PATCH, READ],
         ("not_applied", {"severity": "high"}),
     ),
-    "timeout": (
-        httpx.ReadTimeout("slow"),
-        503,
-        UNCHANGED_AFTER_ALL,
-        [READ, PATCH, READ],
-        ("not_applied", {"severity": "high"}),
-    ),
     "not-json": (
         httpx.Response(200, text="<html>proxy</html>"),
         503,
@@ -147,6 +140,28 @@ def test_retryable_failure_without_js_is_the_control_page_again(login, avara, fa
     assert field_errors(response) == [message]
     assert control_token(response) == token_of(study_json(1))
     assert only_audit().outcome == RETRYABLE[failure][4][0]
+
+
+def test_a_save_that_got_no_answer_is_unknown_until_avara_shows_it(login, avara):
+    """A timeout after sending: the read does not show the change, but the PATCH may still
+    be on its way (a slow Avara applies it later), so neither "saved" nor "not saved"."""
+    avara.get(STUDY_PATH).respond(json=study_json(1))
+    mock_patch(avara, httpx.ReadTimeout("slow"))
+
+    with upstream.record_calls() as calls:
+        response = post_edit(login(SUPERVISOR), "severity", "stat", was="high")
+
+    assert response.status_code == 502
+    assert called(calls) == [READ, PATCH, READ]
+    assert 'class="badge badge-high"' in text(response)  # what the fresh read shows
+    toast = toast_of(response)
+    assert toast["level"] == "error" and "may still be on its way" in toast["message"]
+    entry = only_audit()
+    assert (entry.outcome, entry.before, entry.after) == (
+        "unknown",
+        {"severity": "high"},
+        {"severity": "stat"},
+    )
 
 
 def test_avara_refusing_the_patch_redraws_the_row_closed_and_toasts(login, avara):
