@@ -23,6 +23,7 @@ ROUTES = {
     "studies:home": ("/start", {"GET"}),
     "studies:queue": ("/queue", {"GET"}),
     "studies:read_next": ("/queue/next", {"POST"}),
+    "studies:counts": ("/counts", {"GET"}),
     "studies:skip": (f"{STUDY}/skip", {"GET", "POST"}),
     "studies:create": ("/studies/new", {"GET", "POST"}),
     "studies:detail": (STUDY, {"GET"}),
