@@ -160,3 +160,28 @@ def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(
     assert study.study_id not in queue_ids(client, "unassigned")
     assert study.study_id in queue_ids(client, "mine")
     assert queue.queue_snapshot().age_seconds < 600  # the same picture, with the claim laid over
+
+
+def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
+    avara, sandbox_factory, settings, monkeypatch
+):
+    """The picture in the store is served until a rebuild lands (a slow or failing Avara,
+    or nobody asked for a while): a claim made through the dashboard must stay laid over
+    it as long as that picture can be served, not for a few snapshot lifetimes only."""
+    import time as time_module
+
+    settings.TRIAGE_QUEUE_SECONDS = 15
+    settings.TRIAGE_QUEUE_BACKGROUND = False  # the rebuild has not landed yet
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    assert study.study_id in queue_ids(client, "unassigned")
+    services.study_claim(actor=user, study_id=study.study_id)
+
+    later = time_module.time() + 120  # two minutes with no rebuild
+    monkeypatch.setattr(time_module, "time", lambda: later)
+
+    assert queue.queue_snapshot().age_seconds >= 120  # still the picture from before
+    assert study.study_id not in queue_ids(client, "unassigned")
+    assert study.study_id in queue_ids(client, "mine")
