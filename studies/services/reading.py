@@ -79,7 +79,9 @@ def study_read_next(*, actor) -> WriteResult:
         )
         if claimed.outcome is Outcome.CONFLICT or claimed.reason in _MOVED_ON:
             continue  # someone took it first, or it was completed or cancelled: the next one
-        if claimed.outcome not in (Outcome.APPLIED, Outcome.UNCHANGED):
+        if claimed.outcome is Outcome.UNCHANGED:
+            continue  # already the reader's (the picture lagged): not the next one
+        if claimed.outcome is not Outcome.APPLIED:
             return claimed  # Avara is in trouble: say so rather than try every study
         link = study_viewer_link(actor=actor, study_id=study.study_id)
         desc = claimed.study.study_description

@@ -185,3 +185,23 @@ def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
     assert queue.queue_snapshot().age_seconds >= 120  # still the picture from before
     assert study.study_id not in queue_ids(client, "unassigned")
     assert study.study_id in queue_ids(client, "mine")
+
+
+def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(
+    avara, sandbox_factory, settings
+):
+    """The picture may lag (a lost note, an assignment made outside the dashboard): a
+    study the reader already has is not "the next one" again; Read next moves on."""
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    first = aged(sandbox_factory, "stat", 30 * timedelta(minutes=1))
+    second = aged(sandbox_factory, "stat", 20 * timedelta(minutes=1))
+    user, _ = reader(1, sandbox_factory)
+    queue.queue_snapshot()  # the picture: both unassigned
+
+    taken = services.study_read_next(actor=user)
+    cache.delete(queue.CHANGES_KEY)  # its note is lost (best effort, see queue_note)
+    again = services.study_read_next(actor=user)
+
+    assert taken.study.study_id == first.study_id
+    assert again.outcome is services.Outcome.APPLIED
+    assert again.study.study_id == second.study_id
