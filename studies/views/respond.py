@@ -3,6 +3,7 @@ a list it left), a control kept open with the user's choice, a toast, or a page.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from urllib.parse import urlsplit
 
@@ -98,23 +99,36 @@ def control_context(request, study_id: str, field: str, *, chosen, was, token, e
     }
 
 
+def _page(request) -> tuple[str, QueryDict]:
+    """The path and query of the page an HTMX request came from ("" when unknown)."""
+    try:
+        parts = urlsplit(request.htmx.current_url_abs_path or "")
+    except ValueError:  # a hostile HX-Current-URL header
+        return "", QueryDict()
+    return parts.path, QueryDict(parts.query)
+
+
+def row_caps(request) -> Capabilities:
+    """What a redrawn row offers: the queue's rows also offer Skip, as the page did."""
+    caps = Capabilities.of(request.user)
+    if _page(request)[0] == reverse("studies:queue"):
+        caps = dataclasses.replace(caps, skip=True)
+    return caps
+
+
 def render_row(request, study, *, status: int = 200, editing: dict | None = None):
     """The row partial for one study, swapped in place of the row on the page."""
-    caps = Capabilities.of(request.user)
-    context = {"row": row_of(study, caps, timezone.now()), "editing": editing or {}}
+    context = {"row": row_of(study, row_caps(request), timezone.now()), "editing": editing or {}}
     response = render(request, "studies/_table.html#row", context, status=status)
     return reswap(retarget(response, f"#study-{study.study_id}"), "outerHTML")
 
 
 def left_the_list(request, study) -> bool:
     """Whether the worklist the user is looking at would no longer show this study."""
-    try:
-        parts = urlsplit(request.htmx.current_url_abs_path or "")
-    except ValueError:  # a hostile HX-Current-URL header
+    path, query = _page(request)
+    if path != reverse("studies:worklist"):
         return False
-    if parts.path != reverse("studies:worklist"):
-        return False
-    form = WorklistFilterForm(QueryDict(parts.query))
+    form = WorklistFilterForm(query)
     caps = Capabilities.of(request.user)
     filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
     return not study_matches(study, filters)

@@ -205,3 +205,39 @@ def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(
     assert taken.study.study_id == first.study_id
     assert again.outcome is services.Outcome.APPLIED
     assert again.study.study_id == second.study_id
+
+
+def _on(url: str) -> dict:
+    """Headers of an htmx request made from the page at `url`."""
+    return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
+
+
+def test_a_queue_row_redrawn_after_an_action_keeps_its_skip_link(avara, sandbox_factory):
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    skip = f'href="/studies/{study.study_id}/skip"'
+    assert skip in client.get("/queue").content.decode()
+
+    kept = client.get(f"/studies/{study.study_id}/row", headers=_on("/queue"))  # Skip… > Keep
+    claimed = client.post(
+        f"/studies/{study.study_id}/claim",
+        {"t": queue_token(study.study_id)},
+        headers=_on("/queue"),
+    )
+
+    assert skip in kept.content.decode()
+    assert claimed.status_code == 200 and ">Me<" in claimed.content.decode()
+    assert skip in claimed.content.decode()  # still to read, now the reader's: skippable
+    # On the worklist, Skip is not offered (it belongs to the queue).
+    elsewhere = client.get(f"/studies/{study.study_id}/row", headers=_on("/"))
+    assert skip not in elsewhere.content.decode()
+
+
+def queue_token(study_id: str) -> str:
+    """The row token (data-t) of the study as Avara has it now."""
+    from studies import upstream
+    from studies.seen import seen_token
+
+    return seen_token(upstream.study_get(study_id=study_id))
