@@ -245,6 +245,21 @@ def is_open(study) -> bool:
     return study.study_viewer_status == "incomplete" and not study.is_cancelled
 
 
+def in_view(study, show: str, me: str | None, now: datetime) -> bool:
+    """Whether the queue page, showing `show` ("all", "mine", "unassigned", "overdue")
+    to the reader `me`, lists this study."""
+    if not is_open(study):
+        return False
+    owner = study.assigned_to.user_id if study.assigned_to else None
+    if show == "mine":
+        return bool(me) and owner == me
+    if show == "unassigned":
+        return owner is None
+    if show == "overdue":
+        return clock(study, now) == "overdue"
+    return True
+
+
 # --- The priority rule ------------------------------------------------------------------
 
 RULE = (

@@ -16,7 +16,7 @@ from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
 from studies.presenters import Capabilities, rendered_rows
-from studies.queue import RULE, clock, prioritised, queue_snapshot
+from studies.queue import RULE, in_view, prioritised, queue_snapshot
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -34,13 +34,7 @@ def _waiting_stat(study) -> bool:
 
 
 def _shown(studies, show: str, me: str | None, now) -> list:
-    if show == "mine":
-        return [s for s in studies if s.assigned_to and s.assigned_to.user_id == me]
-    if show == "unassigned":
-        return [s for s in studies if s.assigned_to is None]
-    if show == "overdue":
-        return [s for s in studies if clock(s, now) == "overdue"]
-    return studies
+    return [s for s in studies if in_view(s, show, me, now)]
 
 
 @never_cache

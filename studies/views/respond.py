@@ -15,10 +15,15 @@ from django.utils import timezone
 from django_htmx.http import reswap, retarget
 
 from studies import directory
-from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, WorklistFilterForm
+from studies.forms import (
+    SEVERITY_CHOICES,
+    STATUS_CHOICES,
+    QueueFilterForm,
+    WorklistFilterForm,
+)
 from studies.http import safe_next, toast
 from studies.presenters import Capabilities, row_of
-from studies.queue import clock
+from studies.queue import clock, in_view
 from studies.seen import seen_token
 from studies.selectors import list_filters, study_matches
 from studies.services import Outcome, Reason, WriteResult
@@ -124,12 +129,15 @@ def render_row(request, study, *, status: int = 200, editing: dict | None = None
 
 
 def left_the_list(request, study) -> bool:
-    """Whether the worklist the user is looking at would no longer show this study."""
+    """Whether the worklist or queue the user is looking at would no longer show it."""
     path, query = _page(request)
+    caps = Capabilities.of(request.user)
+    if path == reverse("studies:queue"):
+        show = QueueFilterForm(query).value("show", "all")
+        return not in_view(study, show, caps.me, timezone.now())
     if path != reverse("studies:worklist"):
         return False
     form = WorklistFilterForm(query)
-    caps = Capabilities.of(request.user)
     filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
     return not study_matches(study, filters)
 

@@ -241,3 +241,31 @@ def queue_token(study_id: str) -> str:
     from studies.seen import seen_token
 
     return seen_token(upstream.study_get(study_id=study_id))
+
+
+def test_a_study_that_leaves_the_queue_view_leaves_the_page(avara, sandbox_factory):
+    done = aged(sandbox_factory, "normal", HOUR)
+    taken = aged(sandbox_factory, "normal", HOUR)
+    user, avara_user = reader(1, sandbox_factory)
+    from sandbox.models import Study
+
+    Study.objects.filter(pk=done.pk).update(assigned_to=avara_user)
+    client = Client()
+    client.force_login(user)
+
+    completed = client.post(f"/studies/{done.study_id}/complete", headers=_on("/queue?show=mine"))
+    claimed = client.post(
+        f"/studies/{taken.study_id}/claim",
+        {"t": queue_token(taken.study_id)},
+        headers=_on("/queue?show=unassigned"),
+    )
+
+    # Read: no longer open work, so not in any queue view. Claimed: not unassigned now.
+    for response, study in ((completed, done), (claimed, taken)):
+        assert response.status_code == 200
+        assert response["HX-Reswap"] == "delete"
+        assert response["HX-Retarget"] == f"#study-{study.study_id}"
+        assert "It left this list." in response["HX-Trigger"]
+    # In everyone's queue, the claimed study stays, redrawn as the reader's.
+    again = client.get(f"/studies/{taken.study_id}/row", headers=_on("/queue"))
+    assert ">Me<" in again.content.decode()
