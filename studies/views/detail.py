@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from studies import services
@@ -44,6 +45,7 @@ def _detail_context(request, study, *, form=None, formset=None, problem="", conf
     }
 
 
+@never_cache  # Back must show the study as it is now, not as it was
 @require_GET
 def detail(request, study_id: str):
     study = study_visible(actor=request.user, study_id=study_id)

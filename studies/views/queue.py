@@ -93,6 +93,7 @@ def read_next(request):
     return refuse(request, result.message, status=status_of(result), title=title)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def skip(request, study_id: str):
     """GET (without JavaScript, or inline): ask for the reason. POST: skip."""
