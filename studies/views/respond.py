@@ -78,8 +78,12 @@ def choices_for(request, field: str, current: str | None) -> list[tuple[str, str
     if caps.assign_any:
         users, _ = directory.users_or_empty()
         choices += [(u.user_id, f"{u.display_name} — {u.clinic_role}") for u in users]
-    elif current and current != caps.me:
-        choices.append((current, "Someone else (unchanged)"))
+    # The study's assignee is always a choice, preselected: without it the browser would
+    # preselect "Unassigned", and a plain Save would unassign (someone the directory
+    # does not list yet, or a directory Avara could not give).
+    if current and current != caps.me and current not in {value for value, _ in choices}:
+        label = "Current assignee (unchanged)" if caps.assign_any else "Someone else (unchanged)"
+        choices.append((current, label))
     return choices
 
 
