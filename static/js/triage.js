@@ -188,9 +188,13 @@
       headers: { "If-None-Match": box.getAttribute("data-etag") || "", "X-Triage-Refresh": "1" }
     }).finally(function () { refreshing = false; });
   }
+  function fromRefresh(detail) {
+    var config = detail && detail.requestConfig;
+    return !!(config && config.headers && config.headers["X-Triage-Refresh"] === "1");
+  }
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    if (!xhr || event.detail.requestConfig.headers["X-Triage-Refresh"] !== "1") return;
+    if (!xhr || !fromRefresh(event.detail)) return;
     if (xhr.status === 304) {
       var stamp = document.querySelector("#results [data-loaded]");
       if (stamp) stamp.setAttribute("data-loaded", String(Math.floor(Date.now() / 1000)));
@@ -199,13 +203,15 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "results") {
-      if (knownRows) {
+      // Only a refresh marks rows new: after an unchanged poll (304, nothing swapped)
+      // the list it remembered must not be compared with a list the user navigated to.
+      if (knownRows && fromRefresh(event.detail)) {
         var before = new Set(knownRows);
         rowIds().forEach(function (id) {
           if (!before.has(id)) document.getElementById(id).classList.add("is-new");
         });
-        knownRows = null;
       }
+      knownRows = null;
       showStat();
     }
   });

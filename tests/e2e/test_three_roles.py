@@ -28,3 +28,40 @@ def test_back_to_a_study_page_shows_the_study_as_it_is_now(page, triage):
     page.wait_for_url(f"{triage.url}/studies/{study.study_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Changed elsewhere")
     expect(page.get_by_label("Description")).to_have_value("Changed elsewhere")
+
+
+REFRESH_S = 1
+
+
+@pytest.fixture
+def fast_refresh(settings):
+    settings.TRIAGE_REFRESH_SECONDS = REFRESH_S
+    settings.TRIAGE_QUEUE_SECONDS = 0
+    settings.TRIAGE_LIST_SHARE_SECONDS = 0
+
+
+def next_poll(page, status: int) -> None:
+    """Wait until the page's live refresh has had an answer with this status."""
+    with page.expect_response(
+        lambda r: r.request.headers.get("x-triage-refresh") == "1" and r.status == status,
+        timeout=REFRESH_S * 5000,
+    ):
+        pass
+
+
+def test_after_an_unchanged_poll_a_filter_change_marks_no_row_as_new(page, triage, fast_refresh):
+    triage.login(page, "supervisor")
+    triage.worklist(page)
+    next_poll(page, 304)
+    page.evaluate(
+        "window.settled = false; document.addEventListener("
+        "'htmx:afterSettle', () => { window.settled = true; }, {once: true})"
+    )
+
+    quick = page.get_by_role("navigation", name="Quick filters")
+    quick.get_by_role("link", name="Unassigned").click()
+
+    page.wait_for_url("**assignee=none**")
+    page.wait_for_function("window.settled")  # the settle that would mark rows has run
+    expect(page.locator("#results tr[id^='study-']").first).to_be_visible()
+    expect(page.locator("#results tr.is-new")).to_have_count(0)
