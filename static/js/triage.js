@@ -178,11 +178,30 @@
     return Array.prototype.map.call(
       document.querySelectorAll("#results tr[id^='study-']"), function (r) { return r.id; });
   }
+  // Keyboard focus on a row's link or button survives a refresh that redraws the list:
+  // the same control of the same row gets it back (else it would fall to the page).
+  var focusWas = null;
+  function focusSpot() {
+    var active = document.activeElement;
+    var row = active && active.closest && active.closest("#results tr[id^='study-']");
+    if (!row) return null;
+    var controls = row.querySelectorAll("a, button");
+    return { row: row.id, index: Array.prototype.indexOf.call(controls, active) };
+  }
+  function focusBack(spot) {
+    var active = document.activeElement;
+    var row = spot && document.getElementById(spot.row);
+    if (!row || (active && active !== document.body && active.isConnected)) return;
+    var controls = row.querySelectorAll("a, button");
+    var target = controls[spot.index] || controls[0];
+    if (target) target.focus({ preventScroll: true });
+  }
   function refresh() {
     var box = live();
     if (!box || !window.htmx || busy()) return;
     refreshing = true;
     knownRows = rowIds();
+    focusWas = focusSpot();
     htmx.ajax("GET", window.location.pathname + window.location.search, {
       source: box, target: "#results", swap: "innerHTML",
       headers: { "If-None-Match": box.getAttribute("data-etag") || "", "X-Triage-Refresh": "1" }
@@ -212,6 +231,8 @@
         });
       }
       knownRows = null;
+      if (focusWas && fromRefresh(event.detail)) focusBack(focusWas);
+      focusWas = null;
       showStat();
     }
   });

@@ -65,3 +65,20 @@ def test_after_an_unchanged_poll_a_filter_change_marks_no_row_as_new(page, triag
     page.wait_for_function("window.settled")  # the settle that would mark rows has run
     expect(page.locator("#results tr[id^='study-']").first).to_be_visible()
     expect(page.locator("#results tr.is-new")).to_have_count(0)
+
+
+def test_a_refresh_that_changes_the_list_keeps_the_keyboard_focus(page, triage, fast_refresh):
+    from sandbox.models import Study
+
+    study = first_page_study()
+    triage.login(page, "supervisor")
+    triage.worklist(page)
+    link = page.locator(f"#study-{study.study_id} td.cell-description a")
+    link.focus()
+    # Something on screen changes: the next poll redraws the list.
+    Study.objects.filter(pk=study.pk).update(severity="stat", updated_at=timezone.now())
+
+    next_poll(page, 200)
+
+    expect(page.locator(f"#study-{study.study_id} .badge")).to_have_text("STAT")
+    expect(page.locator(f"#study-{study.study_id} td.cell-description a")).to_be_focused()
