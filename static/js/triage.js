@@ -63,7 +63,7 @@
     var el = event.detail.elt;
     if (!el || !el.isConnected) return;
     var target = el.matches("td.editing") ? el.querySelector("select")
-      : el.matches("td.confirming") ? el.querySelector("button")
+      : el.matches("td.confirming") ? el.querySelector("select, button")  // Skip: the reason
       : el.matches("tr") ? el.querySelector("a, button") : null;
     if (target) target.focus();
   });

@@ -82,3 +82,18 @@ def test_a_refresh_that_changes_the_list_keeps_the_keyboard_focus(page, triage, 
 
     expect(page.locator(f"#study-{study.study_id} .badge")).to_have_text("STAT")
     expect(page.locator(f"#study-{study.study_id} td.cell-description a")).to_be_focused()
+
+
+def test_skip_from_the_keyboard_lands_on_the_reason(page, triage):
+    triage.login(page, "radiologist")
+    page.goto(f"{triage.url}/queue?show=unassigned")
+    row = page.locator("#results tr[id^='study-']").first
+    row.get_by_role("link", name="Skip…").focus()
+
+    page.keyboard.press("Enter")
+
+    reason = row.get_by_label("Why skip?")
+    expect(reason).to_be_focused()
+    reason.select_option("Conflict of interest")
+    page.keyboard.press("Tab")
+    expect(row.get_by_role("button", name="Skip")).to_be_focused()
