@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services
 from studies.forms import StudyDetailsForm, metadata_formset
@@ -83,8 +83,21 @@ def _again(request, study, *, problem: str, status: int, conflicts=()):
     return render(request, "studies/detail.html", context, status=status)
 
 
-@require_POST
+NOT_SENT = "Nothing was saved: the form was not sent. Make your changes again."
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def save_details(request, study_id: str):
+    """A POST saves. A GET (the login page sending the user back here after the session
+    ended: the form is lost) goes to the study page and says so."""
+    if request.method == "GET":
+        messages.info(request, NOT_SENT)
+        return redirect_to(reverse("studies:detail", args=[study_id]))
+    return _save_details(request, study_id)
+
+
+def _save_details(request, study_id: str):
     form = StudyDetailsForm(request.POST)
     study = study_visible(actor=request.user, study_id=study_id)
     if study is None:

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services, upstream
 from studies.forms import QueueFilterForm
@@ -77,9 +77,15 @@ def _render(request, context, *, status: int = 200):
     return render(request, "studies/queue.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def read_next(request):
-    """Claim the next study and open it in the viewer (the form targets the viewer window)."""
+    """Claim the next study and open it in the viewer (the form targets the viewer window).
+
+    Only a POST claims. A GET (the login page sending the user back here after the
+    session ended) shows the queue, whose button claims.
+    """
+    if request.method == "GET":
+        return redirect_to(reverse("studies:queue"))
     result = services.study_read_next(actor=request.user)
     if result.ok and result.url:
         response = HttpResponseRedirect(result.url)
