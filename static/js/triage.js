@@ -64,7 +64,10 @@
     if (!el || !el.isConnected) return;
     var target = el.matches("td.editing") ? el.querySelector("select")
       : el.matches("td.confirming") ? el.querySelector("select, button")  // Skip: the reason
-      : el.matches("tr") ? el.querySelector("a, button") : null;
+      // A row redrawn with its control still open (a conflict, a retryable refusal):
+      // the control, so the keyboard stays where the decision is to be made.
+      : el.matches("tr") ? el.querySelector("td.editing select") || el.querySelector("a, button")
+      : null;
     if (target) target.focus();
   });
 
