@@ -174,7 +174,7 @@
   function busy() {
     var active = document.activeElement;
     return document.hidden || refreshing ||
-      document.querySelector("td.editing, td.confirming") ||
+      document.querySelector("td.editing, td.confirming, #results .htmx-request") ||
       (active && active.closest && active.closest("#filters, td.editing, td.confirming"));
   }
   function rowIds() {
@@ -199,16 +199,34 @@
     var target = controls[spot.index] || controls[0];
     if (target) target.focus({ preventScroll: true });
   }
+  // A poll whose answer arrives after the user did something (a claim, an edit, another
+  // filter or page) was read before it: swapping it in would undo that on screen. It is
+  // dropped, and a new poll asks again at once.
+  var actions = 0;  // htmx requests other than polls, so far
+  var pollAfter = 0;  // `actions` when the poll in flight left
+  var pollStale = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!fromRefresh(event.detail)) actions++;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!fromRefresh(event.detail) || actions === pollAfter) return;
+    event.detail.shouldSwap = false;
+    pollStale = true;
+  });
   function refresh() {
     var box = live();
     if (!box || !window.htmx || busy()) return;
     refreshing = true;
+    pollAfter = actions;
     knownRows = rowIds();
     focusWas = focusSpot();
     htmx.ajax("GET", window.location.pathname + window.location.search, {
       source: box, target: "#results", swap: "innerHTML",
       headers: { "If-None-Match": box.getAttribute("data-etag") || "", "X-Triage-Refresh": "1" }
-    }).finally(function () { refreshing = false; });
+    }).finally(function () {
+      refreshing = false;
+      if (pollStale) { pollStale = false; knownRows = focusWas = null; refresh(); }
+    });
   }
   function fromRefresh(detail) {
     var config = detail && detail.requestConfig;

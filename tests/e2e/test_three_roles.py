@@ -137,3 +137,43 @@ def test_after_a_conflict_the_keyboard_stays_in_the_open_control(
     expect(error).to_contain_text(f"Assignee is now {display_name(reader)}")
     expect(picker).to_be_focused()
     expect(picker).to_have_value(colleague.user_id)
+
+
+def test_a_refresh_answer_older_than_a_claim_does_not_undo_it_on_screen(page, triage, fast_refresh):
+    """A poll leaves, the user claims a study, then the poll's answer (read before the
+    claim: a slow network) arrives: the row must keep showing the claim."""
+    from sandbox.models import Study
+
+    study = first_page_study(assigned_to=None)
+    triage.login(page, "radiologist")
+    triage.worklist(page)
+    held = []
+
+    def hold_first_poll(route):
+        if route.request.headers.get("x-triage-refresh") == "1" and not held:
+            held.append((route, route.fetch()))  # answered by the server now, delivered later
+        else:
+            route.continue_()
+
+    page.route("**/*", hold_first_poll)
+    page.evaluate(
+        "window.polls = 0; document.addEventListener('htmx:afterRequest', e => {"
+        " if (e.detail.requestConfig.headers['X-Triage-Refresh'] === '1') window.polls++; })"
+    )
+    # Something else changes, so that poll's answer is a new list (not a 304).
+    other = first_page_study(severity="normal")
+    Study.objects.filter(pk=other.pk).update(severity="high", updated_at=timezone.now())
+    while not held:
+        page.wait_for_timeout(50)
+    assert held[0][1].status == 200
+    the_row = row(page, study.study_id)
+    the_row.get_by_role("button", name="Claim").click()
+    expect(the_row.locator(".tag-me")).to_be_visible()
+
+    route, old_answer = held[0]
+    route.fulfill(response=old_answer)
+    page.wait_for_function("window.polls >= 1")
+
+    # At once, not after some later poll put it right again.
+    assert the_row.locator(".tag-me").count() == 1
+    assert the_row.get_by_role("button", name="Claim").count() == 0
