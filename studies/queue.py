@@ -76,7 +76,10 @@ def _read_all(*, bound: int) -> tuple[list, tuple[str, ...]]:
                 truncated.append(severity)
                 break
             cursor = page.cursor
-    return studies, tuple(truncated)
+    # A study whose severity changed between two of these reads is in both: keep the
+    # later read (the severities are read one after another).
+    latest = {s.study_id: s for s in studies}
+    return list(latest.values()), tuple(truncated)
 
 
 def _build() -> dict:

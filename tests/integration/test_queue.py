@@ -269,3 +269,32 @@ def test_a_study_that_leaves_the_queue_view_leaves_the_page(avara, sandbox_facto
     # In everyone's queue, the claimed study stays, redrawn as the reader's.
     again = client.get(f"/studies/{taken.study_id}/row", headers=_on("/queue"))
     assert ">Me<" in again.content.decode()
+
+
+def test_a_study_whose_severity_changes_during_a_rebuild_is_listed_once(
+    avara, sandbox_factory, monkeypatch
+):
+    """The picture is read one severity after another: a study moved from STAT to High
+    by another Avara client between those reads is in both answers."""
+    from sandbox.models import Study
+    from studies import upstream
+
+    moving = aged(sandbox_factory, "stat", HOUR / 2)
+    aged(sandbox_factory, "high", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    read = upstream.study_list
+
+    def list_then_move(**query):
+        page = read(**query)
+        if query.get("severity") == "stat":
+            Study.objects.filter(pk=moving.pk).update(severity="high", updated_at=timezone.now())
+        return page
+
+    monkeypatch.setattr(upstream, "study_list", list_then_move)
+    client = Client()
+    client.force_login(user)
+
+    ids = queue_ids(client)
+
+    assert ids.count(moving.study_id) == 1
+    assert len(ids) == 2
