@@ -60,12 +60,18 @@ def _changes(form, formset) -> tuple[dict, dict]:
     seen_metadata = form.cleaned_data["seen_metadata"]
     changes, seen = {}, {}
     description = form.cleaned_data["study_description"]
-    if description != seen_description:
+    # The form trims the textarea and browsers send its line breaks as CRLF: a description
+    # that reads the same as the one shown was not touched, whatever its spacing.
+    if _text(description) != _text(seen_description):
         changes["study_description"], seen["study_description"] = description, seen_description
     metadata = formset.metadata()
     if metadata != seen_metadata:
         changes["metadata"], seen["metadata"] = metadata or None, seen_metadata
     return changes, seen
+
+
+def _text(value: str) -> str:
+    return value.replace("\r\n", "\n").strip()
 
 
 def _again(request, study, *, problem: str, status: int, conflicts=()):
