@@ -159,9 +159,39 @@
       if (label) label.textContent = ago;
       el.classList.toggle("stale", seconds >= STALE_AFTER_S);
     });
+    countAges();
   }
-  document.addEventListener("DOMContentLoaded", showAge);
-  document.addEventListener("htmx:afterSettle", showAge);
+  // The rows' ages ("12m", "5h 3m ago") count on between redraws: an unchanged poll (304)
+  // redraws nothing, so they are recomputed from each <time datetime>, as the server
+  // writes them (presenters.age), on the server's clock (offset taken when a list is drawn).
+  var serverOffsetMs = 0;
+  function measureOffset() {
+    var stamp = document.querySelector("#results [data-loaded]");
+    var loaded = stamp ? parseInt(stamp.getAttribute("data-loaded"), 10) * 1000 : NaN;
+    if (!isNaN(loaded)) serverOffsetMs = loaded - Date.now();
+  }
+  function compactAge(seconds) {
+    var minutes = Math.floor(seconds / 60), hours = Math.floor(seconds / 3600);
+    if (seconds < 60) return Math.max(seconds, 0) + "s";
+    if (minutes < 60) return minutes + "m";
+    if (hours < 24) return hours + "h " + (minutes % 60) + "m";
+    return Math.floor(seconds / 86400) + "d " + (hours % 24) + "h";
+  }
+  function countAges() {
+    var now = Date.now() + serverOffsetMs;
+    document.querySelectorAll("#results tr[id^='study-'] time[datetime]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var text = compactAge(Math.floor((now - at) / 1000));
+      el.textContent = / ago$/.test(el.textContent) ? text + " ago" : text;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { measureOffset(); showAge(); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && (target.id === "results" || target === document.body)) measureOffset();
+    showAge();
+  });
   setInterval(showAge, 15000);
 
   // Live refresh of a list (worklist, queue): every N seconds, unless the tab is hidden

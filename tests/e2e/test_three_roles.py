@@ -177,3 +177,27 @@ def test_a_refresh_answer_older_than_a_claim_does_not_undo_it_on_screen(page, tr
     # At once, not after some later poll put it right again.
     assert the_row.locator(".tag-me").count() == 1
     assert the_row.get_by_role("button", name="Claim").count() == 0
+
+
+def test_ages_keep_counting_while_polls_find_nothing_new(page, triage, fast_refresh):
+    """An unchanged poll answers 304 and the page says "Loaded … just now": the ages on
+    screen must not stay those of the first load."""
+    import datetime as dt
+
+    from sandbox.models import Study
+
+    study = first_page_study()
+    created = timezone.now() - dt.timedelta(minutes=10)
+    Study.objects.filter(pk=study.pk).update(created_at=created, updated_at=created)
+    page.clock.install(time=timezone.now())
+    triage.login(page, "supervisor")
+    triage.worklist(page)
+    ages = row(page, study.study_id).locator("time")
+    expect(ages.first).to_have_text("10m")
+    expect(ages.nth(1)).to_have_text("10m ago")
+
+    page.clock.run_for(6 * 60 * 1000)  # six minutes of polls, all unchanged (304)
+
+    expect(page.locator("#results .freshness .age")).to_have_text("just now")
+    expect(ages.first).to_have_text("16m")
+    expect(ages.nth(1)).to_have_text("16m ago")
