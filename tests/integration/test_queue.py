@@ -298,3 +298,17 @@ def test_a_study_whose_severity_changes_during_a_rebuild_is_listed_once(
 
     assert ids.count(moving.study_id) == 1
     assert len(ids) == 2
+
+
+def test_read_next_with_only_skipped_studies_left_says_so(avara, sandbox_factory):
+    skipped = aged(sandbox_factory, "stat", HOUR / 2)
+    user, _ = reader(1, sandbox_factory)
+    assert services.study_skip(actor=user, study_id=skipped.study_id, reason="Other").ok
+
+    result = services.study_read_next(actor=user)
+
+    assert result.outcome is services.Outcome.UNCHANGED
+    assert result.message == (
+        "Nothing to read but the 1 unassigned study you skipped: "
+        "Read next offers it again in 60 min."
+    )
