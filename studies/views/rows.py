@@ -27,6 +27,7 @@ from studies.views.respond import (
     control_context,
     current_value,
     htmx_result,
+    left_the_list,
     render_row,
     status_of,
 )
@@ -186,4 +187,7 @@ def row(request, study_id: str):
     if study.is_cancelled and not request.user.has_perm("studies.view_cancelled"):
         removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
         return toast(removal, "That study has been cancelled; it left this list.", "warning")
+    if left_the_list(request, study):  # changed meanwhile (claimed, completed...)
+        removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
+        return toast(removal, "This study changed meanwhile: it left this list.", "info")
     return render_row(request, study)
