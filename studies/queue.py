@@ -75,7 +75,10 @@ def _read_all(*, bound: int) -> tuple[list, tuple[str, ...]]:
                 truncated.append(severity)
                 break
             cursor = page.cursor
-    return studies, tuple(truncated)
+    # A study whose severity changed between two of these reads is in both: keep the
+    # later read (the severities are read one after another).
+    latest = {s.study_id: s for s in studies}
+    return list(latest.values()), tuple(truncated)
 
 
 def _build() -> dict:
@@ -88,11 +91,16 @@ def _build() -> dict:
     bound = settings.TRIAGE_QUEUE_MAX
     studies, truncated = _read_all(bound=bound)
     data_key = f"{DATA_KEY}:{started:.6f}"
-    keep = max(settings.TRIAGE_QUEUE_SECONDS * 40, 600)
+    keep = _keep_seconds()
     cache.set(data_key, _ENCODER.encode(studies), timeout=keep)
     meta = {"built": started, "truncated": truncated, "bound": bound, "data": data_key}
     cache.set(SNAPSHOT_KEY, meta, timeout=keep)
     return meta
+
+
+def _keep_seconds() -> float:
+    """How long a picture (and so the notes laid over it) may still be served."""
+    return max(settings.TRIAGE_QUEUE_SECONDS * 40, 600)
 
 
 _local: dict = {}  # this process's decoded copy: {"data": key, "studies": [...]}
@@ -185,10 +193,14 @@ def _rebuild(stored: dict | None) -> dict:
 def queue_note(study) -> None:
     """A write through the dashboard changed `study`: show it at once, in every process.
 
-    Kept beside the snapshot (not in it) for a few snapshot lifetimes; a study written
-    again replaces its earlier note. Best effort: a lost note only delays the change
-    until the next rebuild (TRIAGE_QUEUE_SECONDS).
+    Kept beside the snapshot (not in it) until a picture built after it is stored, and at
+    most as long as a picture may be served (an old one is served while a rebuild runs or
+    while Avara fails, so a note must not expire before it); a study written again
+    replaces its earlier note. Best effort: a lost note only delays the change until the
+    next rebuild (TRIAGE_QUEUE_SECONDS).
     """
+    if settings.TRIAGE_QUEUE_SECONDS <= 0:
+        return  # every read rebuilds the picture: nothing to lay over it
     lock = f"{CHANGES_KEY}:lock"
     deadline = time.monotonic() + 1.0
     token = try_lock(lock, seconds=5)
@@ -200,8 +212,10 @@ def queue_note(study) -> None:
     try:
         changes = cache.get(CHANGES_KEY) or {}
         changes[study.study_id] = (time.time(), _ENCODER.encode(study))
-        keep = settings.TRIAGE_QUEUE_SECONDS * 4
-        horizon = time.time() - keep
+        keep = _keep_seconds()
+        stored = cache.get(SNAPSHOT_KEY)
+        # Notes the stored picture already holds are dropped (as _overlay would skip them).
+        horizon = max(time.time() - keep, stored["built"] - 5 if stored else 0)
         changes = {k: v for k, v in changes.items() if v[0] >= horizon}
         cache.set(CHANGES_KEY, changes, timeout=keep)
     finally:
@@ -230,6 +244,21 @@ def _overlay(studies: list, built: float) -> list:
 
 def is_open(study) -> bool:
     return study.study_viewer_status == "incomplete" and not study.is_cancelled
+
+
+def in_view(study, show: str, me: str | None, now: datetime) -> bool:
+    """Whether the queue page, showing `show` ("all", "mine", "unassigned", "overdue")
+    to the reader `me`, lists this study."""
+    if not is_open(study):
+        return False
+    owner = study.assigned_to.user_id if study.assigned_to else None
+    if show == "mine":
+        return bool(me) and owner == me
+    if show == "unassigned":
+        return owner is None
+    if show == "overdue":
+        return clock(study, now) == "overdue"
+    return True
 
 
 # --- The priority rule ------------------------------------------------------------------

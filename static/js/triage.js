@@ -63,8 +63,11 @@
     var el = event.detail.elt;
     if (!el || !el.isConnected) return;
     var target = el.matches("td.editing") ? el.querySelector("select")
-      : el.matches("td.confirming") ? el.querySelector("button")
-      : el.matches("tr") ? el.querySelector("a, button") : null;
+      : el.matches("td.confirming") ? el.querySelector("select, button")  // Skip: the reason
+      // A row redrawn with its control still open (a conflict, a retryable refusal):
+      // the control, so the keyboard stays where the decision is to be made.
+      : el.matches("tr") ? el.querySelector("td.editing select") || el.querySelector("a, button")
+      : null;
     if (target) target.focus();
   });
 
@@ -156,9 +159,39 @@
       if (label) label.textContent = ago;
       el.classList.toggle("stale", seconds >= STALE_AFTER_S);
     });
+    countAges();
   }
-  document.addEventListener("DOMContentLoaded", showAge);
-  document.addEventListener("htmx:afterSettle", showAge);
+  // The rows' ages ("12m", "5h 3m ago") count on between redraws: an unchanged poll (304)
+  // redraws nothing, so they are recomputed from each <time datetime>, as the server
+  // writes them (presenters.age), on the server's clock (offset taken when a list is drawn).
+  var serverOffsetMs = 0;
+  function measureOffset() {
+    var stamp = document.querySelector("#results [data-loaded]");
+    var loaded = stamp ? parseInt(stamp.getAttribute("data-loaded"), 10) * 1000 : NaN;
+    if (!isNaN(loaded)) serverOffsetMs = loaded - Date.now();
+  }
+  function compactAge(seconds) {
+    var minutes = Math.floor(seconds / 60), hours = Math.floor(seconds / 3600);
+    if (seconds < 60) return Math.max(seconds, 0) + "s";
+    if (minutes < 60) return minutes + "m";
+    if (hours < 24) return hours + "h " + (minutes % 60) + "m";
+    return Math.floor(seconds / 86400) + "d " + (hours % 24) + "h";
+  }
+  function countAges() {
+    var now = Date.now() + serverOffsetMs;
+    document.querySelectorAll("#results tr[id^='study-'] time[datetime]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var text = compactAge(Math.floor((now - at) / 1000));
+      el.textContent = / ago$/.test(el.textContent) ? text + " ago" : text;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { measureOffset(); showAge(); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && (target.id === "results" || target === document.body)) measureOffset();
+    showAge();
+  });
   setInterval(showAge, 15000);
 
   // Live refresh of a list (worklist, queue): every N seconds, unless the tab is hidden
@@ -171,26 +204,67 @@
   function busy() {
     var active = document.activeElement;
     return document.hidden || refreshing ||
-      document.querySelector("td.editing, td.confirming") ||
+      document.querySelector("td.editing, td.confirming, #results .htmx-request") ||
       (active && active.closest && active.closest("#filters, td.editing, td.confirming"));
   }
   function rowIds() {
     return Array.prototype.map.call(
       document.querySelectorAll("#results tr[id^='study-']"), function (r) { return r.id; });
   }
+  // Keyboard focus on a row's link or button survives a refresh that redraws the list:
+  // the same control of the same row gets it back (else it would fall to the page).
+  var focusWas = null;
+  function focusSpot() {
+    var active = document.activeElement;
+    var row = active && active.closest && active.closest("#results tr[id^='study-']");
+    if (!row) return null;
+    var controls = row.querySelectorAll("a, button");
+    return { row: row.id, index: Array.prototype.indexOf.call(controls, active) };
+  }
+  function focusBack(spot) {
+    var active = document.activeElement;
+    var row = spot && document.getElementById(spot.row);
+    if (!row || (active && active !== document.body && active.isConnected)) return;
+    var controls = row.querySelectorAll("a, button");
+    var target = controls[spot.index] || controls[0];
+    if (target) target.focus({ preventScroll: true });
+  }
+  // A poll whose answer arrives after the user did something (a claim, an edit, another
+  // filter or page) was read before it: swapping it in would undo that on screen. It is
+  // dropped, and a new poll asks again at once.
+  var actions = 0;  // htmx requests other than polls, so far
+  var pollAfter = 0;  // `actions` when the poll in flight left
+  var pollStale = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!fromRefresh(event.detail)) actions++;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!fromRefresh(event.detail) || actions === pollAfter) return;
+    event.detail.shouldSwap = false;
+    pollStale = true;
+  });
   function refresh() {
     var box = live();
     if (!box || !window.htmx || busy()) return;
     refreshing = true;
+    pollAfter = actions;
     knownRows = rowIds();
+    focusWas = focusSpot();
     htmx.ajax("GET", window.location.pathname + window.location.search, {
       source: box, target: "#results", swap: "innerHTML",
       headers: { "If-None-Match": box.getAttribute("data-etag") || "", "X-Triage-Refresh": "1" }
-    }).finally(function () { refreshing = false; });
+    }).finally(function () {
+      refreshing = false;
+      if (pollStale) { pollStale = false; knownRows = focusWas = null; refresh(); }
+    });
+  }
+  function fromRefresh(detail) {
+    var config = detail && detail.requestConfig;
+    return !!(config && config.headers && config.headers["X-Triage-Refresh"] === "1");
   }
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    if (!xhr || event.detail.requestConfig.headers["X-Triage-Refresh"] !== "1") return;
+    if (!xhr || !fromRefresh(event.detail)) return;
     if (xhr.status === 304) {
       var stamp = document.querySelector("#results [data-loaded]");
       if (stamp) stamp.setAttribute("data-loaded", String(Math.floor(Date.now() / 1000)));
@@ -200,13 +274,17 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "results") {
-      if (knownRows) {
+      // Only a refresh marks rows new: after an unchanged poll (304, nothing swapped)
+      // the list it remembered must not be compared with a list the user navigated to.
+      if (knownRows && fromRefresh(event.detail)) {
         var before = new Set(knownRows);
         rowIds().forEach(function (id) {
           if (!before.has(id)) document.getElementById(id).classList.add("is-new");
         });
-        knownRows = null;
       }
+      knownRows = null;
+      if (focusWas && fromRefresh(event.detail)) focusBack(focusWas);
+      focusWas = null;
       showStat();
     }
   });

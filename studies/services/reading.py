@@ -11,6 +11,7 @@ the study out of that reader's Read next for TRIAGE_SKIP_SECONDS.
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.conf import settings
@@ -74,16 +75,16 @@ def study_read_next(*, actor) -> WriteResult:
         return WriteResult(Outcome.NOT_APPLIED, exc.message, reason=Reason.UNAVAILABLE)
     candidates = read_next_candidates(actor, snapshot, timezone.now())
     if not candidates:
-        return WriteResult(
-            Outcome.UNCHANGED, "Nothing to read: no unassigned study is waiting.", reason=None
-        )
+        return WriteResult(Outcome.UNCHANGED, _nothing_to_read(actor, snapshot), reason=None)
     for study in candidates[:TRIES]:
         claimed = study_claim(
             actor=actor, study_id=study.study_id, seen={"assigned_to": None}, to_read=True
         )
         if claimed.outcome is Outcome.CONFLICT or claimed.reason in _MOVED_ON:
             continue  # someone took it first, or it was completed or cancelled: the next one
-        if claimed.outcome not in (Outcome.APPLIED, Outcome.UNCHANGED):
+        if claimed.outcome is Outcome.UNCHANGED:
+            continue  # already the reader's (the picture lagged): not the next one
+        if claimed.outcome is not Outcome.APPLIED:
             return claimed  # Avara is in trouble: say so rather than try every study
         link = study_viewer_link(actor=actor, study_id=study.study_id)
         desc = claimed.study.study_description
@@ -91,6 +92,25 @@ def study_read_next(*, actor) -> WriteResult:
         return WriteResult(Outcome.APPLIED, message, study=claimed.study, url=link.url)
     message = "Others are taking studies faster than Read next could claim one; press it again."
     return WriteResult(Outcome.NOT_APPLIED, message, reason=Reason.BUSY)
+
+
+def _nothing_to_read(actor, snapshot) -> str:
+    """Why Read next has nothing: no unassigned study, or only ones this reader skipped."""
+    skips = {sid: until for sid, until in (cache.get(_skips_key(actor)) or {}).items()}
+    waiting = [s.study_id for s in snapshot.studies if s.assigned_to is None]
+    mine = [skips[sid] for sid in waiting if skips.get(sid, 0) > time.time()]
+    if not mine:
+        return "Nothing to read: no unassigned study is waiting."
+    minutes = math.ceil((min(mine) - time.time()) / 60)
+    if len(mine) == 1:
+        return (
+            "Nothing to read but the 1 unassigned study you skipped: "
+            f"Read next offers it again in {minutes} min."
+        )
+    return (
+        f"Nothing to read but the {len(mine)} unassigned studies you skipped: "
+        f"Read next offers the first again in {minutes} min."
+    )
 
 
 def study_skip(*, actor, study_id: str, reason: str) -> WriteResult:

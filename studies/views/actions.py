@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from studies import services
@@ -27,11 +28,13 @@ VERBS = {
 }
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def cancel(request, study_id: str):
     return _confirmed_action(request, study_id, "cancel")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def uncancel(request, study_id: str):
     return _confirmed_action(request, study_id, "uncancel")

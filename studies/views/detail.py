@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services
 from studies.forms import StudyDetailsForm, metadata_formset
@@ -44,6 +45,7 @@ def _detail_context(request, study, *, form=None, formset=None, problem="", conf
     }
 
 
+@never_cache  # Back must show the study as it is now, not as it was
 @require_GET
 def detail(request, study_id: str):
     study = study_visible(actor=request.user, study_id=study_id)
@@ -58,12 +60,18 @@ def _changes(form, formset) -> tuple[dict, dict]:
     seen_metadata = form.cleaned_data["seen_metadata"]
     changes, seen = {}, {}
     description = form.cleaned_data["study_description"]
-    if description != seen_description:
+    # The form trims the textarea and browsers send its line breaks as CRLF: a description
+    # that reads the same as the one shown was not touched, whatever its spacing.
+    if _text(description) != _text(seen_description):
         changes["study_description"], seen["study_description"] = description, seen_description
     metadata = formset.metadata()
     if metadata != seen_metadata:
         changes["metadata"], seen["metadata"] = metadata or None, seen_metadata
     return changes, seen
+
+
+def _text(value: str) -> str:
+    return value.replace("\r\n", "\n").strip()
 
 
 def _again(request, study, *, problem: str, status: int, conflicts=()):
@@ -81,8 +89,21 @@ def _again(request, study, *, problem: str, status: int, conflicts=()):
     return render(request, "studies/detail.html", context, status=status)
 
 
-@require_POST
+NOT_SENT = "Nothing was saved: the form was not sent. Make your changes again."
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def save_details(request, study_id: str):
+    """A POST saves. A GET (the login page sending the user back here after the session
+    ended: the form is lost) goes to the study page and says so."""
+    if request.method == "GET":
+        messages.info(request, NOT_SENT)
+        return redirect_to(reverse("studies:detail", args=[study_id]))
+    return _save_details(request, study_id)
+
+
+def _save_details(request, study_id: str):
     form = StudyDetailsForm(request.POST)
     study = study_visible(actor=request.user, study_id=study_id)
     if study is None:

@@ -9,14 +9,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services, upstream, validators
 from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
 from studies.presenters import Capabilities, rendered_rows
-from studies.queue import RULE, clock, prioritised, queue_snapshot
+from studies.queue import RULE, in_view, prioritised, queue_snapshot
 from studies.selectors import stat_waiting
 from studies.views.respond import (
     etag_of,
@@ -35,13 +35,7 @@ def _waiting_stat(study) -> bool:
 
 
 def _shown(studies, show: str, me: str | None, now) -> list:
-    if show == "mine":
-        return [s for s in studies if s.assigned_to and s.assigned_to.user_id == me]
-    if show == "unassigned":
-        return [s for s in studies if s.assigned_to is None]
-    if show == "overdue":
-        return [s for s in studies if clock(s, now) == "overdue"]
-    return studies
+    return [s for s in studies if in_view(s, show, me, now)]
 
 
 @never_cache
@@ -84,9 +78,15 @@ def _render(request, context, *, status: int = 200):
     return render(request, "studies/queue.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def read_next(request):
-    """Claim the next study and open it in the viewer (the form targets the viewer window)."""
+    """Claim the next study and open it in the viewer (the form targets the viewer window).
+
+    Only a POST claims. A GET (the login page sending the user back here after the
+    session ended) shows the queue, whose button claims.
+    """
+    if request.method == "GET":
+        return redirect_to(reverse("studies:queue"))
     result = services.study_read_next(actor=request.user)
     if result.ok and result.url:
         response = HttpResponseRedirect(result.url)
@@ -103,6 +103,7 @@ def read_next(request):
     return refuse(request, result.message, status=status_of(result), title=title)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def skip(request, study_id: str):
     """GET (without JavaScript, or inline): ask for the reason. POST: skip."""

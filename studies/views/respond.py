@@ -3,6 +3,7 @@ a list it left), a control kept open with the user's choice, a toast, or a page.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from urllib.parse import urlsplit
 
@@ -14,10 +15,15 @@ from django.utils import timezone
 from django_htmx.http import reswap, retarget
 
 from studies import directory, validators
-from studies.forms import SEVERITY_CHOICES, STATUS_CHOICES, WorklistFilterForm
+from studies.forms import (
+    SEVERITY_CHOICES,
+    STATUS_CHOICES,
+    QueueFilterForm,
+    WorklistFilterForm,
+)
 from studies.http import safe_next, toast
 from studies.presenters import Capabilities, row_of
-from studies.queue import clock
+from studies.queue import clock, in_view
 from studies.seen import seen_token
 from studies.selectors import list_filters, study_matches
 from studies.services import Outcome, Reason, WriteResult
@@ -72,8 +78,12 @@ def choices_for(request, field: str, current: str | None) -> list[tuple[str, str
     if caps.assign_any:
         users, _ = directory.users_or_empty()
         choices += [(u.user_id, f"{u.display_name} — {u.clinic_role}") for u in users]
-    elif current and current != caps.me:
-        choices.append((current, "Someone else (unchanged)"))
+    # The study's assignee is always a choice, preselected: without it the browser would
+    # preselect "Unassigned", and a plain Save would unassign (someone the directory
+    # does not list yet, or a directory Avara could not give).
+    if current and current != caps.me and current not in {value for value, _ in choices}:
+        label = "Current assignee (unchanged)" if caps.assign_any else "Someone else (unchanged)"
+        choices.append((current, label))
     return choices
 
 
@@ -118,24 +128,40 @@ def row_id(request, study) -> str:
     return study.study_id if validators.is_study_id(study.study_id) else ""
 
 
+def _page(request) -> tuple[str, QueryDict]:
+    """The path and query of the page an HTMX request came from ("" when unknown)."""
+    try:
+        parts = urlsplit(request.htmx.current_url_abs_path or "")
+    except ValueError:  # a hostile HX-Current-URL header
+        return "", QueryDict()
+    return parts.path, QueryDict(parts.query)
+
+
+def row_caps(request) -> Capabilities:
+    """What a redrawn row offers: the queue's rows also offer Skip, as the page did."""
+    caps = Capabilities.of(request.user)
+    if _page(request)[0] == reverse("studies:queue"):
+        caps = dataclasses.replace(caps, skip=True)
+    return caps
+
+
 def render_row(request, study, *, status: int = 200, editing: dict | None = None):
     """The row partial for one study, swapped in place of the row on the page."""
-    caps = Capabilities.of(request.user)
-    context = {"row": row_of(study, caps, timezone.now()), "editing": editing or {}}
+    context = {"row": row_of(study, row_caps(request), timezone.now()), "editing": editing or {}}
     response = render(request, "studies/_table.html#row", context, status=status)
     return reswap(retarget(response, f"#study-{row_id(request, study)}"), "outerHTML")
 
 
 def left_the_list(request, study) -> bool:
-    """Whether the worklist the user is looking at would no longer show this study."""
-    try:
-        parts = urlsplit(request.htmx.current_url_abs_path or "")
-    except ValueError:  # a hostile HX-Current-URL header
-        return False
-    if parts.path != reverse("studies:worklist"):
-        return False
-    form = WorklistFilterForm(QueryDict(parts.query))
+    """Whether the worklist or queue the user is looking at would no longer show it."""
+    path, query = _page(request)
     caps = Capabilities.of(request.user)
+    if path == reverse("studies:queue"):
+        show = QueueFilterForm(query).value("show", "all")
+        return not in_view(study, show, caps.me, timezone.now())
+    if path != reverse("studies:worklist"):
+        return False
+    form = WorklistFilterForm(query)
     filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
     return not study_matches(study, filters)
 

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
@@ -26,6 +27,7 @@ from studies.views.respond import (
     control_context,
     current_value,
     htmx_result,
+    left_the_list,
     render_row,
     status_of,
 )
@@ -47,6 +49,7 @@ def _role_may(caps: Capabilities, field: str) -> bool:
     return caps.assign_any or (caps.assign_self and bool(caps.me))
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def edit_field(request, study_id: str, field: str):
     _field_or_404(field)
@@ -152,6 +155,7 @@ def _button(request, study_id: str, service, question: str, label: str):
     return redirect_to(safe_next(request, reverse("studies:detail", args=[study_id])))
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def claim(request, study_id: str):
     def run(request, study_id):
@@ -161,6 +165,7 @@ def claim(request, study_id: str):
     return _button(request, study_id, run, "Claim this study?", "Yes, claim it")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def complete(request, study_id: str):
     def run(request, study_id):
@@ -169,6 +174,7 @@ def complete(request, study_id: str):
     return _button(request, study_id, run, "Mark this study complete?", "Yes, mark complete")
 
 
+@never_cache
 @require_GET
 def row(request, study_id: str):
     """The row as it is now upstream (used when an inline control is dismissed)."""
@@ -181,4 +187,7 @@ def row(request, study_id: str):
     if study.is_cancelled and not request.user.has_perm("studies.view_cancelled"):
         removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
         return toast(removal, "That study has been cancelled; it left this list.", "warning")
+    if left_the_list(request, study):  # changed meanwhile (claimed, completed...)
+        removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
+        return toast(removal, "This study changed meanwhile: it left this list.", "info")
     return render_row(request, study)

@@ -194,3 +194,155 @@ def test_a_study_aged_through_the_control_plane_shows_as_overdue(avara, sandbox_
             assert clock in row and f">{label}<" in row, (path, row)
     assert study.study_id in queue_ids(client, "overdue")
     control.close()
+
+
+def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
+    avara, sandbox_factory, settings, monkeypatch
+):
+    """The picture in the store is served until a rebuild lands (a slow or failing Avara,
+    or nobody asked for a while): a claim made through the dashboard must stay laid over
+    it as long as that picture can be served, not for a few snapshot lifetimes only."""
+    import time as time_module
+
+    settings.TRIAGE_QUEUE_SECONDS = 15
+    settings.TRIAGE_QUEUE_BACKGROUND = False  # the rebuild has not landed yet
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    assert study.study_id in queue_ids(client, "unassigned")
+    services.study_claim(actor=user, study_id=study.study_id)
+
+    later = time_module.time() + 120  # two minutes with no rebuild
+    monkeypatch.setattr(time_module, "time", lambda: later)
+
+    assert queue.queue_snapshot().age_seconds >= 120  # still the picture from before
+    assert study.study_id not in queue_ids(client, "unassigned")
+    assert study.study_id in queue_ids(client, "mine")
+
+
+def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(
+    avara, sandbox_factory, settings
+):
+    """The picture may lag (a lost note, an assignment made outside the dashboard): a
+    study the reader already has is not "the next one" again; Read next moves on."""
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    first = aged(sandbox_factory, "stat", 30 * timedelta(minutes=1))
+    second = aged(sandbox_factory, "stat", 20 * timedelta(minutes=1))
+    user, _ = reader(1, sandbox_factory)
+    queue.queue_snapshot()  # the picture: both unassigned
+
+    taken = services.study_read_next(actor=user)
+    cache.delete(queue.CHANGES_KEY)  # its note is lost (best effort, see queue_note)
+    again = services.study_read_next(actor=user)
+
+    assert taken.study.study_id == first.study_id
+    assert again.outcome is services.Outcome.APPLIED
+    assert again.study.study_id == second.study_id
+
+
+def _on(url: str) -> dict:
+    """Headers of an htmx request made from the page at `url`."""
+    return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
+
+
+def test_a_queue_row_redrawn_after_an_action_keeps_its_skip_link(avara, sandbox_factory):
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    skip = f'href="/studies/{study.study_id}/skip"'
+    assert skip in client.get("/queue").content.decode()
+
+    kept = client.get(f"/studies/{study.study_id}/row", headers=_on("/queue"))  # Skip… > Keep
+    claimed = client.post(
+        f"/studies/{study.study_id}/claim",
+        {"t": queue_token(study.study_id)},
+        headers=_on("/queue"),
+    )
+
+    assert skip in kept.content.decode()
+    assert claimed.status_code == 200 and ">Me<" in claimed.content.decode()
+    assert skip in claimed.content.decode()  # still to read, now the reader's: skippable
+    # On the worklist, Skip is not offered (it belongs to the queue).
+    elsewhere = client.get(f"/studies/{study.study_id}/row", headers=_on("/"))
+    assert skip not in elsewhere.content.decode()
+
+
+def queue_token(study_id: str) -> str:
+    """The row token (data-t) of the study as Avara has it now."""
+    from studies import upstream
+    from studies.seen import seen_token
+
+    return seen_token(upstream.study_get(study_id=study_id))
+
+
+def test_a_study_that_leaves_the_queue_view_leaves_the_page(avara, sandbox_factory):
+    done = aged(sandbox_factory, "normal", HOUR)
+    taken = aged(sandbox_factory, "normal", HOUR)
+    user, avara_user = reader(1, sandbox_factory)
+    from sandbox.models import Study
+
+    Study.objects.filter(pk=done.pk).update(assigned_to=avara_user)
+    client = Client()
+    client.force_login(user)
+
+    completed = client.post(f"/studies/{done.study_id}/complete", headers=_on("/queue?show=mine"))
+    claimed = client.post(
+        f"/studies/{taken.study_id}/claim",
+        {"t": queue_token(taken.study_id)},
+        headers=_on("/queue?show=unassigned"),
+    )
+
+    # Read: no longer open work, so not in any queue view. Claimed: not unassigned now.
+    for response, study in ((completed, done), (claimed, taken)):
+        assert response.status_code == 200
+        assert response["HX-Reswap"] == "delete"
+        assert response["HX-Retarget"] == f"#study-{study.study_id}"
+        assert "It left this list." in response["HX-Trigger"]
+    # In everyone's queue, the claimed study stays, redrawn as the reader's.
+    again = client.get(f"/studies/{taken.study_id}/row", headers=_on("/queue"))
+    assert ">Me<" in again.content.decode()
+
+
+def test_a_study_whose_severity_changes_during_a_rebuild_is_listed_once(
+    avara, sandbox_factory, monkeypatch
+):
+    """The picture is read one severity after another: a study moved from STAT to High
+    by another Avara client between those reads is in both answers."""
+    from sandbox.models import Study
+    from studies import upstream
+
+    moving = aged(sandbox_factory, "stat", HOUR / 2)
+    aged(sandbox_factory, "high", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    read = upstream.study_list
+
+    def list_then_move(**query):
+        page = read(**query)
+        if query.get("severity") == "stat":
+            Study.objects.filter(pk=moving.pk).update(severity="high", updated_at=timezone.now())
+        return page
+
+    monkeypatch.setattr(upstream, "study_list", list_then_move)
+    client = Client()
+    client.force_login(user)
+
+    ids = queue_ids(client)
+
+    assert ids.count(moving.study_id) == 1
+    assert len(ids) == 2
+
+
+def test_read_next_with_only_skipped_studies_left_says_so(avara, sandbox_factory):
+    skipped = aged(sandbox_factory, "stat", HOUR / 2)
+    user, _ = reader(1, sandbox_factory)
+    assert services.study_skip(actor=user, study_id=skipped.study_id, reason="Other").ok
+
+    result = services.study_read_next(actor=user)
+
+    assert result.outcome is services.Outcome.UNCHANGED
+    assert result.message == (
+        "Nothing to read but the 1 unassigned study you skipped: "
+        "Read next offers it again in 60 min."
+    )
