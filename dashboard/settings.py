@@ -156,6 +156,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "studies.middleware.HtmxSafetyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "studies.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

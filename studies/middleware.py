@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from studies import health, requestid, upstream
 from studies.addresses import from_trusted_proxy
-from studies.http import upstream_refusal
+from studies.http import refuse, upstream_refusal
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("studies.request")
@@ -168,3 +168,31 @@ class PageCompressionMiddleware(GZipMiddleware):
             response.headers["ETag"] = "W/" + etag  # the bytes differ from the page's
         response.headers["Content-Encoding"] = "zstd"
         return response
+
+
+class RoleRequiredMiddleware:
+    """Every page needs a role, not only a login: an account without one (made by hand,
+    or whose role was taken away) sees a page saying so, and nothing of the studies. The
+    login and logout pages stay open to it."""
+
+    OPEN = frozenset({"login", "logout"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if not getattr(user, "is_authenticated", False):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in self.OPEN:
+            return None
+        from studies.presenters import Capabilities  # presenters needs the app registry
+
+        if Capabilities.of(user).role:
+            return None
+        message = "Your account has no role yet, so it can see nothing here: ask an admin."
+        return refuse(request, message, status=403, title="No role")

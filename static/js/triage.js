@@ -328,7 +328,8 @@
   document.addEventListener("keydown", function (event) {
     if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
-    if (target.closest && target.closest("input, select, textarea, [contenteditable]")) return;
+    if (target.closest && target.closest(
+      "input, select, textarea, [contenteditable], td.editing, td.confirming")) return;
     var button = document.querySelector("[data-read-next] button");
     if (button) { event.preventDefault(); button.click(); }
   });

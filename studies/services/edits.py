@@ -164,17 +164,16 @@ def _shown(study, name: str) -> str:
     return fields.shown(name, fields.current(study, name))
 
 
-def study_claim(
-    *, actor, study_id: str, seen: Mapping[str, Any] | None = None, to_read: bool = False
-) -> WriteResult:
-    """Take an unassigned study for yourself. Two people claiming at once: one wins, the
-    other is told who has it (the lock makes the second read see the first write)."""
+def study_claim(*, actor, study_id: str, seen: Mapping[str, Any] | None = None) -> WriteResult:
+    """Take an unassigned study, still to be read, for yourself. Two people claiming at
+    once: one wins, the other is told who has it (the lock makes the second read see the
+    first write). One completed meanwhile is not claimed."""
     result = study_edit(
         actor=actor,
         study_id=study_id,
         changes={"assigned_to": ME},
         seen=seen or {"assigned_to": None},
-        to_read=to_read,
+        to_read=True,
     )
     if result.outcome is Outcome.CONFLICT and result.study is not None:
         owner = fields.assignee_name(result.study)

@@ -59,9 +59,12 @@ def _flip(actor, study_id: str, *, cancel: bool) -> WriteResult:
             return failed_read(actor, action, study_id, exc)
         if study.is_cancelled == cancel:
             stamp = when(study.cancelled_at if cancel else study.updated_at)
-            message = f"Already {'cancelled' if cancel else 'active'}" + (
-                f" (since {stamp})." if stamp and cancel else "."
-            )
+            if cancel:
+                message = "Already cancelled" + (f" (since {stamp})." if stamp else ".")
+            else:
+                message = "Already restored: someone restored it" + (
+                    f" at {stamp}." if stamp else "."
+                )
             audit(actor, action, study_id, Outcome.UNCHANGED, message)
             return WriteResult(Outcome.UNCHANGED, message, study=study)
         return _flip_locked(actor, study_id, cancel=cancel, call=call, done=done)

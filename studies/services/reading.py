@@ -77,9 +77,7 @@ def study_read_next(*, actor) -> WriteResult:
     if not candidates:
         return WriteResult(Outcome.UNCHANGED, _nothing_to_read(actor, snapshot), reason=None)
     for study in candidates[:TRIES]:
-        claimed = study_claim(
-            actor=actor, study_id=study.study_id, seen={"assigned_to": None}, to_read=True
-        )
+        claimed = study_claim(actor=actor, study_id=study.study_id, seen={"assigned_to": None})
         if claimed.outcome is Outcome.CONFLICT or claimed.reason in _MOVED_ON:
             continue  # someone took it first, or it was completed or cancelled: the next one
         if claimed.outcome is Outcome.UNCHANGED:

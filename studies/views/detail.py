@@ -133,9 +133,8 @@ def _save_details(request, study_id: str):
     problem = result.message
     if result.outcome is services.Outcome.CONFLICT:
         problem = (
-            "Someone changed this study since you opened it: "
-            + result.message
-            + " Your edits are kept below; save again to apply them over the new values."
+            "Someone changed this study since you opened it. Your edits are kept below; "
+            "save again to apply them over the new values."
         )
         return _again(request, current, problem=problem, status=409, conflicts=result.conflicts)
     context = _detail_context(request, current, form=form, formset=formset, problem=problem)

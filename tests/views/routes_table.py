@@ -22,12 +22,12 @@ ROUTES = {
     "studies:worklist": ("/", {"GET"}),
     "studies:home": ("/start", {"GET"}),
     "studies:queue": ("/queue", {"GET"}),
-    "studies:read_next": ("/queue/next", {"POST"}),
+    "studies:read_next": ("/queue/next", {"GET", "POST"}),  # GET: back to the queue
     "studies:counts": ("/counts", {"GET"}),
     "studies:skip": (f"{STUDY}/skip", {"GET", "POST"}),
     "studies:create": ("/studies/new", {"GET", "POST"}),
     "studies:detail": (STUDY, {"GET"}),
-    "studies:save_details": (f"{STUDY}/details", {"POST"}),
+    "studies:save_details": (f"{STUDY}/details", {"GET", "POST"}),  # GET: the study page
     "studies:row": (f"{STUDY}/row", {"GET"}),
     "studies:edit": (f"{STUDY}/edit/severity", {"GET", "POST"}),
     "studies:claim": (f"{STUDY}/claim", {"GET", "POST"}),

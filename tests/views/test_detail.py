@@ -268,8 +268,12 @@ def test_a_description_changed_meanwhile_is_a_conflict_with_both_values(login, a
     message = f"Description is now Renamed by a colleague, set {WHEN}."
     assert response.status_code == 409
     assert called(calls) == [READ, READ] and patch.call_count == 0
-    assert f"Someone changed this study since you opened it: {message}{KEPT}" in html
+    assert f"Someone changed this study since you opened it.{KEPT}" in html
     assert f"<li>{message} You chose: My careful new description.</li>" in html
+    banner = html[
+        html.index('class="banner banner-error"') : html.index("</div>", html.index("banner-error"))
+    ]
+    assert banner.count(message) == 1  # said once, in the list, not again in the sentence
     assert "My careful new description</textarea>" in html  # the user's edit, kept
     assert hidden(response, "seen_description") == "Renamed by a colleague"  # seen moved on
     assert json.loads(hidden(response, "seen_metadata")) == STORED_METADATA

@@ -98,6 +98,10 @@ ACTIONS = [
     Action("queue", "get", "/queue", ROLES, 200, 3),
     # The picture, the claim's read and PATCH, the viewer link: two audit rows.
     Action("read-next", "post", "/queue/next", ROLES, 302, 6, audit=("applied", "applied")),
+    # Reached by GET (the login page sending the user back): the queue, nothing claimed.
+    Action("read-next-get", "get", "/queue/next", ROLES, 302, 0),
+    # Reached by GET: the study page, nothing saved.
+    Action("save-details-get", "get", f"{STUDY}/details", ROLES, 302, 0),
     Action("skip-form", "get", f"{STUDY}/skip", ROLES, 200, 0),
     Action("skip", "post", f"{STUDY}/skip", ROLES, 302, 1, SKIP),
     Action("detail", "get", STUDY, ROLES, 200, 1),
