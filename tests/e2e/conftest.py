@@ -14,6 +14,7 @@
 import io
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,16 +148,29 @@ def browser_log() -> BrowserLog:
     return BrowserLog()
 
 
-@pytest.fixture
-def page(browser: Browser, browser_log: BrowserLog, request) -> Iterator[Page]:
+@contextmanager
+def person(browser: Browser, browser_log: BrowserLog) -> Iterator[Page]:
+    """One person's browser: a context of its own (cookies, session), watched for errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     context.on("page", browser_log.watch)
-    tab = context.new_page()
     try:
-        yield tab
+        yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, browser_log: BrowserLog, request) -> Iterator[Page]:
+    with person(browser, browser_log) as tab:
+        yield tab
     # Tests marked xfail (known app bugs) check the log themselves, in their body.
     if request.node.get_closest_marker("xfail") is None:
         browser_log.assert_clean()
+
+
+@pytest.fixture
+def second_page(browser: Browser, browser_log: BrowserLog) -> Iterator[Page]:
+    """A second person at the same time (the log is checked with the first's)."""
+    with person(browser, browser_log) as tab:
+        yield tab

@@ -8,22 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import TIMEOUT_MS
 from .pages import display_name, first_page_study, row, sandbox_user, toast
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def second_page(browser, browser_log):
-    """A second person's browser: its own context (cookies, session), same error log."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.on("page", browser_log.watch)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_a_picker_saved_after_someone_claimed_the_study_shows_the_conflict(

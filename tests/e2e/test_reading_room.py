@@ -11,16 +11,6 @@ from .pages import display_name, first_page_study, row, sandbox_user, toast
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def second_page(browser, browser_log):
-    """Another person's browser: its own context (cookies, session), watched for errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.on("page", browser_log.watch)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
 def test_a_refused_complete_redraws_the_row_with_the_new_assignee(
     page, second_page, triage, browser_log
 ):

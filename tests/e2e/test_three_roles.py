@@ -5,22 +5,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from .conftest import TIMEOUT_MS
 from .pages import display_name, first_page_study, row, sandbox_user
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def other_person(browser, browser_log):
-    """A second person's browser: its own context (session), watched for errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.on("page", browser_log.watch)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_back_to_a_study_page_shows_the_study_as_it_is_now(page, triage):
@@ -113,23 +100,23 @@ def test_skip_from_the_keyboard_lands_on_the_reason(page, triage):
 
 
 def test_after_a_conflict_the_keyboard_stays_in_the_open_control(
-    page, other_person, triage, browser_log
+    page, second_page, triage, browser_log
 ):
     study = first_page_study(assigned_to=None)
     colleague = sandbox_user("radiologist3")
     reader = sandbox_user("radiologist1")  # the demo radiologist's Avara user
     browser_log.allow("409")
     triage.login(page, "supervisor")
-    triage.login(other_person, "radiologist")
-    triage.worklist(other_person)
+    triage.login(second_page, "radiologist")
+    triage.worklist(second_page)
 
     row(page, study.study_id).locator("td.cell-assignee a").focus()
     page.keyboard.press("Enter")
     picker = row(page, study.study_id).locator("td.cell-assignee select")
     expect(picker).to_be_focused()
     picker.select_option(colleague.user_id)
-    row(other_person, study.study_id).get_by_role("button", name="Claim").click()
-    expect(row(other_person, study.study_id).locator(".tag-me")).to_be_visible()
+    row(second_page, study.study_id).get_by_role("button", name="Claim").click()
+    expect(row(second_page, study.study_id).locator(".tag-me")).to_be_visible()
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Save: a conflict, the control stays open
 
