@@ -74,8 +74,9 @@ static: setup
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) -m whitenoise.compress -q staticfiles
 
-# Production-like: both under gunicorn (-c dashboard/gunicorn_conf.py), DEBUG off, the
-# dashboard with 2 workers x 4 threads (gthread), static files from whitenoise.
+# Production-like: both under gunicorn (-c dashboard/gunicorn_conf.py), DEBUG off, static
+# files from whitenoise. The dashboard runs one process of 8 threads (gthread) unless
+# CACHE_URL names a shared store (Redis): then WEB_CONCURRENCY processes may share it.
 serve: seed static
 	@echo "Sandbox API on http://$(HOST):$(SANDBOX_PORT)/  -  dashboard on http://$(HOST):$(PORT)/ (gunicorn, DEBUG off)"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
@@ -84,8 +85,7 @@ serve: seed static
 	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket sandbox.wsgi:application & \
 	$(PY) scripts/wait_for_http.py "$$AVARA_BASE_URL/v1/viewer/users?limit=1" && \
 	$(PY) manage.py create_demo_accounts && \
-	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
-	  GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
+	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) \
 	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket dashboard.wsgi:application & \
 	wait
 

@@ -19,12 +19,25 @@ so several containers starting together migrate one after the other.
 
 import multiprocessing
 import os
+from urllib.parse import urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 
+# Caches that live in one process (or, for files, whose add() is not atomic): claim
+# locks, cached sessions and role changes kept in them are not seen by other processes.
+_PRIVATE_CACHES = {"", "locmemcache", "dummycache", "filecache"}
+_shared_store = urlsplit(os.environ.get("CACHE_URL", "")).scheme not in _PRIVATE_CACHES
+
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Several processes only with a shared store (CACHE_URL=redis://...); else one process,
+# whose threads share its memory (see _check_shared_store below).
+workers = int(
+    os.environ.get(
+        "WEB_CONCURRENCY",
+        min(2 * multiprocessing.cpu_count() + 1, 8) if _shared_store else 1,
+    )
+)
+threads = int(os.environ.get("GUNICORN_THREADS", "4" if workers > 1 else "8"))
 worker_class = "gthread"
 # Avara's read timeout is 15 s and a write may retry twice: allow for it, then give up.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
@@ -77,8 +90,31 @@ if os.environ.get("DJANGO_LOG_FORMAT", "json" if _production else "text") == "js
 _MIGRATE_LOCK = 0x7472696167
 
 
+def _check_shared_store(server):
+    """Refuse to serve the dashboard from several processes without a shared store.
+
+    The dashboard keeps its claim locks, the sessions it has read, the accounts'
+    generation (role changes) and the queue picture in Django's cache. In process
+    memory, each process would have its own: two users served by two processes could
+    both be told they claimed a study, and a logout or a role taken away in one process
+    would go unnoticed in the others. The sandbox keeps nothing there.
+    """
+    app = getattr(server.app, "app_uri", None) or ""
+    if _shared_store or server.num_workers <= 1 or not app.startswith("dashboard."):
+        return
+    raise RuntimeError(
+        f"WEB_CONCURRENCY={server.num_workers} needs a shared store: set "
+        "CACHE_URL=redis://... (see README, Production), or serve one process with more "
+        "threads (WEB_CONCURRENCY=1, GUNICORN_THREADS=8). Without one, each process "
+        "would keep its own claim locks and sessions: two users could both be told they "
+        "claimed a study, and a logout in one process would not end the session in another."
+    )
+
+
 def on_starting(server):
-    """Apply migrations before the workers start, when DJANGO_MIGRATE_ON_START is set."""
+    """Check the store the processes share, then apply migrations before the workers
+    start when DJANGO_MIGRATE_ON_START is set."""
+    _check_shared_store(server)
     if os.environ.get("DJANGO_MIGRATE_ON_START", "").lower() not in _TRUE:
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")

@@ -5,7 +5,7 @@
 
 Serves, on free loopback ports, the sandbox (20,000 seeded studies in
 var/bench-sandbox.sqlite3, reused while it holds the same count and seed) and the
-dashboard under gunicorn (`-c dashboard/gunicorn_conf.py`: 2 workers x 4 threads,
+dashboard under gunicorn (`-c dashboard/gunicorn_conf.py`: one process of 8 threads,
 gthread, DEBUG off), plus a second sandbox with 20% injected failures and a second
 dashboard in front of it. Logs in as the demo supervisor and radiologist (made by
 `manage.py create_demo_accounts`) and measures over HTTP only, each figure a ratio
@@ -206,7 +206,7 @@ def memory(servers: dict) -> dict:
 def meta(args: argparse.Namespace, seeded: str) -> dict:
     return {
         "summary": (
-            f"{seeded}; dashboard under gunicorn, 2 workers x 4 threads (gthread), DEBUG off, "
+            f"{seeded}; dashboard under gunicorn, 1 process x 8 threads (gthread), DEBUG off, "
             f"local-memory cache, SQLite; sandbox the same; {os.cpu_count()} cores; "
             f"{args.samples} samples per side{QUICK_NOTE if args.samples < 50 else ''}"
         ),

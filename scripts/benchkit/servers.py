@@ -133,15 +133,14 @@ class Stack:
         args = ["--access-logformat", ACCESS_LOG_FORMAT, "sandbox.wsgi:application"]
         return self._spawn(name, args, env, log)
 
-    def dashboard(
-        self, name: str, *, upstream: Server, workers: int = 2, settings: dict | None = None
-    ) -> Server:
-        """The dashboard as `make serve` runs it: 2 workers x 4 threads, DEBUG off;
+    def dashboard(self, name: str, *, upstream: Server, settings: dict | None = None) -> Server:
+        """The dashboard as `make serve` runs it without a shared store: one process of
+        8 threads (gunicorn_conf.py allows several only with CACHE_URL), DEBUG off;
         `settings` overrides environment settings (e.g. sharing off)."""
         env = {
             **self.env,
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_THREADS": "4",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "8",
             "GUNICORN_ACCESS_LOG": "",
             # Workers are not recycled during the run, so the memory read at the end is
             # that of a worker that served the whole run.
