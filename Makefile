@@ -24,7 +24,7 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run serve sandbox migrate seed static test test-debs test-stores test-fast test-e2e lint format chromium wrk bench clean
+.PHONY: help setup run serve sandbox migrate seed static test test-debs test-stores test-fast test-e2e lint format chromium bench-debs bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
@@ -134,17 +134,15 @@ format: setup
 # sandbox (var/bench-sandbox.sqlite3, 20,000 studies, reused) and dashboards under gunicorn,
 # prepares what it needs, and stops everything it started, Ctrl-C included.
 BENCH_ARGS ?=
-bench: setup wrk
+bench: setup bench-debs
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
-# Debian's wrk generates the bench's load; without it the bench uses Python threads (and says so).
-wrk:
-	@if ! command -v wrk >/dev/null 2>&1; then \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  { $$SUDO apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk; } \
-	  || echo "wrk could not be installed: the bench will generate load with Python threads."; \
-	fi
+# Debian's wrk generates the bench's load, and its redis-server is the dashboards' shared
+# store; without them the bench uses Python threads, and one dashboard process on local
+# memory (and says so).
+bench-debs:
+	@scripts/apt-install-missing wrk redis-server \
+	  || echo "wrk or redis-server could not be installed: the bench says what it used instead."
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache *.egg-info

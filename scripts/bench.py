@@ -5,14 +5,15 @@
 
 Serves, on free loopback ports, the sandbox (20,000 seeded studies in
 var/bench-sandbox.sqlite3, reused while it holds the same count and seed) and the
-dashboard under gunicorn (`-c dashboard/gunicorn_conf.py`: one process of 8 threads,
-gthread, DEBUG off), plus a second sandbox with 20% injected failures and a second
-dashboard in front of it. Logs in as the demo supervisor and radiologist (made by
-`manage.py create_demo_accounts`) and measures over HTTP only, each figure a ratio
-measured interleaved (A, B, A, B, ...) with medians and p95s. Prints a table, then the
-same figures as one JSON object on the last line (also written to
-var/bench-results.json). Whatever happens, including Ctrl-C, every server it started
-is stopped before it exits.
+dashboard under gunicorn (`-c dashboard/gunicorn_conf.py`: 2 processes x 4 threads,
+gthread, DEBUG off, sharing a private Redis as in production; one process of 8 threads
+on local memory when redis-server is missing), plus a second sandbox with 20% injected
+failures and a second dashboard in front of it. Logs in as the demo supervisor and
+radiologist (made by `manage.py create_demo_accounts`) and measures over HTTP only, each
+figure a ratio measured interleaved (A, B, A, B, ...) with medians and p95s. Prints a
+table, then the same figures as one JSON object on the last line (also written to
+var/bench-results.json). Whatever happens, including Ctrl-C, every server it started is
+stopped before it exits.
 """
 
 from __future__ import annotations
@@ -118,7 +119,18 @@ def prepare(env: dict[str, str], *, studies: int, seed: int) -> str:
     return seeded
 
 
-def start(stack: Stack) -> dict:
+def start(stack: Stack, results: dict) -> dict:
+    # The dashboards' shared store, as in production: a private Redis (one database each,
+    # so the dashboards in front of the two sandboxes share nothing), 2 processes each.
+    # Without redis-server: one process of 8 threads each, on local memory.
+    redis = stack.redis()
+    store = (lambda n: f"{redis}/{n}") if redis else (lambda n: None)
+    results["meta"]["summary"] += (
+        "; dashboards: 2 processes x 4 threads (gthread) sharing a private Redis"
+        if redis
+        else "; dashboards: 1 process x 8 threads (gthread), local-memory cache (no redis-server)"
+    )
+    results["meta"]["shared_store"] = "redis" if redis else "local memory"
     servers = {
         "sandbox": stack.sandbox("sandbox"),
         "faulty_sandbox": stack.sandbox("faulty-sandbox", fault_rate=0.2),
@@ -130,12 +142,15 @@ def start(stack: Stack) -> dict:
     servers["dashboard"] = stack.dashboard(
         "dashboard",
         upstream=servers["sandbox"],
+        cache_url=store(0),
         settings={"TRIAGE_LIST_SHARE_SECONDS": "0", "TRIAGE_QUEUE_SECONDS": "3600"},
     )
     # Live refresh as shipped (default settings): what 50 watchers cost Avara.
-    servers["watched_dashboard"] = stack.dashboard("watched-dashboard", upstream=servers["sandbox"])
+    servers["watched_dashboard"] = stack.dashboard(
+        "watched-dashboard", upstream=servers["sandbox"], cache_url=store(1)
+    )
     servers["faulty_dashboard"] = stack.dashboard(
-        "faulty-dashboard", upstream=servers["faulty_sandbox"]
+        "faulty-dashboard", upstream=servers["faulty_sandbox"], cache_url=store(2)
     )
     auth = {"Authorization": f"Bearer {API_KEY}"}
     stack.wait_ready(servers["sandbox"], "/v1/viewer/users?limit=1", headers=auth)
@@ -164,6 +179,7 @@ def measure(run: Run, servers: dict, args: argparse.Namespace, results: dict) ->
         results, "speed", "worklist and fragment vs the raw list call", lambda: ratios.worklist(run)
     )
     step(results, "inline_save", "inline save vs raw GET + PATCH", lambda: ratios.inline_save(run))
+    step(results, "floor", "the floor: requests with no page work", lambda: ratios.floor(run))
     step(results, "bytes", "bytes of pages, rows, controls, static files", lambda: sizes.sizes(run))
     step(results, "upstream_calls", "upstream calls per action", lambda: calls.upstream_calls(run))
     step(results, "sandbox_list", "sandbox first page vs deep page", lambda: apiside.paging(run))
@@ -206,8 +222,8 @@ def memory(servers: dict) -> dict:
 def meta(args: argparse.Namespace, seeded: str) -> dict:
     return {
         "summary": (
-            f"{seeded}; dashboard under gunicorn, 1 process x 8 threads (gthread), DEBUG off, "
-            f"local-memory cache, SQLite; sandbox the same; {os.cpu_count()} cores; "
+            f"{seeded}; sandbox and dashboards under gunicorn, DEBUG off, SQLite; "
+            f"{os.cpu_count()} cores; "
             f"{args.samples} samples per side{QUICK_NOTE if args.samples < 50 else ''}"
         ),
         "studies": args.studies,
@@ -232,7 +248,7 @@ def run_bench(args: argparse.Namespace) -> dict:
         Stack(root=ROOT, tmp=Path(tmp), env=env) as stack,
     ):
         say("starting two sandboxes and three dashboards under gunicorn")
-        servers = start(stack)
+        servers = start(stack, results)
         # The demo accounts are linked to their Avara users through the API, so once the
         # sandbox serves (the output, with the demo passwords, is kept off the report).
         manage(env | {"AVARA_BASE_URL": servers["sandbox"].url}, "create_demo_accounts")

@@ -148,3 +148,46 @@ def inline_save(run: Run) -> dict:
     figure = compare(measured["dashboard"], measured["raw"], target=SAVE_TARGET)
     figure.update(dashboard_request=f"POST {save.url}", raw_requests="GET + PATCH of a study")
     return figure
+
+
+# (name, dashboard path or None for a raw list call, raw list query)
+FLOOR_SIDES = (
+    ("healthz", "/healthz", None),
+    ("logged_in", "/queue/next", None),
+    ("raw_25", None, "isCancelled=false&limit=25"),
+    ("raw_100", None, "isCancelled=false&limit=100"),
+)
+
+
+def floor(run: Run) -> dict:
+    """What a request costs the dashboard before a page's own work, next to the raw calls.
+
+    /healthz is gunicorn and Django answering with nothing (no session, no Avara call);
+    a GET of /queue/next is a logged-in request that does nothing but send the user to
+    the queue (session, user, CSRF, role checks and a redirect; the figure counts its
+    Avara calls: none). A page's ratio target leaves (target - 1) x its raw call for all
+    of the dashboard's own time: the budget lines say how much of it goes before a page
+    starts its own work (the Avara call, decoding, rendering).
+    """
+    calls, answer = run.log.count(lambda: run.supervisor.get("/queue/next"))
+    if answer.status_code != 302:
+        raise RuntimeError(f"GET /queue/next answered {answer.status_code}, not a redirect")
+    sides = {}
+    for name, path, query in FLOOR_SIDES:
+        if path:
+            sides[name] = lambda p=path: run.supervisor.get(p)
+        else:
+            sides[name] = lambda q=query: run.api.get(f"{LIST}?{q}")
+    measured = interleave(sides, samples=run.samples)
+    figure = {name: samples.summary() for name, samples in measured.items()}
+    figure["logged_in_upstream_calls"] = len(calls)
+    spent = measured["logged_in"].median
+    for rows_, target in ((25, PAGES["worklist_page_25"][3]), (100, PAGES["worklist_page_100"][3])):
+        budget = (target - 1) * measured[f"raw_{rows_}"].median
+        figure[f"budget_{rows_}"] = {
+            "target_max_ratio": target,
+            "own_time_budget_ms": round(budget, 3),
+            "spent_by_a_logged_in_request_ms": round(spent, 3),
+            "share_spent": round(spent / budget, 3) if budget else None,
+        }
+    return figure

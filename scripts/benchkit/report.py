@@ -119,6 +119,27 @@ def _calls(out: list[str], calls: dict) -> None:
         out.append(f"{label:30} {f['median']!s:>4}   each: {f['calls']}   first: {detail}{status}")
 
 
+def _floor(out: list[str], f: dict) -> None:
+    out.append("\n== The floor: a request with no page work (ms, median / p95, interleaved) ==")
+    out.append(
+        f"{'/healthz (gunicorn + Django)':34} {_ms(f['healthz'])}   "
+        f"{'GET /queue/next (logged in, 302)':36} {_ms(f['logged_in'])}"
+        f"  ({f['logged_in_upstream_calls']} Avara calls)"
+    )
+    out.append(
+        f"{'raw list call, 25 rows':34} {_ms(f['raw_25'])}   "
+        f"{'raw list call, 100 rows':36} {_ms(f['raw_100'])}"
+    )
+    for rows_ in (25, 100):
+        b = f[f"budget_{rows_}"]
+        out.append(
+            f"{rows_:>3} rows: a {b['target_max_ratio']}x target leaves "
+            f"{b['own_time_budget_ms']:.2f} ms of the dashboard's own time; a logged-in "
+            f"request that only redirects spends {b['spent_by_a_logged_in_request_ms']:.2f} ms "
+            f"({b['share_spent']:.0%} of it)"
+        )
+
+
 def _throughput(out: list[str], t: dict) -> None:
     out.append(
         f"\n== Throughput, 25-row worklist vs its raw list call ({t['generator']}, "
@@ -258,6 +279,7 @@ def table(r: dict) -> str:
         f"{meta['load_average_at_end']}; {meta['seconds']['total']} s measuring"
     )
     _speed(out, r)
+    _section(out, "The floor", r.get("floor"), _floor)
     _section(out, "Bytes", r.get("bytes"), _bytes)
     _section(out, "Upstream calls per action", r.get("upstream_calls"), _calls)
     _section(out, "Throughput", r.get("throughput"), _throughput)

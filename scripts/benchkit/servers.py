@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -133,14 +134,53 @@ class Stack:
         args = ["--access-logformat", ACCESS_LOG_FORMAT, "sandbox.wsgi:application"]
         return self._spawn(name, args, env, log)
 
-    def dashboard(self, name: str, *, upstream: Server, settings: dict | None = None) -> Server:
-        """The dashboard as `make serve` runs it without a shared store: one process of
-        8 threads (gunicorn_conf.py allows several only with CACHE_URL), DEBUG off;
-        `settings` overrides environment settings (e.g. sharing off)."""
+    def redis(self) -> str | None:
+        """A private Redis (no persistence) on a free loopback port, for the dashboards'
+        shared store; None when redis-server is not installed."""
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.access(binary, os.X_OK):
+            return None
+        for _ in range(5):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+            args += ["no", "--dir", str(self.tmp), "--databases", "16"]
+            stderr = self.tmp / "redis.log"
+            with stderr.open("wb") as err:
+                process = subprocess.Popen(  # noqa: S603 (Debian's redis-server, fixed args)
+                    [binary, *args],
+                    stdin=subprocess.DEVNULL,
+                    stdout=err,
+                    stderr=err,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
+            server = Server("redis", process, f"redis://127.0.0.1:{port}", stderr, None)
+            self.servers.append(server)
+            if _redis_answers(port, process):
+                return server.url
+        raise RuntimeError(f"redis-server did not start:\n{server.tail()}")
+
+    def dashboard(
+        self,
+        name: str,
+        *,
+        upstream: Server,
+        cache_url: str | None = None,
+        settings: dict | None = None,
+    ) -> Server:
+        """The dashboard under gunicorn_conf.py, DEBUG off: with a shared store
+        (`cache_url`), 2 processes x 4 threads, as the issue's first figures were taken;
+        without one, one process of 8 threads (gunicorn_conf.py allows several only with a
+        shared store). `settings` overrides environment settings (e.g. sharing off)."""
         env = {
             **self.env,
-            "WEB_CONCURRENCY": "1",
-            "GUNICORN_THREADS": "8",
+            **(
+                {"CACHE_URL": cache_url, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"}
+                if cache_url
+                else {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "8"}
+            ),
             "GUNICORN_ACCESS_LOG": "",
             # Workers are not recycled during the run, so the memory read at the end is
             # that of a worker that served the whole run.
@@ -183,7 +223,9 @@ class Stack:
 
     def _stop_all(self) -> None:
         for server in self.servers:
-            _signal_group(server.process, signal.SIGQUIT)
+            # SIGQUIT is gunicorn's quick shutdown; Redis stops on SIGTERM.
+            quick = signal.SIGTERM if server.name == "redis" else signal.SIGQUIT
+            _signal_group(server.process, quick)
         deadline = time.monotonic() + 8
         for server in self.servers:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -192,6 +234,17 @@ class Stack:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.process.wait(timeout=5)
         self.servers.clear()
+
+
+def _redis_answers(port: int, process: subprocess.Popen, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as c:
+            c.sendall(b"PING\r\n")
+            if c.recv(16).startswith(b"+PONG"):
+                return True
+        time.sleep(0.05)
+    return False
 
 
 PR_SET_PDEATHSIG = 1
