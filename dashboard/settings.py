@@ -227,6 +227,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # seen, the claim locks, the queue snapshot and single-flight reads.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's backend, reusing one redis-py client per pool (see the module).
+    CACHES["default"]["BACKEND"] = "studies.redis_cache.RedisCache"
     # Fail fast when Redis is unreachable instead of holding a worker thread.
     CACHES["default"].setdefault("OPTIONS", {}).update(
         socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),

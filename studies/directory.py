@@ -40,7 +40,9 @@ def user_label(user_id: str | None) -> str:
     return next((u.display_name for u in users if u.user_id == user_id), user_id)
 
 
-def customers_remember(studies) -> None:
+def customers_remember(studies) -> list[tuple[str, str]]:
+    """Remember the customers on these studies; return every customer known (as
+    `customers_known()` would, without asking the store a second time)."""
     known = cache.get(CUSTOMERS_KEY) or {}
     seen = {
         s.express_customer.express_customer_id: s.express_customer.express_customer_name
@@ -48,9 +50,14 @@ def customers_remember(studies) -> None:
         if s.express_customer
     }
     if seen.items() - known.items():
-        cache.set(CUSTOMERS_KEY, {**known, **seen}, CUSTOMERS_SECONDS)
+        known = {**known, **seen}
+        cache.set(CUSTOMERS_KEY, known, CUSTOMERS_SECONDS)
+    return _by_name(known)
 
 
 def customers_known() -> list[tuple[str, str]]:
-    known = cache.get(CUSTOMERS_KEY) or {}
+    return _by_name(cache.get(CUSTOMERS_KEY) or {})
+
+
+def _by_name(known: dict[str, str]) -> list[tuple[str, str]]:
     return sorted(known.items(), key=lambda item: item[1].lower())

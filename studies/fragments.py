@@ -8,28 +8,21 @@ invalidate, nothing shared between processes.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.template.loader import get_template
 
+from studies.kept import Kept
+
 SIZE = 20_000
-_pieces: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+_pieces = Kept(SIZE)
 
 
 def fragment(template_name: str, key: Hashable, context: Callable[[], dict]) -> str:
     """`template_name` rendered with `context()`, or the rendering kept for `key`."""
     full = (template_name, key)
-    with _lock:
-        html = _pieces.get(full)
-        if html is not None:
-            _pieces.move_to_end(full)
-            return html
-    html = get_template(template_name).render(context())
-    with _lock:
-        _pieces[full] = html
-        if len(_pieces) > SIZE:
-            _pieces.popitem(last=False)
+    html = _pieces.get(full)
+    if html is None:
+        html = get_template(template_name).render(context())
+        _pieces.put(full, html)
     return html

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from studies import validators
 from studies.context import me_of
 from studies.fragments import fragment
+from studies.kept import Kept
 from studies.queue import clock
 from studies.roles import role_of
 from studies.seen import seen_token
@@ -27,6 +28,8 @@ from studies.shared import accounts_generation
 
 PLACEHOLDER = "stu_" + "0" * 32
 ROW_TEMPLATE = "studies/_table.html#row"
+# Capabilities this process has seen, by their versioned key (see Capabilities.of).
+_caps_kept = Kept(2_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +66,15 @@ class Capabilities:
         if user.is_authenticated:  # date_joined: a reused primary key is another person
             joined = user.date_joined.timestamp() if user.date_joined else 0
             key = f"triage:caps:{accounts_generation()}:{user.pk}:{joined}"
-        caps = cache.get(key) if key else None
+        # The key names the accounts' generation: what it holds never goes stale, so this
+        # process keeps it too, and asks the shared store only the first time.
+        caps = (_caps_kept.get(key) or cache.get(key)) if key else None
         if caps is None:
             caps = cls._work_out(user)
             if key:
                 cache.set(key, caps, timeout=300)
+        if key:
+            _caps_kept.put(key, caps)
         user._triage_caps = caps
         return caps
 

@@ -87,8 +87,8 @@ def worklist(request):
             shared=request.headers.get("X-Triage-Refresh") == "1",
         )
         notes.extend(more_notes)
-        directory.customers_remember(page.studies)
         context.update(
+            customers=directory.customers_remember(page.studies),
             page=page,
             studies=page.studies,
             rows_html=rendered_rows(page.studies, request.user),
@@ -111,7 +111,9 @@ def _filter_form(request, context: dict, *, oob: bool) -> str:
     holds every value it prints: the query, the users and customers on offer, the role's
     cancelled filter, the page size, and whether it travels out of band."""
     users, context["users_problem"] = directory.users_or_empty()
-    customers = directory.customers_known()
+    customers = context.get("customers")
+    if customers is None:  # the list was not read
+        customers = directory.customers_known()
     people = tuple(
         (u.user_id, u.email, u.first_name, u.middle_name, u.last_name, u.suffix1, u.suffix2)
         for u in users

@@ -3,6 +3,7 @@ memory, or PostgreSQL + Redis in the `stores` pass): sessions that survive a cac
 the Express customers seen, and that the stores pass really runs on PostgreSQL + Redis."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
@@ -27,7 +28,7 @@ def test_the_stores_run_uses_the_stores_it_was_given(db):
     else:
         assert connections["default"].vendor == "sqlite"
     if cache_url.startswith("redis"):
-        assert backend == "django.core.cache.backends.redis.RedisCache"
+        assert backend == "studies.redis_cache.RedisCache"
     else:
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
     cache.set("triage:test:roundtrip", {"ok": [1, 2]}, 30)
@@ -71,3 +72,21 @@ def test_customers_seen_on_a_worklist_are_offered_as_filters(login, avara):
     assert cache_kept == [(CUSTOMER_ID, "Northside Clinic")]
     assert f'value="{CUSTOMER_ID}"' in again.content.decode()
     assert "Northside Clinic" in again.content.decode()
+
+
+def test_redis_commands_share_one_client_across_operations_and_threads(db):
+    """Django's backend made a redis-py client per command; ours keeps one per pool. Each
+    thread has its own cache object (Django's), and commands from many threads at once
+    still each get their own answer."""
+    if not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        pytest.skip("needs Redis (make test-stores)")
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client(write=True)
+
+    def round_trip(n: int) -> int:
+        cache.set(f"triage:test:thread:{n}", n, 30)
+        return cache.get(f"triage:test:thread:{n}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(round_trip, range(64))) == list(range(64))
+    assert backend.get_client() is backend.get_client()
