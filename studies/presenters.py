@@ -28,8 +28,10 @@ from studies.shared import accounts_generation
 
 PLACEHOLDER = "stu_" + "0" * 32
 ROW_TEMPLATE = "studies/_table.html#row"
-# Capabilities this process has seen, by their versioned key (see Capabilities.of).
-_caps_kept = Kept(2_000)
+# Capabilities this process has seen, by their versioned key (see Capabilities.of), for
+# as long as the shared store keeps them.
+CAPS_SECONDS = 300
+_caps_kept = Kept(2_000, seconds=CAPS_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +68,16 @@ class Capabilities:
         if user.is_authenticated:  # date_joined: a reused primary key is another person
             joined = user.date_joined.timestamp() if user.date_joined else 0
             key = f"triage:caps:{accounts_generation()}:{user.pk}:{joined}"
-        # The key names the accounts' generation: what it holds never goes stale, so this
-        # process keeps it too, and asks the shared store only the first time.
-        caps = (_caps_kept.get(key) or cache.get(key)) if key else None
-        if caps is None:
+        # The key names the accounts' generation, whose numbers are never reused (see
+        # studies/shared.py): this process keeps what it holds too, about as long as the
+        # shared store does, and asks the store only when it has not got it.
+        if key is None:
             caps = cls._work_out(user)
-            if key:
-                cache.set(key, caps, timeout=300)
-        if key:
+        elif (caps := _caps_kept.get(key)) is None:
+            caps = cache.get(key)
+            if caps is None:
+                caps = cls._work_out(user)
+                cache.set(key, caps, timeout=CAPS_SECONDS)
             _caps_kept.put(key, caps)
         user._triage_caps = caps
         return caps

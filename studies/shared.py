@@ -20,19 +20,28 @@ GENERATION_KEY = "triage:generation"
 _MISSING = object()
 
 
+def _fresh_start() -> int:
+    """Where a counter starts when the store does not hold it (first use, a restart, an
+    eviction): the time in microseconds, above any number it held before (a counter
+    moves by one per change), so no number is ever handed out twice. Values kept under
+    an old number (capabilities, shared reads) are then never taken for current ones."""
+    return time.time_ns() // 1000
+
+
 def _counter(key: str) -> int:
     value = cache.get(key)
     if value is None:
-        cache.add(key, 1, timeout=None)
-        value = cache.get(key, 1)
+        start = _fresh_start()
+        cache.add(key, start, timeout=None)
+        value = cache.get(key, start)
     return int(value)
 
 
 def _bump(key: str) -> None:
     try:
         cache.incr(key)
-    except ValueError:  # not there yet (or evicted): any other value is a new generation
-        cache.add(key, 2, timeout=None)
+    except ValueError:  # not there (first use, restart, eviction): a new, unused number
+        cache.add(key, _fresh_start(), timeout=None)
 
 
 def generation() -> int:
