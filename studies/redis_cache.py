@@ -19,18 +19,17 @@ from django.core.cache.backends import redis as django_redis
 class RedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+        self._clients: dict[int, object] = {}  # id(pool) -> its client
         self._clients_lock = threading.Lock()
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        # The pool is chosen once (Django picks a random replica for reads when there are
+        # several), and the client kept for that pool; pools live as long as this object.
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
             with self._clients_lock:
-                client = self._clients.get(index)
-                if client is None:
-                    pool = self._get_connection_pool(write)
-                    client = self._clients[index] = self._client(connection_pool=pool)
+                client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
 
