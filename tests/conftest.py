@@ -25,6 +25,24 @@ from dashboard.devserver import NoDelayMixin
 SANDBOX_DATABASES = ["default", "sandbox"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+) -> None:
+    """SQLite test databases in files, as the dashboard runs, not in memory.
+
+    An in-memory database exists once per connection, so live servers must share the
+    test's one connection among their threads; two requests at once (a live refresh and
+    the title count beside it) then interleave on one sqlite3 connection, and a lookup
+    by primary key once came back with two rows: a 500 no user could ever meet. On files
+    each server thread has its own connection (WAL, as configured in settings).
+    """
+    folder = tmp_path_factory.mktemp("databases")
+    for alias, database in settings.DATABASES.items():
+        if database["ENGINE"].endswith("sqlite3"):
+            database.setdefault("TEST", {})["NAME"] = str(folder / f"test_{alias}.sqlite3")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     marker = pytest.mark.django_db(transaction=True, databases=SANDBOX_DATABASES)
     for item in items:
