@@ -87,7 +87,7 @@ serve: seed static
 	$(PY) manage.py create_demo_accounts && \
 	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) \
 	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket dashboard.wsgi:application & \
-	wait
+	wait -n  # the first to stop (e.g. a dashboard refusing to start) stops the other
 
 sandbox: migrate
 	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT)
@@ -141,8 +141,10 @@ bench: setup bench-debs
 # store; without them the bench uses Python threads, and one dashboard process on local
 # memory (and says so).
 bench-debs:
-	@scripts/apt-install-missing wrk redis-server \
-	  || echo "wrk or redis-server could not be installed: the bench says what it used instead."
+	@for deb in wrk redis-server; do \
+	  scripts/apt-install-missing $$deb \
+	    || echo "$$deb could not be installed: the bench says what it used instead."; \
+	done
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* staticfiles .pytest_cache .ruff_cache *.egg-info

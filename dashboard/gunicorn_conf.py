@@ -23,14 +23,19 @@ from urllib.parse import urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 
-# Caches that live in one process (or, for files, whose add() is not atomic): claim
-# locks, cached sessions and role changes kept in them are not seen by other processes.
-_PRIVATE_CACHES = {"", "locmemcache", "dummycache", "filecache"}
-_shared_store = urlsplit(os.environ.get("CACHE_URL", "")).scheme not in _PRIVATE_CACHES
+# Stores that every process sees alike and whose add() is atomic (the claim lock): Redis
+# (or Valkey) and memcached. Not local memory (one process), nor files or the database
+# cache (their add() can let two processes both take a lock).
+_SHARED_SCHEMES = {"redis", "rediss", "rediscache", "valkey", "valkeys"}
+_SHARED_SCHEMES |= {"memcache", "pymemcache", "pylibmc"}
+_SHARED_BACKENDS = ("RedisCache", "MemcachedCache", "PyMemcacheCache", "PyLibMCCache")
+# Only for the default number of processes; the rule itself is checked in on_starting,
+# against the cache Django will really use.
+_shared_store = urlsplit(os.environ.get("CACHE_URL", "")).scheme.lower() in _SHARED_SCHEMES
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Several processes only with a shared store (CACHE_URL=redis://...); else one process,
-# whose threads share its memory (see _check_shared_store below).
+# whose threads share its memory (see _refusal below).
 workers = int(
     os.environ.get(
         "WEB_CONCURRENCY",
@@ -90,20 +95,31 @@ if os.environ.get("DJANGO_LOG_FORMAT", "json" if _production else "text") == "js
 _MIGRATE_LOCK = 0x7472696167
 
 
-def _check_shared_store(server):
-    """Refuse to serve the dashboard from several processes without a shared store.
+_backend = None  # the cache backend the workers will use, read in on_starting
+
+
+def _cache_backend() -> str:
+    """Django's cache backend as the workers will see it: the environment after
+    gunicorn's -e options, and the .env file, both read by the settings."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    from django.conf import settings
+
+    return settings.CACHES["default"]["BACKEND"]
+
+
+def _refusal(app: str, workers: int, backend: str) -> str | None:
+    """Why `workers` processes of `app` must not run on `backend`, or None.
 
     The dashboard keeps its claim locks, the sessions it has read, the accounts'
     generation (role changes) and the queue picture in Django's cache. In process
     memory, each process would have its own: two users served by two processes could
     both be told they claimed a study, and a logout or a role taken away in one process
-    would go unnoticed in the others. The sandbox keeps nothing there.
+    would go unnoticed in the others. Only the sandbox keeps nothing there.
     """
-    app = getattr(server.app, "app_uri", None) or ""
-    if _shared_store or server.num_workers <= 1 or not app.startswith("dashboard."):
-        return
-    raise RuntimeError(
-        f"WEB_CONCURRENCY={server.num_workers} needs a shared store: set "
+    if workers <= 1 or app.startswith("sandbox.") or backend.endswith(_SHARED_BACKENDS):
+        return None
+    return (
+        f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store: set "
         "CACHE_URL=redis://... (see README, Production), or serve one process with more "
         "threads (WEB_CONCURRENCY=1, GUNICORN_THREADS=8). Without one, each process "
         "would keep its own claim locks and sessions: two users could both be told they "
@@ -111,10 +127,28 @@ def _check_shared_store(server):
     )
 
 
+def _app(server) -> str:
+    return getattr(server.app, "app_uri", None) or ""
+
+
+def nworkers_changed(server, new_value, old_value):
+    """The rule holds when the number of processes changes at run time (SIGTTIN) too."""
+    if old_value is None or _backend is None:  # the first count: on_starting checks it
+        return
+    reason = _refusal(_app(server), new_value, _backend)
+    if reason:
+        server.log.error("Staying at %s process(es): %s", old_value, reason)
+        server.num_workers = old_value
+
+
 def on_starting(server):
     """Check the store the processes share, then apply migrations before the workers
     start when DJANGO_MIGRATE_ON_START is set."""
-    _check_shared_store(server)
+    global _backend
+    _backend = _cache_backend()
+    reason = _refusal(_app(server), server.num_workers, _backend)
+    if reason:
+        raise RuntimeError(reason)
     if os.environ.get("DJANGO_MIGRATE_ON_START", "").lower() not in _TRUE:
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")

@@ -31,9 +31,8 @@ def conf(monkeypatch, **environ: str) -> dict:
     return runpy.run_path(str(CONF))
 
 
-def starting(settings: dict, app: str, workers: int) -> None:
-    server = SimpleNamespace(app=SimpleNamespace(app_uri=app), num_workers=workers)
-    settings["_check_shared_store"](server)
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+REDIS = "studies.redis_cache.RedisCache"
 
 
 @pytest.mark.parametrize(
@@ -42,7 +41,9 @@ def starting(settings: dict, app: str, workers: int) -> None:
         (None, 1, 8),
         ("locmemcache://", 1, 8),
         ("filecache:///tmp/triage-cache", 1, 8),  # add() is not atomic across processes
+        ("dbcache://triage_cache", 1, 8),  # nor is it there, on an expired row
         ("redis://127.0.0.1:6379/0", SHARED_DEFAULT, 4),
+        ("rediss://cache.example:6380/0", SHARED_DEFAULT, 4),
     ],
 )
 def test_the_default_is_one_process_unless_the_store_is_shared(
@@ -52,23 +53,48 @@ def test_the_default_is_one_process_unless_the_store_is_shared(
     assert (settings["workers"], settings["threads"]) == (workers, threads)
 
 
-def test_several_dashboard_processes_without_a_shared_store_are_refused(monkeypatch):
-    settings = conf(monkeypatch, WEB_CONCURRENCY="3")
-    with pytest.raises(RuntimeError, match="WEB_CONCURRENCY=3 needs a shared store"):
-        starting(settings, "dashboard.wsgi:application", 3)
-
-
 @pytest.mark.parametrize(
-    ("cache_url", "app", "workers"),
+    ("app", "workers", "backend", "refused"),
     [
-        ("redis://127.0.0.1:6379/0", "dashboard.wsgi", 4),  # shared: any number
-        (None, "dashboard.wsgi", 1),  # one process shares its own memory
-        (None, "sandbox.wsgi:application", 2),  # the sandbox keeps nothing in the cache
+        ("dashboard.wsgi:application", 3, LOCMEM, True),
+        ("wsgi:application", 2, LOCMEM, True),  # the dashboard under another name
+        ("dashboard.wsgi", 2, "django.core.cache.backends.db.DatabaseCache", True),
+        ("dashboard.wsgi", 2, "django.core.cache.backends.filebased.FileBasedCache", True),
+        ("dashboard.wsgi", 4, REDIS, False),  # shared: any number
+        ("dashboard.wsgi", 4, "django.core.cache.backends.redis.RedisCache", False),
+        ("dashboard.wsgi", 1, LOCMEM, False),  # one process shares its own memory
+        ("sandbox.wsgi:application", 2, LOCMEM, False),  # the sandbox keeps nothing there
     ],
 )
-def test_what_is_allowed_starts(monkeypatch, cache_url, app, workers):
-    settings = conf(monkeypatch, **({"CACHE_URL": cache_url} if cache_url else {}))
-    starting(settings, app, workers)  # does not raise
+def test_the_rule(monkeypatch, app, workers, backend, refused):
+    reason = conf(monkeypatch)["_refusal"](app, workers, backend)
+    assert (reason is not None) is refused
+    if refused:
+        assert f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store" in (
+            reason
+        )
+
+
+def test_more_processes_at_run_time_are_held_to_the_rule(monkeypatch):
+    """SIGTTIN adds a process after the start: without a shared store, it is undone."""
+    settings = conf(monkeypatch)
+    hook = settings["nworkers_changed"]
+    hook.__globals__["_backend"] = LOCMEM  # as on_starting read it
+    errors = []
+    server = SimpleNamespace(
+        app=SimpleNamespace(app_uri="dashboard.wsgi"),
+        num_workers=2,
+        log=SimpleNamespace(error=lambda *args: errors.append(args)),
+    )
+
+    hook(server, 2, 1)
+
+    assert server.num_workers == 1
+    assert errors and "need a shared store" in errors[0][-1]
+    hook.__globals__["_backend"] = REDIS
+    server.num_workers = 3
+    hook(server, 3, 2)
+    assert server.num_workers == 3
 
 
 def _environ(**extra: str) -> dict[str, str]:
@@ -80,20 +106,52 @@ def _environ(**extra: str) -> dict[str, str]:
     }
 
 
-def test_gunicorn_itself_stops_with_the_reason_before_any_worker_starts(tmp_path):
+@pytest.mark.parametrize(
+    ("environ", "options"),
+    [
+        ({"WEB_CONCURRENCY": "2"}, []),
+        # The store the workers will use counts, not the one the shell had: -e wins.
+        ({"CACHE_URL": "redis://127.0.0.1:1/0"}, ["-w", "2", "-e", "CACHE_URL=locmemcache://"]),
+    ],
+)
+def test_gunicorn_itself_stops_with_the_reason_before_any_worker_starts(tmp_path, environ, options):
     port = free_port()
     done = subprocess.run(  # noqa: S603 (our own gunicorn and config)
-        [GUNICORN, "-c", str(CONF), "--no-control-socket", "dashboard.wsgi"],
+        [GUNICORN, "-c", str(CONF), "--no-control-socket", *options, "dashboard.wsgi"],
         cwd=ROOT,
-        env=_environ(WEB_CONCURRENCY="2", GUNICORN_BIND=f"127.0.0.1:{port}"),
+        env=_environ(GUNICORN_BIND=f"127.0.0.1:{port}", **environ),
         capture_output=True,
         text=True,
         timeout=START_SECONDS,
         check=False,
     )
     assert done.returncode == 1
-    assert "WEB_CONCURRENCY=2 needs a shared store: set CACHE_URL=redis://" in done.stderr
+    assert "2 dashboard processes (WEB_CONCURRENCY or -w) need a shared store" in done.stderr
     assert "Booting worker" not in done.stderr
+
+
+def test_a_shared_store_given_with_e_lets_several_processes_start(tmp_path):
+    """Redis named only on gunicorn's command line (-e) counts too (nothing connects to
+    it until a request comes)."""
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own gunicorn and config)
+            [
+                *(GUNICORN, "-c", str(CONF), "--no-control-socket", "-w", "2"),
+                *("-e", "CACHE_URL=redis://127.0.0.1:1/0", "dashboard.wsgi"),
+            ],
+            cwd=ROOT,
+            env=_environ(GUNICORN_BIND=f"127.0.0.1:{port}"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        booted = _wait_for(lambda: log.read_text().count("Booting worker") == 2)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert booted, log.read_text()
 
 
 def test_the_sandbox_still_serves_from_two_processes(tmp_path):
