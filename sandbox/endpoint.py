@@ -46,7 +46,15 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return csrf_exempt(login_not_required(view))
 
 
-def api_endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
+def method_view(
+    handlers: dict[str, Handler],
+    serve: Callable[..., HttpResponse],
+    *,
+    first: Callable[[HttpRequest], None] | None = None,
+) -> Callable[..., HttpResponse]:
+    """A public JSON view over one handler per method: `first(request)` (if given), then a
+    405 with Allow for a method not served (HEAD wherever GET is), then
+    `serve(request, handler, url_kwargs)`; errors as `json_errors` makes them."""
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
     allowed = sorted(handlers)
@@ -54,13 +62,23 @@ def api_endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
     @public
     @json_errors
     def view(request: HttpRequest, **kwargs) -> HttpResponse:
+        if first is not None:
+            first(request)
         handler = handlers.get(request.method or "")
         if handler is None:
             return method_not_allowed(request, allowed)
-        injected = faults.inject(request)
-        if injected is not None:
-            return injected
-        api_key = auth.authenticate(request)
-        return handler(request, api_key, **kwargs)
+        return serve(request, handler, kwargs)
 
     return view
+
+
+def _serve_api(request: HttpRequest, handler: Handler, kwargs: dict) -> HttpResponse:
+    injected = faults.inject(request)
+    if injected is not None:
+        return injected
+    api_key = auth.authenticate(request)
+    return handler(request, api_key, **kwargs)
+
+
+def api_endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
+    return method_view(handlers, _serve_api)

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.auth import CHALLENGE
-from sandbox.endpoint import Handler, json_errors, public
-from sandbox.errors import ApiError, method_not_allowed, not_found
+from sandbox.endpoint import Handler, method_view
+from sandbox.errors import ApiError, not_found
 
 
 def control_enabled(request: HttpRequest) -> None:
@@ -36,19 +36,11 @@ def authenticate_control(request: HttpRequest) -> None:
         raise ApiError(401, message, headers=CHALLENGE)
 
 
+def _serve_control(request: HttpRequest, handler: Handler, kwargs: dict) -> HttpResponse:
+    authenticate_control(request)
+    return handler(request, **kwargs)
+
+
 def control_endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
-    if "GET" in handlers:
-        handlers.setdefault("HEAD", handlers["GET"])
-    allowed = sorted(handlers)
-
-    @public
-    @json_errors
-    def view(request: HttpRequest, **kwargs) -> HttpResponse:
-        control_enabled(request)
-        handler = handlers.get(request.method or "")
-        if handler is None:
-            return method_not_allowed(request, allowed)
-        authenticate_control(request)
-        return handler(request, **kwargs)
-
-    return view
+    # Disabled: a 404 before anything else, whatever the method.
+    return method_view(handlers, _serve_control, first=control_enabled)
