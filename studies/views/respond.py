@@ -239,7 +239,8 @@ def list_state(studies, now) -> list:
     """What of a list of rows can change on screen: every value of every study (as Avara
     sent it) and each one's turnaround clock (which moves with time alone). Stable across
     processes, so a poll answered by another worker still matches."""
-    return [msgspec.json.encode(list(studies)), [clock(s, now) for s in studies]]
+    encoded = msgspec.json.encode(list(studies))
+    return [hashlib.sha256(encoded).hexdigest(), [clock(s, now) for s in studies]]
 
 
 def etag_of(request, parts) -> str:
