@@ -257,6 +257,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Login throttling (django-axes; the policy is described in studies/throttling.py).
 AUTHENTICATION_BACKENDS = [
     "studies.throttling.ThrottlingBackend",  # refuses a locked username first
+    # ModelBackend, with each request's user kept in memory while no account changes.
+    "studies.backends.AccountBackend",
+    # Sessions made before AccountBackend name this one; they keep working (uncached)
+    # until their next login. Logins never reach it (AccountBackend answers first), bar
+    # a failed one, which it checks a second time.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)

@@ -67,7 +67,8 @@ class Capabilities:
         key = None
         if user.is_authenticated:  # date_joined: a reused primary key is another person
             joined = user.date_joined.timestamp() if user.date_joined else 0
-            key = f"triage:caps:{accounts_generation()}:{user.pk}:{joined}"
+            generation = getattr(user, "_triage_generation", None) or accounts_generation()
+            key = f"triage:caps:{generation}:{user.pk}:{joined}"
         # The key names the accounts' generation, whose numbers are never reused (see
         # studies/shared.py): this process keeps what it holds too, about as long as the
         # shared store does, and asks the store only when it has not got it.

@@ -176,7 +176,7 @@ for n in range({count}):
     Account.objects.create(user=user, avara_user_id=avara.user_id)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "studies.backends.AccountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     readers.append({{"user_id": avara.user_id, "name": f"Reader{{n}} Racer",

@@ -1,7 +1,8 @@
 """What a page offers a user (Capabilities) is kept per process and in the shared store
 under the accounts' generation: a role change must show at the next request, even
-after the store lost its counter (a Redis restart, an eviction), and a change made
-outside the dashboard shows once the kept value expires."""
+after the store lost its counter (a Redis restart, an eviction), a change saved through
+Django anywhere (a shell) at the next request too, and a change made past Django (SQL)
+once the kept value expires."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -65,11 +66,21 @@ def test_a_change_that_moves_no_generation_shows_once_the_kept_value_expires(adm
     monkeypatch.setattr("studies.kept.time.monotonic", lambda: clock[0])
     account = fresh(admin.pk)
     assert Capabilities.of(account).see_cancelled
-    # Changed in a shell or by SQL: no generation moves; the shared store's copy expires.
-    admin.groups.set([Group.objects.get(name=RADIOLOGIST)])
+    # Changed by SQL (past Django's signals): no generation moves; the shared store's
+    # copy expires.
+    through = get_user_model().groups.through
+    through.objects.filter(user_id=admin.pk).update(group_id=Group.objects.get(name=RADIOLOGIST).pk)
     joined = account.date_joined.timestamp()
     cache.delete(f"triage:caps:{accounts_generation()}:{admin.pk}:{joined}")
 
     assert Capabilities.of(fresh(admin.pk)).see_cancelled  # still kept in this process
     clock[0] += presenters.CAPS_SECONDS + 1
+    assert not Capabilities.of(fresh(admin.pk)).see_cancelled
+
+
+def test_a_role_changed_in_a_shell_shows_at_the_next_request(admin):
+    assert Capabilities.of(fresh(admin.pk)).see_cancelled
+
+    admin.groups.set([Group.objects.get(name=RADIOLOGIST)])  # no accounts page involved
+
     assert not Capabilities.of(fresh(admin.pk)).see_cancelled

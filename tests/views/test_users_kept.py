@@ -1,0 +1,118 @@
+"""Each request's user is kept per process under the accounts generation
+(studies/backends.py): a page stops reading the user from the database on every request,
+while every change made through Django - the accounts page, a shell, `changepassword` -
+shows at the very next request, and a change made past Django (SQL) within
+USERS_SECONDS."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from view_helpers import STUDIES, page_json, study_json
+
+from studies import backends
+from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.shared import accounts_generation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def studies_route(avara):
+    return avara.get(STUDIES).respond(json=page_json(study_json(1)))
+
+
+def user_reads(queries) -> list[str]:
+    table = get_user_model()._meta.db_table
+    return [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+
+
+def test_a_second_page_reads_no_user_from_the_database(login, studies_route):
+    client = login(SUPERVISOR)
+    assert client.get("/").status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+
+    assert user_reads(queries.captured_queries) == []
+
+
+def test_a_password_changed_in_a_shell_logs_the_session_out_at_the_next_request(
+    login, studies_route
+):
+    client = login(SUPERVISOR)
+    assert client.get("/").status_code == 200
+
+    user = get_user_model().objects.get(pk=client.user.pk)
+    user.set_password("Another-Passw0rd-42")
+    user.save()  # as `changepassword` or a shell would: no accounts page involved
+
+    answer = client.get("/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/login/")
+
+
+def test_an_account_deactivated_in_a_shell_is_logged_out_at_the_next_request(login, studies_route):
+    client = login(SUPERVISOR)
+    assert client.get("/").status_code == 200
+
+    user = get_user_model().objects.get(pk=client.user.pk)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    assert client.get("/").status_code == 302
+
+
+def test_a_role_taken_away_in_a_shell_shows_at_the_next_request(login, studies_route):
+    client = login(ADMIN)
+    assert "Audit trail" in client.get("/").content.decode()
+
+    user = get_user_model().objects.get(pk=client.user.pk)
+    user.groups.set([Group.objects.get(name=RADIOLOGIST)])
+
+    page = client.get("/").content.decode()
+    assert "Audit trail" not in page
+    assert client.get("/audit/").status_code == 403
+
+
+def test_a_change_past_django_shows_once_the_kept_user_expires(login, studies_route, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("studies.kept.time.monotonic", lambda: clock[0])
+    client = login(SUPERVISOR)
+    assert client.get("/").status_code == 200
+
+    # SQL by hand: no signal, no generation moves.
+    get_user_model().objects.filter(pk=client.user.pk).update(is_active=False)
+    assert client.get("/").status_code == 200  # still the kept user
+
+    clock[0] += backends.USERS_SECONDS + 1
+    assert client.get("/").status_code == 302
+
+
+def test_a_login_moves_no_generation(make_account, client):
+    make_account(SUPERVISOR, username="ada")
+    before = accounts_generation()
+
+    assert client.login(username="ada", password="unused-Passw0rd-for-tests")
+
+    assert accounts_generation() == before
+
+
+def test_each_request_gets_its_own_copy(make_account):
+    user = make_account(SUPERVISOR)
+    backend = backends.AccountBackend()
+
+    first, second = backend.get_user(user.pk), backend.get_user(user.pk)
+
+    assert first is not second
+    first.note_for_this_request_only = True
+    assert not hasattr(second, "note_for_this_request_only")
+    assert backend.get_user(10**9) is None  # no such account
+
+
+def test_sessions_from_before_the_backend_still_work(make_account, client, studies_route):
+    user = make_account(SUPERVISOR)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    assert client.get("/").status_code == 200
