@@ -180,6 +180,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "studies.context.identity",
+                "studies.context.urls",
             ],
         },
     },
