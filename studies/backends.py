@@ -10,8 +10,9 @@ studies/apps.py: a shell, `changepassword`, the admin). So a password change, a
 deactivation or a removed role shows at the next request, in every process. A change
 that bypasses Django (SQL by hand) shows within USERS_SECONDS.
 
-Each request gets its own copy, so nothing one request sets on its user (permission
-caches, capabilities) is seen by another.
+The user's permissions are read once with it and copied with it (each write checks
+them). Each request gets its own copy, so nothing one request sets on its user
+(capabilities, anything else) is seen by another.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class AccountBackend(ModelBackend):
             user = super().get_user(user_id)  # None for an unknown or inactive account
             if user is None:
                 return None
+            # Its permissions too, read now and copied with it: every write checks them
+            # (studies/services/rules.py), and they are under the same generation.
+            user.get_all_permissions()
             _kept.put(key, user)
         user = copy.copy(user)
         # The generation this user was read under: Capabilities.of keys by it as well,

@@ -210,10 +210,11 @@ def queue_note(study) -> None:
     if token is None:
         return
     try:
-        changes = cache.get(CHANGES_KEY) or {}
+        found = cache.get_many([CHANGES_KEY, SNAPSHOT_KEY])  # one round trip for both
+        changes = found.get(CHANGES_KEY) or {}
         changes[study.study_id] = (time.time(), _ENCODER.encode(study))
         keep = _keep_seconds()
-        stored = cache.get(SNAPSHOT_KEY)
+        stored = found.get(SNAPSHOT_KEY)
         # Notes the stored picture already holds are dropped (as _overlay would skip them).
         horizon = max(time.time() - keep, stored["built"] - 5 if stored else 0)
         changes = {k: v for k, v in changes.items() if v[0] >= horizon}
