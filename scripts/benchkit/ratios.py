@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+import statistics
 from collections.abc import Callable
 
 from benchkit.context import LIST, Run
@@ -28,6 +30,41 @@ PAGES = {
     "worklist_fragment_25": ("/?limit=25", "results", 25, 1.3),
 }
 SAVE_TARGET = 1.3
+
+
+class ServerTimed:
+    """A dashboard side that keeps each answer's Server-Timing: the dashboard's own work
+    ("app") and its wait on Avara ("avara"), as it measured them itself."""
+
+    PART = re.compile(r"(\w+);dur=([0-9.]+)")
+
+    def __init__(self, call: Callable[[], object]) -> None:
+        self.call = call
+        self.seen: list[dict[str, float]] = []
+
+    def __call__(self):
+        answer = self.call()
+        header = getattr(answer, "headers", {}).get("Server-Timing", "")
+        self.seen.append({name: float(ms) for name, ms in self.PART.findall(header)})
+        return answer
+
+    def split(self, figure: dict, samples: int) -> dict:
+        """Medians of the timed answers' parts, and what is left of the dashboard's median
+        for the trip to it and back (client, loopback, gunicorn), which the raw call also
+        pays, once, for its own trip. The parts are medians each: they need not add up."""
+        timed = [parts for parts in self.seen[-samples:] if "app" in parts]
+        if not timed:
+            return {"error": "no Server-Timing in the answers"}
+        own = statistics.median(p["app"] for p in timed)
+        avara = statistics.median(p.get("avara", 0.0) for p in timed)
+        total = figure["dashboard"]["median_ms"]
+        return {
+            "own_ms": round(own, 2),
+            "avara_ms": round(avara, 2),
+            "trip_ms": round(total - own - avara, 2),
+            "raw_ms": figure["raw"]["median_ms"],
+            "answers": len(timed),
+        }
 
 
 def upstream_list_query(run: Run, path: str, target: str | None, limit: int) -> tuple[str, bool]:
@@ -58,12 +95,11 @@ def worklist(run: Run) -> dict:
     figures = {}
     for name, (path, target, limit, max_ratio) in PAGES.items():
         query, observed = upstream_list_query(run, path, target, limit)
-        sides = {
-            "dashboard": lambda p=path, t=target: run.supervisor.get(p, htmx_target=t),
-            "raw": lambda q=query: run.api.get(f"{LIST}?{q}"),
-        }
+        dashboard = ServerTimed(lambda p=path, t=target: run.supervisor.get(p, htmx_target=t))
+        sides = {"dashboard": dashboard, "raw": lambda q=query: run.api.get(f"{LIST}?{q}")}
         measured = interleave(sides, samples=run.samples)
         figure = compare(measured["dashboard"], measured["raw"], target=max_ratio)
+        figure["split"] = dashboard.split(figure, run.samples)
         figure.update(dashboard_request=path, hx_target=target, upstream_query=query)
         figure["upstream_query_observed"] = observed
         figures[name] = figure
@@ -137,15 +173,17 @@ def raw_save(run: Run, study_id: str) -> Callable[[], list]:
 def inline_save(run: Run) -> dict:
     mine, theirs = editable_studies(run, 2)
     save = InlineSave(run, mine)
+    dashboard = ServerTimed(save)
     theirs_before = severity_of(run, theirs.study_id)
     measured = interleave(
-        {"dashboard": save, "raw": raw_save(run, theirs.study_id)},
+        {"dashboard": dashboard, "raw": raw_save(run, theirs.study_id)},
         samples=run.samples,
         prepare={"dashboard": save.prepare},
     )
     save.undo()
     run.api.patch(f"{LIST}/{theirs.study_id}", json={"severity": theirs_before})
     figure = compare(measured["dashboard"], measured["raw"], target=SAVE_TARGET)
+    figure["split"] = dashboard.split(figure, run.samples)
     figure.update(dashboard_request=f"POST {save.url}", raw_requests="GET + PATCH of a study")
     return figure
 

@@ -66,6 +66,27 @@ def _speed(out: list[str], r: dict) -> None:
         )
 
 
+def _split(out: list[str], r: dict) -> None:
+    """Where the dashboard's time goes, by its own Server-Timing (medians)."""
+    figures = [(label, _speed_figure(r, key).get("split")) for key, label in LABELS.items()]
+    figures = [(label, s) for label, s in figures if s and "error" not in s]
+    if not figures:
+        return
+    out.append("\n== Where the dashboard's time goes: ms, medians (its own Server-Timing) ==")
+    out.append(f"{'':30} {'own work':>9} {'on Avara':>9} {'the trip':>9}   {'raw call':>8}")
+    for label, s in figures:
+        out.append(
+            f"{label:30} {s['own_ms']:9.2f} {s['avara_ms']:9.2f} {s['trip_ms']:9.2f}   "
+            f"{s['raw_ms']:8.2f}"
+        )
+    out.append(
+        "own work: the dashboard's code, session to response; on Avara: its calls as it "
+        "waited for them (the second hop included);\nthe trip: the rest of the median, the "
+        "request's way to the dashboard and back (client, loopback, gunicorn), which the raw "
+        "call also pays once."
+    )
+
+
 def _bytes(out: list[str], b: dict) -> None:
     out.append(
         "\n== Bytes (kB = 1000 bytes; 'sent' = with Accept-Encoding: gzip, deflate, br, zstd) =="
@@ -279,6 +300,7 @@ def table(r: dict) -> str:
         f"{meta['load_average_at_end']}; {meta['seconds']['total']} s measuring"
     )
     _speed(out, r)
+    _split(out, r)
     _section(out, "The floor", r.get("floor"), _floor)
     _section(out, "Bytes", r.get("bytes"), _bytes)
     _section(out, "Upstream calls per action", r.get("upstream_calls"), _calls)

@@ -13,7 +13,7 @@ from view_helpers import RADIOLOGIST_ID, STUDIES, hx, page_json, study_id, study
 from studies.roles import RADIOLOGIST, SUPERVISOR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from benchkit import web  # scripts/ is not a package: found through the path above
+from benchkit import ratios, web  # scripts/ is not a package: found through the path above
 
 ASSIGNED, UNASSIGNED = study_id(1), study_id(2)
 
@@ -83,3 +83,19 @@ def test_the_pager_next_link_is_found(login, avara):
     found = web.next_page_url(text(client.get("/")))
 
     assert found is not None and "c=opaque-cursor" in found
+
+
+def test_the_bench_reads_the_time_split_from_server_timing(login, avara):
+    _list(avara)
+    client = login(SUPERVISOR)
+
+    timed = ratios.ServerTimed(lambda: client.get("/"))
+    for _ in range(3):
+        assert timed().status_code == 200
+
+    parts = timed.seen[-1]
+    assert set(parts) == {"app", "avara"} and parts["app"] > 0 and parts["avara"] > 0
+    figure = {"dashboard": {"median_ms": 100.0}, "raw": {"median_ms": 40.0}}
+    split = timed.split(figure, samples=3)
+    assert split["answers"] == 3 and split["raw_ms"] == 40.0
+    assert split["trip_ms"] == round(100.0 - split["own_ms"] - split["avara_ms"], 2)
