@@ -50,10 +50,16 @@ def _watch_accounts() -> None:
 def _account_saved(sender, update_fields=None, **kwargs) -> None:
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    _account_changed(sender)
+    _account_changed(sender, **kwargs)
 
 
-def _account_changed(sender, **kwargs) -> None:
+def _account_changed(sender, using="default", **kwargs) -> None:
+    """Now, and again once the transaction commits: a process that read the account
+    between the two (before the change was visible) kept it under a generation that the
+    second move leaves behind."""
+    from django.db import transaction
+
     from studies.shared import accounts_generation_bump
 
     accounts_generation_bump()
+    transaction.on_commit(accounts_generation_bump, using=using)

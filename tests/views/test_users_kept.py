@@ -7,7 +7,7 @@ USERS_SECONDS."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from view_helpers import STUDIES, hx, page_json, row_token, study_id, study_json, toast_of
 
@@ -135,3 +135,18 @@ def test_a_save_reads_no_permissions_from_the_database(login, avara):
     assert answer.status_code == 200
     assert toast_of(answer)["level"] == "success"
     assert [q["sql"] for q in queries.captured_queries if "permission" in q["sql"]] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_read_before_the_change_commits_is_not_kept_past_it(make_account):
+    """Another process may read the account between the change's signal and its commit,
+    and keep the old one: the generation moves again at commit, leaving that behind."""
+    user = make_account(SUPERVISOR)
+    backend = backends.AccountBackend()
+    with transaction.atomic():
+        user.set_password("Changed-Passw0rd-7")
+        user.save()
+        moved_at_save = accounts_generation()
+    assert accounts_generation() > moved_at_save  # moved again at commit
+
+    assert backend.get_user(user.pk).check_password("Changed-Passw0rd-7")
