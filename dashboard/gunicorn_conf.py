@@ -28,7 +28,6 @@ _TRUE = {"1", "true", "yes", "on"}
 # cache (their add() can let two processes both take a lock).
 _SHARED_SCHEMES = {"redis", "rediss", "rediscache", "valkey", "valkeys"}
 _SHARED_SCHEMES |= {"memcache", "pymemcache", "pylibmc"}
-_SHARED_BACKENDS = ("RedisCache", "MemcachedCache", "PyMemcacheCache", "PyLibMCCache")
 # Only for the default number of processes; the rule itself is checked in on_starting,
 # against the cache Django will really use.
 _shared_store = urlsplit(os.environ.get("CACHE_URL", "")).scheme.lower() in _SHARED_SCHEMES
@@ -116,7 +115,9 @@ def _refusal(app: str, workers: int, backend: str) -> str | None:
     both be told they claimed a study, and a logout or a role taken away in one process
     would go unnoticed in the others. Only the sandbox keeps nothing there.
     """
-    if workers <= 1 or app.startswith("sandbox.") or backend.endswith(_SHARED_BACKENDS):
+    from dashboard.stores import cache_is_shared  # with the app's path, like the settings
+
+    if workers <= 1 or app.startswith("sandbox.") or cache_is_shared(backend):
         return None
     return (
         f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store: set "

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from dashboard.stores import cache_is_shared
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -237,6 +239,13 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
         retry_on_timeout=False,
     )
     CACHES["default"].setdefault("KEY_PREFIX", "triage")
+# Each process keeps the logged-in users it has read (studies/backends.py), which a
+# change of an account made by any process must reach through the shared store: so
+# only when there is one. In process memory, a shell's `changepassword` could not tell
+# the web process, and every request reads its user from the database.
+TRIAGE_KEEP_USERS = env.bool(
+    "TRIAGE_KEEP_USERS", default=cache_is_shared(CACHES["default"]["BACKEND"])
+)
 
 # Sessions are written to the database and read through the cache: every process finds
 # a session at Redis speed, and a Redis restart or eviction (it is a cache, it may drop

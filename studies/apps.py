@@ -62,4 +62,6 @@ def _account_changed(sender, using="default", **kwargs) -> None:
     from studies.shared import accounts_generation_bump
 
     accounts_generation_bump()
-    transaction.on_commit(accounts_generation_bump, using=using)
+    # robust: the change is saved by then; a store that fails here must not turn it
+    # into an error page (the kept copies then expire within USERS_SECONDS).
+    transaction.on_commit(accounts_generation_bump, using=using, robust=True)

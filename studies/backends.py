@@ -8,10 +8,15 @@ its permissions or its Avara link changes - through the dashboard's own account 
 and through anything else that saves or deletes through Django (the signals in
 studies/apps.py: a shell, `changepassword`, the admin). So a password change, a
 deactivation or a removed role shows at the next request, in every process. A change
-that bypasses Django (SQL by hand) shows within USERS_SECONDS.
+that bypasses Django's signals (SQL by hand, `QuerySet.update()`) shows within
+USERS_SECONDS.
 
-The user's permissions are read once with it and copied with it (each write checks
-them). Each request gets its own copy, so nothing one request sets on its user
+Only with a shared store (TRIAGE_KEEP_USERS, on when the cache is Redis or memcached):
+in process memory a shell's change could not reach the web process's generation, so
+every request reads its user from the database, as Django does.
+
+The user's permissions are read once with it, frozen and copied with it (each write
+checks them). Each request gets its own copy, so nothing one request sets on its user
 (capabilities, anything else) is seen by another.
 """
 
@@ -19,7 +24,9 @@ from __future__ import annotations
 
 import copy
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
 from studies.kept import Kept
 from studies.shared import accounts_generation
@@ -29,7 +36,18 @@ _kept = Kept(5_000, seconds=USERS_SECONDS)
 
 
 class AccountBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """ModelBackend's check; a refusal ends there. ModelBackend, listed after this
+        one for sessions made before it, would only check the same password again
+        (twice the hashing per failed login). Axes still counts the failure once."""
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None and password is not None:
+            raise PermissionDenied
+        return user
+
     def get_user(self, user_id):
+        if not settings.TRIAGE_KEEP_USERS:
+            return super().get_user(user_id)
         generation = accounts_generation()
         key = (str(user_id), generation)
         user = _kept.get(key)
@@ -40,6 +58,9 @@ class AccountBackend(ModelBackend):
             # Its permissions too, read now and copied with it: every write checks them
             # (studies/services/rules.py), and they are under the same generation.
             user.get_all_permissions()
+            for cache_name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+                # Shared by every copy: frozen, so no request can add to another's.
+                setattr(user, cache_name, frozenset(getattr(user, cache_name, ())))
             _kept.put(key, user)
         user = copy.copy(user)
         # The generation this user was read under: Capabilities.of keys by it as well,

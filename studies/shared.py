@@ -41,7 +41,10 @@ def _bump(key: str) -> None:
     try:
         cache.incr(key)
     except ValueError:  # not there (first use, restart, eviction): a new, unused number
-        cache.add(key, _fresh_start(), timeout=None)
+        if not cache.add(key, _fresh_start(), timeout=None):
+            # Another process put one back meanwhile, and may have kept values under it
+            # read before this change: move past it.
+            cache.incr(key)
 
 
 def generation() -> int:

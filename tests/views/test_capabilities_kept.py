@@ -12,7 +12,7 @@ from django.core.cache import cache
 from studies import presenters
 from studies.presenters import Capabilities
 from studies.roles import ADMIN, RADIOLOGIST, role_sync
-from studies.shared import accounts_generation, accounts_generation_bump
+from studies.shared import ACCOUNTS_KEY, accounts_generation, accounts_generation_bump
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,21 @@ def test_a_role_changed_in_a_shell_shows_at_the_next_request(admin):
     admin.groups.set([Group.objects.get(name=RADIOLOGIST)])  # no accounts page involved
 
     assert not Capabilities.of(fresh(admin.pk)).see_cancelled
+
+
+def test_a_bump_racing_a_store_restart_still_moves_past_what_others_read(monkeypatch):
+    """The counter was lost; while this process bumps, another puts one back (and may
+    keep values read before this change under it): the bump must move past it."""
+    cache.delete(ACCOUNTS_KEY)
+    real_add = cache.add
+    theirs = {}
+
+    def another_process_adds_first(key, value, timeout=None):
+        real_add(key, 5_000, timeout=timeout)
+        theirs["generation"] = cache.get(key)
+        return real_add(key, value, timeout=timeout)  # ours: too late
+
+    monkeypatch.setattr(cache, "add", another_process_adds_first)
+    accounts_generation_bump()
+
+    assert accounts_generation() > theirs["generation"]

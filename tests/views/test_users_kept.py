@@ -4,18 +4,32 @@ while every change made through Django - the accounts page, a shell, `changepass
 shows at the very next request, and a change made past Django (SQL) within
 USERS_SECONDS."""
 
+import threading
+
+import environ
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from view_helpers import STUDIES, hx, page_json, row_token, study_id, study_json, toast_of
 
+from dashboard.stores import cache_is_shared
 from studies import backends
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.shared import accounts_generation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_users(settings):
+    """As with a shared store (Redis), where users are kept; see the last tests for
+    process memory, where they are not."""
+    settings.TRIAGE_KEEP_USERS = True
 
 
 @pytest.fixture
@@ -137,16 +151,102 @@ def test_a_save_reads_no_permissions_from_the_database(login, avara):
     assert [q["sql"] for q in queries.captured_queries if "permission" in q["sql"]] == []
 
 
+def _read_by_another_process_during(change) -> tuple:
+    """(the user another process read while `change` was not yet committed, the user a
+    request reads after the commit)."""
+    backend = backends.AccountBackend()
+    seen = {}
+
+    def another_process():
+        seen["user"] = backend.get_user(change.user.pk)
+        connections.close_all()
+
+    with transaction.atomic():
+        change()
+        reader = threading.Thread(target=another_process)
+        reader.start()
+        reader.join()
+    return seen["user"], backend.get_user(change.user.pk)
+
+
+class _PasswordChange:
+    def __init__(self, user):
+        self.user = user
+
+    def __call__(self):
+        self.user.set_password("Changed-Passw0rd-7")
+        self.user.save()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_user_read_before_the_change_commits_is_not_kept_past_it(make_account):
-    """Another process may read the account between the change's signal and its commit,
-    and keep the old one: the generation moves again at commit, leaving that behind."""
+    before_commit, after = _read_by_another_process_during(
+        _PasswordChange(make_account(SUPERVISOR))
+    )
+
+    assert before_commit.check_password("unused-Passw0rd-for-tests")  # the old row, kept
+    assert after.check_password("Changed-Passw0rd-7")  # the commit left that copy behind
+
+
+def test_a_deleted_account_is_logged_out_at_the_next_request(login, studies_route):
+    client = login(SUPERVISOR)
+    assert client.get("/").status_code == 200
+
+    get_user_model().objects.filter(pk=client.user.pk).delete()
+
+    assert client.get("/").status_code == 302
+
+
+def test_no_request_can_add_to_the_permissions_another_request_gets(make_account):
     user = make_account(SUPERVISOR)
     backend = backends.AccountBackend()
-    with transaction.atomic():
-        user.set_password("Changed-Passw0rd-7")
-        user.save()
-        moved_at_save = accounts_generation()
-    assert accounts_generation() > moved_at_save  # moved again at commit
+    first = backend.get_user(user.pk)
 
-    assert backend.get_user(user.pk).check_password("Changed-Passw0rd-7")
+    with pytest.raises(AttributeError):  # frozen
+        backend.get_all_permissions(first).add("studies.view_audit")
+    assert not backend.get_user(user.pk).has_perm("studies.view_audit")
+
+
+def test_a_failed_login_checks_the_password_once_and_counts_once(make_account, monkeypatch):
+    make_account(SUPERVISOR, username="ada")
+    checks = []
+    real_verify = MD5PasswordHasher.verify
+    monkeypatch.setattr(
+        MD5PasswordHasher, "verify", lambda h, *a: checks.append(1) or real_verify(h, *a)
+    )
+
+    refused = Client().post("/accounts/login/", {"username": "ada", "password": "Wrong-1x"})
+
+    assert refused.status_code == 200
+    assert len(checks) == 1  # not again by ModelBackend, listed after AccountBackend
+    assert [a.failures_since_start for a in AccessAttempt.objects.all()] == [1]
+    welcome = Client().post(
+        "/accounts/login/", {"username": "ada", "password": "unused-Passw0rd-for-tests"}
+    )
+    assert welcome.status_code == 302
+
+
+def test_without_a_shared_store_every_request_reads_its_user(login, studies_route, settings):
+    settings.TRIAGE_KEEP_USERS = False  # process memory: a shell could not reach us
+    client = login(SUPERVISOR)
+    assert client.get("/").status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+
+    assert len(user_reads(queries.captured_queries)) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "shared"),
+    [
+        ("locmemcache://", False),
+        ("filecache:///tmp/triage-cache", False),
+        ("dbcache://triage_cache", False),
+        ("redis://127.0.0.1:6379/0", True),
+        ("pymemcache://127.0.0.1:11211", True),
+    ],
+)
+def test_users_are_kept_only_with_a_shared_store(url, shared):
+    backend = environ.Env.cache_url_config(url)["BACKEND"]
+    assert cache_is_shared(backend) is shared
