@@ -14,7 +14,7 @@ from studies.presenters import Capabilities
 from studies.roles import ADMIN, RADIOLOGIST, role_sync
 from studies.shared import ACCOUNTS_KEY, accounts_generation, accounts_generation_bump
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 
 def fresh(pk: int):

@@ -22,7 +22,8 @@ from studies import backends
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.shared import accounts_generation
 
-pytestmark = pytest.mark.django_db
+# Also on PostgreSQL + Redis (the stores pass): users are kept only with a shared store.
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 
 @pytest.fixture(autouse=True)
