@@ -152,38 +152,28 @@ def test_a_save_reads_no_permissions_from_the_database(login, avara):
     assert [q["sql"] for q in queries.captured_queries if "permission" in q["sql"]] == []
 
 
-def _read_by_another_process_during(change) -> tuple:
-    """(the user another process read while `change` was not yet committed, the user a
+def _read_while_a_password_change_commits(user) -> tuple:
+    """(the user another process read while the change was not yet committed, the user a
     request reads after the commit)."""
     backend = backends.AccountBackend()
     seen = {}
 
     def another_process():
-        seen["user"] = backend.get_user(change.user.pk)
+        seen["user"] = backend.get_user(user.pk)
         connections.close_all()
 
     with transaction.atomic():
-        change()
+        user.set_password("Changed-Passw0rd-7")
+        user.save()
         reader = threading.Thread(target=another_process)
         reader.start()
         reader.join()
-    return seen["user"], backend.get_user(change.user.pk)
-
-
-class _PasswordChange:
-    def __init__(self, user):
-        self.user = user
-
-    def __call__(self):
-        self.user.set_password("Changed-Passw0rd-7")
-        self.user.save()
+    return seen["user"], backend.get_user(user.pk)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_user_read_before_the_change_commits_is_not_kept_past_it(make_account):
-    before_commit, after = _read_by_another_process_during(
-        _PasswordChange(make_account(SUPERVISOR))
-    )
+    before_commit, after = _read_while_a_password_change_commits(make_account(SUPERVISOR))
 
     assert before_commit.check_password("unused-Passw0rd-for-tests")  # the old row, kept
     assert after.check_password("Changed-Passw0rd-7")  # the commit left that copy behind
