@@ -179,6 +179,19 @@ def _throughput(out: list[str], t: dict) -> None:
             f"{d['errors']:>6}   {r['rps']:>9.1f} {r['p50_ms']:>7.1f} / {r['p95_ms']:<7.1f} "
             f"{r['errors']:>6}   {f['dashboard_over_raw']:>5.2f}   {target}"
         )
+    levels = [t[key] for key in ("clients_1", "clients_8", "clients_32")]
+    if "lopsided_over_even" in t:
+        counts = {
+            side: tuple(sum(f[side][k] for f in levels) for k in ("repeated", "lopsided"))
+            for side in ("dashboard", "raw")
+        }
+        out.append(
+            f"rounds repeated because one gunicorn process did over {t['lopsided_over_even']:g}x "
+            "an even share of its server's work (the kernel hands keep-alive connections to "
+            f"processes unevenly): dashboard side {counts['dashboard'][0]}, raw side "
+            f"{counts['raw'][0]}; still lopsided after {t['max_repeats']} repeats: "
+            f"{counts['dashboard'][1]} and {counts['raw'][1]}"
+        )
 
 
 def _paging(out: list[str], p: dict) -> None:

@@ -263,10 +263,10 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
         os.killpg(process.pid, sig)
 
 
-def worker_rss_kib(server: Server) -> dict[int, int]:
-    """VmRSS (KiB) of each gunicorn worker of a server: the master's child processes."""
-    master = server.process.pid
-    found = {}
+def _workers(server: Server):
+    """(pid, /proc/pid/status as a dict) of each gunicorn worker of a server: the
+    master's child processes."""
+    master = str(server.process.pid)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -275,6 +275,28 @@ def worker_rss_kib(server: Server) -> dict[int, int]:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(master) and "VmRSS" in fields:
-            found[int(entry.name)] = int(fields["VmRSS"].split()[0])
+        if fields.get("PPid", "").strip() == master:
+            yield int(entry.name), fields
+
+
+def worker_rss_kib(server: Server) -> dict[int, int]:
+    """VmRSS (KiB) of each gunicorn worker of a server."""
+    return {
+        pid: int(fields["VmRSS"].split()[0])
+        for pid, fields in _workers(server)
+        if "VmRSS" in fields
+    }
+
+
+def worker_cpu_ticks(server: Server) -> dict[int, int]:
+    """CPU time (user + system, in clock ticks) each gunicorn worker of a server has
+    used so far; a worker that left in between is simply missing."""
+    found = {}
+    for pid, _ in _workers(server):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (name)"
+        found[pid] = int(fields[11]) + int(fields[12])  # utime, stime
     return found
