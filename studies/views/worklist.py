@@ -1,9 +1,13 @@
 """The worklist: filters in the URL, cursor pages, HTMX swaps only the results."""
 
+from types import SimpleNamespace
+
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
@@ -153,6 +157,8 @@ def _render_worklist(request, context: dict) -> HttpResponse:
     context["etag"] = etag = etag_of(request, parts + state)
     if status == 200 and unchanged_since(request, etag):
         return not_modified(etag)
+    context["links"] = _links(request, context)
+    context["loaded"] = _loaded(context["loaded_at"])
     htmx = request.htmx
     if htmx and not htmx.history_restore_request and htmx.target == "results":
         # The filter form comes along out of band, so it always says what the URL says
@@ -166,3 +172,37 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         response = render(request, "studies/worklist.html", context, status=status)
     response["ETag"] = etag
     return response
+
+
+def _links(request, context: dict) -> dict:
+    """The freshness bar's and the pager's links, built once each in Python (Django's
+    `{% querystring %}` costs about 0.1 ms a call, and each link is printed twice, for
+    `href` and `hx-get`): the same text the tag would print, escaped as it would be."""
+    holder = SimpleNamespace(request=request)
+
+    def query(**changes) -> str:
+        return escape(querystring(holder, **changes))
+
+    refresh = escape(request.path + querystring(holder, c=context["trail"]))
+    if context.get("problem"):  # no pager: only Retry
+        return {"refresh": refresh}
+    page_number, page = context["page_number"], context.get("page")
+    return {
+        "refresh": refresh,
+        "first": query(c=None, p=None) if page_number > 2 else "",
+        "prev": (
+            query(c=context["prev_trail"], p=context["prev_number"]) if page_number > 1 else ""
+        ),
+        "next": (
+            query(c=context["next_trail"], p=page_number + 1)
+            if page and page.has_more and page.cursor
+            else ""
+        ),
+    }
+
+
+def _loaded(at) -> dict:
+    """When the list was read, as the freshness bar prints it (`date:'U'`, `date:'c'`,
+    `time:'H:i'` in the current time zone), formatted once here."""
+    local = timezone.localtime(at)
+    return {"unix": int(at.timestamp()), "iso": local.isoformat(), "hm": local.strftime("%H:%M")}
