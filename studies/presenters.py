@@ -7,10 +7,12 @@ close to the cost of the Avara call behind it. Templates only print these values
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+import msgspec
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -234,10 +236,21 @@ def _turnaround(study, now: datetime) -> dict:
 # A row's HTML depends only on what it shows and on who looks: the key below holds every
 # value the row prints (so a study changed upstream, a renamed assignee or a clock that
 # moved on always make a new key: never a stale row) and the viewer's capabilities and
-# identity (so two users with different roles never share a row).
+# identity (so two users with different roles never share a row). A whole list's rows
+# are keyed the same way: the digest of every study, every row's clock-driven values,
+# the viewer's capabilities.
 
 
-def _row_key(study, caps: Capabilities, now: datetime) -> tuple:
+def _times(study, now: datetime) -> tuple[str, str, str | None]:
+    """What of a row moves with the clock alone: its two ages and its turnaround."""
+    return (
+        age(study.created_at, now),
+        age(study.updated_at, now),
+        _turnaround(study, now).get("clock"),
+    )
+
+
+def _row_key(study, caps: Capabilities, times: tuple) -> tuple:
     assignee = study.assigned_to
     customer = study.express_customer
     return (
@@ -251,23 +264,46 @@ def _row_key(study, caps: Capabilities, now: datetime) -> tuple:
         customer.express_customer_name if customer else None,
         study.created_at,
         study.updated_at,
-        age(study.created_at, now),
-        age(study.updated_at, now),
-        _turnaround(study, now).get("clock"),
+        times,
         caps,
     )
 
 
-def rendered_rows(studies, user, *, caps: Capabilities | None = None) -> str:
-    """The worklist/queue rows as one piece of HTML, each row rendered once per key."""
+def list_digest(studies) -> str:
+    """A digest of every value of every study as decoded from Avara: equal digests, equal
+    lists. Stable across processes (the ETag uses it too)."""
+    return hashlib.sha256(msgspec.json.encode(list(studies))).hexdigest()
+
+
+# The rows of a whole list, reused while the list, the clock's effect on it and the
+# viewer are the same (a page polled or reloaded by many people): one lookup instead of
+# one per row. Up to ROW_SETS lists per process (a 100-row list is about 140 kB).
+ROW_SETS = 64
+_row_sets = Kept(ROW_SETS)
+
+
+def rendered_rows(
+    studies, user, *, caps: Capabilities | None = None, digest: str | None = None
+) -> str:
+    """The worklist/queue rows as one piece of HTML: the whole list's rendering when this
+    list was shown to this viewer at this minute before, else each row's (rendered once
+    per key). `digest` is `list_digest(studies)` when the caller already has it."""
     caps = caps or Capabilities.of(user)
     now = timezone.now()
-    out = [
-        fragment(
-            ROW_TEMPLATE,
-            _row_key(study, caps, now),
-            lambda s=study: {"row": row_of(s, caps, now), "editing": {}},
+    studies = list(studies)
+    times = [_times(study, now) for study in studies]
+    key = (digest or list_digest(studies), caps, tuple(times))
+    html = _row_sets.get(key)
+    if html is None:
+        html = mark_safe(  # noqa: S308 - each part is a rendered template
+            "\n".join(
+                fragment(
+                    ROW_TEMPLATE,
+                    _row_key(study, caps, when),
+                    lambda s=study: {"row": row_of(s, caps, now), "editing": {}},
+                )
+                for study, when in zip(studies, times, strict=True)
+            )
         )
-        for study in studies
-    ]
-    return mark_safe("\n".join(out))  # noqa: S308 - each part is a rendered template
+        _row_sets.put(key, html)
+    return html

@@ -15,7 +15,7 @@ from studies import services, upstream, validators
 from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
-from studies.presenters import Capabilities, rendered_rows
+from studies.presenters import Capabilities, list_digest, rendered_rows
 from studies.queue import RULE, in_view, prioritised, queue_snapshot
 from studies.selectors import stat_waiting
 from studies.views.respond import (
@@ -53,17 +53,19 @@ def queue(request):
         return _render(request, context, status=503)
     ordered = _shown(prioritised(snapshot.studies, now), show, caps.me, now)
     page = Paginator(ordered, PAGE_SIZE).get_page(form.value("page", 1))
+    digest = list_digest(page.object_list)  # for the rows and the ETag alike
     context.update(
         snapshot=snapshot,
         page=page,
-        rows_html=rendered_rows(page.object_list, request.user, caps=caps),
+        rows_html=rendered_rows(page.object_list, request.user, caps=caps, digest=digest),
         total=len(ordered),
         stat_waiting=str(sum(1 for s in snapshot.studies if _waiting_stat(s))),
         can_read_next=caps.assign_self and bool(caps.me),
         skip_reasons=services.SKIP_REASONS,
     )
     parts = [show, page.number, context["stat_waiting"], snapshot.truncated, len(ordered)]
-    context["etag"] = etag = etag_of(request, parts + list_state(page.object_list, now))
+    state = list_state(page.object_list, now, digest=digest)
+    context["etag"] = etag = etag_of(request, parts + state)
     if unchanged_since(request, etag):
         return not_modified(etag)
     response = _render(request, context)

@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 from urllib.parse import urlsplit
 
-import msgspec
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from studies.forms import (
     WorklistFilterForm,
 )
 from studies.http import safe_next, toast
-from studies.presenters import Capabilities, row_of
+from studies.presenters import Capabilities, list_digest, row_of
 from studies.queue import clock, in_view
 from studies.seen import seen_token
 from studies.selectors import list_filters, study_matches
@@ -235,12 +234,12 @@ def _control_alone(request, result: WriteResult, field: str, chosen: str, status
 # --- Live refresh: an unchanged list answers 304 and renders nothing ---------------------
 
 
-def list_state(studies, now) -> list:
+def list_state(studies, now, *, digest: str | None = None) -> list:
     """What of a list of rows can change on screen: every value of every study (as Avara
-    sent it) and each one's turnaround clock (which moves with time alone). Stable across
-    processes, so a poll answered by another worker still matches."""
-    encoded = msgspec.json.encode(list(studies))
-    return [hashlib.sha256(encoded).hexdigest(), [clock(s, now) for s in studies]]
+    sent it; `digest` when the caller has it) and each one's turnaround clock (which moves
+    with time alone). Stable across processes, so a poll answered by another worker
+    still matches."""
+    return [digest or list_digest(studies), [clock(s, now) for s in studies]]
 
 
 def etag_of(request, parts) -> str:

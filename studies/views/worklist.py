@@ -22,7 +22,7 @@ from studies.forms import (
 )
 from studies.fragments import fragment
 from studies.http import upstream_message, upstream_status
-from studies.presenters import Capabilities, rendered_rows
+from studies.presenters import Capabilities, list_digest, rendered_rows
 from studies.selectors import list_filters, worklist_page
 from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
 
@@ -91,11 +91,13 @@ def worklist(request):
             shared=request.headers.get("X-Triage-Refresh") == "1",
         )
         notes.extend(more_notes)
+        digest = list_digest(page.studies)  # for the rows and the ETag alike
         context.update(
             customers=directory.customers_remember(page.studies),
             page=page,
             studies=page.studies,
-            rows_html=rendered_rows(page.studies, request.user),
+            digest=digest,
+            rows_html=rendered_rows(page.studies, request.user, digest=digest),
             next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:],
         )
         if more_notes:  # the cursor expired: this is the first page again
@@ -153,7 +155,7 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         context["notes"],
         page.has_more if page else None,  # not the cursor: Avara may mint a new one each time
     ]
-    state = list_state(context["studies"], timezone.now())
+    state = list_state(context["studies"], timezone.now(), digest=context.get("digest"))
     context["etag"] = etag = etag_of(request, parts + state)
     if status == 200 and unchanged_since(request, etag):
         return not_modified(etag)

@@ -4,9 +4,19 @@ user's controls to another."""
 
 from datetime import timedelta
 
+from django.test import Client
 from django.utils import timezone
-from view_helpers import STUDIES, page_json, person_json, study_id, study_json, text
+from view_helpers import (
+    RADIOLOGIST_ID,
+    STUDIES,
+    page_json,
+    person_json,
+    study_id,
+    study_json,
+    text,
+)
 
+from studies import presenters
 from studies.roles import RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
@@ -69,3 +79,77 @@ def test_a_study_crossing_its_threshold_gets_the_overdue_tag(login, avara, monke
 
     row = _row(client.get("/"))
     assert ">Overdue<" in row and "clock-overdue" in row
+
+
+# --- A whole list's rows, reused (studies/presenters.py: rendered_rows) ------------------
+
+
+def _rows(response) -> list[str]:
+    body = text(response)
+    return [part.split('"', 1)[0] for part in body.split('<tr id="study-')[1:]]
+
+
+def test_a_list_reordered_upstream_shows_in_the_new_order(login, avara):
+    client = login(SUPERVISOR)
+    avara.get(STUDIES).respond(json=page_json(study_json(1), study_json(2)))
+    assert _rows(client.get("/")) == [study_id(1), study_id(2)]
+
+    avara.get(STUDIES).respond(json=page_json(study_json(2), study_json(1)))
+
+    assert _rows(client.get("/")) == [study_id(2), study_id(1)]
+
+
+def test_two_readers_of_one_role_see_their_own_me_tags(login, make_account, avara):
+    other_id = "usr_" + "8" * 32
+    avara.get(STUDIES).respond(
+        json=page_json(
+            study_json(1, assignedTo=person_json(RADIOLOGIST_ID, "Rita", "Reader")),
+            study_json(2, assignedTo=person_json(other_id, "Otto", "Other")),
+        )
+    )
+    mine = login(RADIOLOGIST)
+    other = Client()
+    other.force_login(make_account(RADIOLOGIST, username="otto", avara_user_id=other_id))
+
+    first, second = text(mine.get("/")), text(other.get("/"))
+
+    def me_tags(body):
+        return [sid for sid in (study_id(1), study_id(2)) if 'tag-me">Me<' in _row_of(body, sid)]
+
+    assert me_tags(first) == [study_id(1)]
+    assert me_tags(second) == [study_id(2)]
+    assert f"/studies/{study_id(1)}/complete" in _row_of(first, study_id(1))
+    assert f"/studies/{study_id(1)}/complete" not in _row_of(second, study_id(1))
+
+
+def _row_of(body: str, sid: str) -> str:
+    start = body.index(f'<tr id="study-{sid}"')
+    return body[start : body.index("</tr>", start)]
+
+
+def test_ages_move_on_with_the_clock_alone(login, avara, monkeypatch):
+    updated = (timezone.now() - timedelta(minutes=3, seconds=5)).isoformat()
+    _serve(avara, updatedAt=updated.replace("+00:00", "Z"))
+    client = login(SUPERVISOR)
+    assert ">3m ago<" in _row(client.get("/"))
+
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr("studies.presenters.timezone.now", lambda: later)
+
+    assert ">5m ago<" in _row(client.get("/"))
+
+
+def test_a_list_shown_again_is_one_lookup_not_one_per_row(login, avara, monkeypatch):
+    client = login(SUPERVISOR)
+    avara.get(STUDIES).respond(json=page_json(*(study_json(n) for n in range(1, 6))))
+    first = client.get("/")
+    per_row = []
+    real = presenters.fragment
+    monkeypatch.setattr(
+        presenters, "fragment", lambda *a, **k: per_row.append(a[1]) or real(*a, **k)
+    )
+
+    again = client.get("/")
+
+    assert per_row == []
+    assert _rows(again) == _rows(first) == [study_id(n) for n in range(1, 6)]
