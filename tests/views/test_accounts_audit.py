@@ -1,5 +1,7 @@
 """Accounts (admins manage logins, roles and Avara links) and the audit trail page."""
 
+import html
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -62,7 +64,7 @@ def test_admin_creates_an_account_whose_login_then_works(login, avara):
     assert newcomer.login(username="newreader", password=NEW_PASSWORD)
     page = newcomer.get("/?assignee=me")
     assert page.status_code == 200
-    assert "Nora Reader · Radiologist" in text(page)
+    assert "Nora Reader · Radiologist" in html.unescape(text(page))  # &middot; on the wire
     assert sent_query(route)["assignedTo"] == COLLEAGUE_ID
 
 
