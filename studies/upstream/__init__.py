@@ -29,7 +29,13 @@ from studies.upstream.studies import (
     study_uncancel,
     study_update,
 )
-from studies.upstream.users import user_directory, user_directory_clear, user_get, user_list
+from studies.upstream.users import (
+    user_directory,
+    user_directory_clear,
+    user_directory_key,
+    user_get,
+    user_list,
+)
 from studies.upstream.wire import (
     INVITED_SOURCES,
     SEVERITIES,
@@ -87,6 +93,7 @@ __all__ = [
     "study_update",
     "user_directory",
     "user_directory_clear",
+    "user_directory_key",
     "user_get",
     "user_list",
 ]

@@ -47,14 +47,19 @@ def user_get(*, user_id: str) -> wire.User:
     return user
 
 
-def user_directory() -> list[wire.User]:
+_UNREAD = object()
+
+
+def user_directory(*, stored: object = _UNREAD) -> list[wire.User]:
     """Every user, paged through 100 at a time, cached for AVARA_USERS_CACHE_SECONDS.
 
     The cache holds the users as JSON bytes (portable across cache backends and code
-    versions; an entry that no longer decodes is simply refetched).
+    versions; an entry that no longer decodes is simply refetched). `stored` is the
+    cache's entry under `user_directory_key()` (None when absent) when the caller read it
+    already, together with other keys in one round trip.
     """
     key = _directory_key()
-    cached = cache.get(key)
+    cached = cache.get(key) if stored is _UNREAD else stored
     if cached is not None:
         try:
             return wire.USERS.decode(cached)
@@ -84,6 +89,11 @@ def _fetch_directory() -> list[wire.User]:
             raise BadResponse()
         seen.add(cursor or "")
     raise BadResponse()
+
+
+def user_directory_key() -> str:
+    """Where `user_directory()` keeps the users in the cache."""
+    return _directory_key()
 
 
 def _directory_key() -> str:

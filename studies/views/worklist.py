@@ -83,17 +83,18 @@ def worklist(request):
     if found:
         context.update(studies=[], rows_html="", problem=found, problem_retry=False)
         return _render_worklist(request, context)
+    refresh = request.headers.get("X-Triage-Refresh") == "1"  # a live refresh's poll
     try:
         page, more_notes = worklist_page(
-            filters=filters,
-            trail=trail,
-            limit=context["limit"],
-            shared=request.headers.get("X-Triage-Refresh") == "1",
+            filters=filters, trail=trail, limit=context["limit"], shared=refresh
         )
         notes.extend(more_notes)
         digest = list_digest(page.studies)  # for the rows and the ETag alike
+        # A live refresh shows no filter form, so it needs no users (_render_worklist).
+        customers, users = directory.pickers(page.studies, with_users=not refresh)
         context.update(
-            customers=directory.customers_remember(page.studies),
+            customers=customers,
+            directory_users=users,
             page=page,
             studies=page.studies,
             digest=digest,
@@ -116,7 +117,7 @@ def _filter_form(request, context: dict, *, oob: bool) -> str:
     """The filter form, rendered once per distinct look (studies/fragments.py): the key
     holds every value it prints: the query, the users and customers on offer, the role's
     cancelled filter, the page size, and whether it travels out of band."""
-    users, context["users_problem"] = directory.users_or_empty()
+    users, context["users_problem"] = context.get("directory_users") or directory.users_or_empty()
     customers = context.get("customers")
     if customers is None:  # the list was not read
         customers = directory.customers_known()
