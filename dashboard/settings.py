@@ -250,8 +250,9 @@ TRIAGE_KEEP_USERS = env.bool(
 # Sessions are written to the database and read through the cache: every process finds
 # a session at Redis speed, and a Redis restart or eviction (it is a cache, it may drop
 # keys under memory pressure) logs nobody out. A pure cache session engine would; the
-# database engine alone would cost a query per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# database engine alone would cost a query per request. Django's cached_db, reading the
+# accounts' generation in the same round trip (studies/sessions.py).
+SESSION_ENGINE = "studies.sessions"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

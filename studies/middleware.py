@@ -11,7 +11,7 @@ from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from studies import health, requestid, upstream
+from studies import health, requestid, shared, upstream
 from studies.addresses import from_trusted_proxy
 from studies.http import refuse, upstream_refusal
 
@@ -40,7 +40,8 @@ class RequestContextMiddleware:
         requestid.request_id_activate(request.request_id)
         stats = upstream.stats_reset()
         started = time.perf_counter()
-        response = self.get_response(request)
+        with shared.accounts_generation_scope():  # see studies/sessions.py
+            response = self.get_response(request)
         total_ms = (time.perf_counter() - started) * 1000.0
         response[requestid.HEADER] = request.request_id
         response["Server-Timing"] = server_timing(total_ms, stats)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 
@@ -109,11 +111,42 @@ def wait_for(key: str, seconds: float):
 ACCOUNTS_KEY = "triage:accounts-generation"
 
 
+# The accounts' generation as this request's session load read it (studies/sessions.py),
+# so a request asks the store for it once, together with the session. Only inside a
+# request (`accounts_generation_scope`, opened by RequestContextMiddleware): anywhere
+# else (a shell, a test, a background thread) every read asks the store.
+_scope: ContextVar[dict | None] = ContextVar("triage_accounts_generation", default=None)
+
+
+@contextmanager
+def accounts_generation_scope() -> Iterator[None]:
+    """One request: what its session load read of the generation is kept until it ends."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def accounts_generation() -> int:
     """Moves whenever an account, its role or its Avara link changes (cached per-user
     capabilities are keyed by it, so a changed role shows at the next request)."""
+    scope = _scope.get()
+    if scope and "seen" in scope:
+        return scope["seen"]
     return _counter(ACCOUNTS_KEY)
 
 
+def accounts_generation_seen(value) -> None:
+    """The store just answered the generation (None: it holds none): this request's
+    later reads use it, outside a request nothing is kept."""
+    scope = _scope.get()
+    if scope is not None and value is not None:
+        scope["seen"] = int(value)
+
+
 def accounts_generation_bump() -> None:
+    scope = _scope.get()
+    if scope:
+        scope.pop("seen", None)  # this request's later reads see its own change
     _bump(ACCOUNTS_KEY)
