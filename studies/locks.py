@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import cache
 
+from studies.shared import unlock
+
 PREFIX = "triage:lock:study:"
 
 
@@ -48,5 +50,5 @@ def study_lock(*, study_id: str, wait: float | None = None) -> Iterator[bool]:
         yield held
     finally:
         # Release only our own lock: if it expired meanwhile, another writer holds it.
-        if held and cache.get(key) == token:
-            cache.delete(key)
+        if held:
+            unlock(key, token)

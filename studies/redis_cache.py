@@ -33,7 +33,21 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
 
+# Delete KEYS[1] only while it holds ARGV[1]: Redis runs a script atomically.
+_DELETE_IF = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+
+
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def delete_if(self, key, value, version=None) -> bool:
+        """Delete `key` only while it holds `value`: atomic, and one round trip where a
+        get then a delete take two (and could delete a lock that expired and was taken
+        again in between). Values compare as Django stores them (pickled)."""
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        return bool(client.eval(_DELETE_IF, 1, key, self._cache._serializer.dumps(value)))

@@ -91,7 +91,12 @@ def try_lock(key: str, *, seconds: float) -> str | None:
 
 
 def unlock(key: str, token: str) -> None:
-    if cache.get(key) == token:  # only our own: it may have expired and been retaken
+    """Release `key` if this caller still holds it: only our own, as it may have expired
+    and been taken again. On Redis in one atomic step (studies/redis_cache.py)."""
+    delete_if = getattr(cache, "delete_if", None)
+    if delete_if is not None:
+        delete_if(key, token)
+    elif cache.get(key) == token:
         cache.delete(key)
 
 
