@@ -7,6 +7,9 @@ the store several times. Django keeps a cache object per thread, each with its p
 `redis.Redis` over a pool is also safe to share between threads (each command borrows a
 connection from the pool). So one client per pool is kept and reused; connections,
 timeouts and serialisation are Django's, unchanged.
+
+Two steps a save takes are one round trip each here, and atomic: `incr` (Django's asks
+EXISTS, then INCRBY) and `delete_if`, a lock's release (a get, then a delete).
 """
 
 from __future__ import annotations
@@ -14,6 +17,12 @@ from __future__ import annotations
 import threading
 
 from django.core.cache.backends import redis as django_redis
+
+# Add ARGV[1] to KEYS[1] if it exists, else nil: as Django's incr, in one atomic step.
+_INCR_IF = (
+    "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) "
+    "end return nil"
+)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
@@ -31,6 +40,14 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             with self._clients_lock:
                 client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
+
+    def incr(self, key, delta):
+        """Django's incr (ValueError when the key is missing) in one round trip, where
+        Django's asks EXISTS then INCRBY: every save moves a counter this way."""
+        value = self.get_client(key, write=True).eval(_INCR_IF, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 # Delete KEYS[1] only while it holds ARGV[1]: Redis runs a script atomically.

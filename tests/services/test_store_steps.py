@@ -1,5 +1,6 @@
-"""Releasing a lock frees only the caller's own: a lock that expired and was taken again
-by someone else stays theirs. On Redis the check and the delete are one atomic step."""
+"""Locks and counters in the shared store: releasing a lock frees only the caller's own (a
+lock that expired and was taken again stays its new holder's), and a counter moves only
+if it exists. On Redis each is one atomic step (studies/redis_cache.py)."""
 
 import pytest
 from django.core.cache import cache
@@ -53,3 +54,14 @@ def test_on_redis_the_release_is_one_step(settings):
     assert cache.get("test:unlock") == token
     assert cache.delete_if("test:unlock", token) is True
     assert cache.get("test:unlock") is None
+
+
+def test_a_counter_moves_by_one_and_a_missing_one_is_refused():
+    """Django's incr contract, kept by studies/redis_cache.py's one-step version."""
+    cache.set("test:unlock", 41, timeout=30)
+    assert cache.incr("test:unlock") == 42
+    assert cache.incr("test:unlock", 3) == 45
+    cache.delete("test:unlock")
+    with pytest.raises(ValueError):
+        cache.incr("test:unlock")
+    assert cache.get("test:unlock") is None  # not created by the refusal
