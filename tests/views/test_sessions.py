@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.cached_db import SessionStore as DjangoStore
 from django.core.cache import cache
-from view_helpers import STUDIES, page_json
+from view_helpers import STUDIES, StoreReads, page_json
 
 from studies import sessions, shared
 from studies.roles import RADIOLOGIST, SUPERVISOR
@@ -20,32 +20,10 @@ def test_a_session_is_djangos_cached_db_session():
     assert sessions.SessionStore.cache_key_prefix == DjangoStore.cache_key_prefix
 
 
-class _Reads:
-    def __init__(self, monkeypatch):
-        self.single, self.many, inside = [], [], [False]
-        real_get, real_many = cache.get, cache.get_many
-
-        def get(key, *args, **kwargs):
-            if not inside[0]:
-                self.single.append(key)
-            return real_get(key, *args, **kwargs)
-
-        def get_many(keys, *args, **kwargs):
-            self.many.append(list(keys))
-            inside[0] = True
-            try:
-                return real_many(keys, *args, **kwargs)
-            finally:
-                inside[0] = False
-
-        monkeypatch.setattr(cache, "get", get)
-        monkeypatch.setattr(cache, "get_many", get_many)
-
-
 def test_a_request_reads_its_session_and_the_generation_together(login, avara, monkeypatch):
     client = login(SUPERVISOR)
     client.get("/queue/next")  # the session is in the store now
-    reads = _Reads(monkeypatch)
+    reads = StoreReads(monkeypatch, cache)
 
     answer = client.get("/queue/next")
 

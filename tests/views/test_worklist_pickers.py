@@ -3,7 +3,7 @@ live refresh (which shows no filter form) never asks for the users at all."""
 
 import pytest
 from django.core.cache import cache
-from view_helpers import SMITH, STUDIES, hx, page_json, study_json, text
+from view_helpers import SMITH, STUDIES, StoreReads, hx, page_json, study_json, text
 
 from studies import directory
 from studies.roles import SUPERVISOR
@@ -14,41 +14,11 @@ pytestmark = pytest.mark.stores  # on Redis too, where the two keys are one MGET
 REFRESH = hx(target="results", current_url="http://testserver/") | {"X-Triage-Refresh": "1"}
 
 
-class _Reads:
-    """What the page asks of the store: single reads, and reads of several keys at once
-    (on local memory, `get_many` reads key by key: those are not counted as single)."""
-
-    def __init__(self, monkeypatch):
-        self.single, self.many, self._inside = [], [], False
-        real_get, real_many = cache.get, cache.get_many
-        monkeypatch.setattr(upstream_users.cache, "get", self._get(real_get))
-        monkeypatch.setattr(directory.cache, "get_many", self._many(real_many))
-
-    def _get(self, real):
-        def get(key, *args, **kwargs):
-            if not self._inside:
-                self.single.append(key)
-            return real(key, *args, **kwargs)
-
-        return get
-
-    def _many(self, real):
-        def get_many(keys, *args, **kwargs):
-            self.many.append(list(keys))
-            self._inside = True
-            try:
-                return real(keys, *args, **kwargs)
-            finally:
-                self._inside = False
-
-        return get_many
-
-
 def test_a_page_reads_customers_and_users_together(login, avara, monkeypatch):
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     client.get("/")  # remembers the study's customer
-    reads = _Reads(monkeypatch)
+    reads = StoreReads(monkeypatch, cache)
 
     page = text(client.get("/"))
 
@@ -66,7 +36,7 @@ def test_a_live_refresh_never_asks_for_the_users(login, avara, monkeypatch):
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     upstream_users.user_directory_clear()  # even with no directory in the store
-    reads = _Reads(monkeypatch)
+    reads = StoreReads(monkeypatch, cache)
 
     answer = client.get("/", headers=REFRESH)
 

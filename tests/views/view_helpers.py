@@ -265,3 +265,31 @@ def field_errors(response) -> list[str]:
 def called(calls) -> list[tuple[str, str]]:
     """(method, path) of each upstream call recorded by upstream.record_calls()."""
     return [(c.method, c.path) for c in calls]
+
+
+class StoreReads:
+    """What requests ask of the shared store (Django's cache), recorded while patched:
+    `single` keys read one by one, `many` the key lists read together. On local memory
+    `get_many` reads key by key: those reads count as one `many`, not as `single`."""
+
+    def __init__(self, monkeypatch, cache) -> None:
+        self.single: list[str] = []
+        self.many: list[list[str]] = []
+        inside = [False]
+        real_get, real_many = cache.get, cache.get_many
+
+        def get(key, *args, **kwargs):
+            if not inside[0]:
+                self.single.append(key)
+            return real_get(key, *args, **kwargs)
+
+        def get_many(keys, *args, **kwargs):
+            self.many.append(list(keys))
+            inside[0] = True
+            try:
+                return real_many(keys, *args, **kwargs)
+            finally:
+                inside[0] = False
+
+        monkeypatch.setattr(cache, "get", get)
+        monkeypatch.setattr(cache, "get_many", get_many)
