@@ -8,12 +8,15 @@ close to the cost of the Avara call behind it. Templates only print these values
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
 import msgspec
+from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -21,9 +24,8 @@ from django.utils.safestring import mark_safe
 
 from studies import validators
 from studies.context import me_of
-from studies.fragments import fragment
 from studies.kept import Kept
-from studies.queue import clock
+from studies.queue import clock, clock_changes_at
 from studies.roles import role_of
 from studies.seen import seen_token
 from studies.services.fields import SEVERITY_LABELS, STATUS_LABELS
@@ -138,6 +140,17 @@ def age(value: datetime | None, now: datetime) -> str:
     return f"{days}d {hours % 24}h"
 
 
+def age_changes_at(value: datetime | None, now: datetime) -> float:
+    """When (POSIX seconds) `age(value, ...)` will next read differently than now: each
+    second below a minute, each minute below a day, then each hour."""
+    if not value:
+        return math.inf
+    start = value.timestamp()
+    elapsed = now.timestamp() - start
+    unit = 1 if elapsed < 60 else 60 if elapsed < 86_400 else 3600
+    return start + (max(math.floor(elapsed / unit), 0) + 1) * unit
+
+
 def iso(value: datetime | None) -> str:
     """ISO 8601 for a `datetime` attribute, UTC written short: 2026-11-30T10:42:05Z."""
     if not value:
@@ -181,10 +194,14 @@ class Row:
     can_restore: bool
     can_skip: bool = False
     clock: str = "ok"  # turnaround: "ok", "soon" or "overdue" (open studies only)
-    clock_label: str = ""
+    clock_tag: str = ""  # "Due soon" or "Overdue" as the row prints it after the age
 
 
-_CLOCK_LABELS = {"ok": "", "soon": "Due soon", "overdue": "Overdue"}
+_CLOCK_TAGS = {
+    "ok": "",
+    "soon": format_html(' <span class="tag">{}</span>', "Due soon"),
+    "overdue": format_html(' <span class="tag">{}</span>', "Overdue"),
+}
 
 
 def row_of(study, caps: Capabilities, now: datetime) -> Row:
@@ -230,32 +247,45 @@ def row_of(study, caps: Capabilities, now: datetime) -> Row:
 
 
 def _turnaround(study, now: datetime) -> dict:
+    state = _clock_state(study, now)
+    return {"clock": state, "clock_tag": _CLOCK_TAGS[state]}
+
+
+def _running(study) -> bool:
     """Only studies still to be read run against the clock."""
-    if study.is_cancelled or study.study_viewer_status != "incomplete":
-        return {}
-    state = clock(study, now)
-    return {"clock": state, "clock_label": _CLOCK_LABELS[state]}
+    return not study.is_cancelled and study.study_viewer_status == "incomplete"
 
 
-# --- Rendered rows, reused (studies/fragments.py) ----------------------------------------
-# A row's HTML depends only on what it shows and on who looks: the key below holds every
-# value the row prints (so a study changed upstream, a renamed assignee or a clock that
-# moved on always make a new key: never a stale row) and the viewer's capabilities and
-# identity (so two users with different roles never share a row). A whole list's rows
-# are keyed the same way: the digest of every study, every row's clock-driven values,
-# the viewer's capabilities.
+def _clock_state(study, now: datetime) -> str:
+    return clock(study, now) if _running(study) else "ok"
 
 
-def _times(study, now: datetime) -> tuple[str, str, str | None]:
-    """What of a row moves with the clock alone: its two ages and its turnaround."""
-    return (
-        age(study.created_at, now),
-        age(study.updated_at, now),
-        _turnaround(study, now).get("clock"),
-    )
+# --- Rendered rows, reused (kept in this process: studies/kept.py) ----------------------
+# A row's HTML depends only on what it shows, on who looks and on the clock. A row is
+# rendered once per study and viewer with markers where its clock-driven values go (its
+# turnaround class, its two ages, its turnaround tag) and cut there; each time it is
+# shown, the values of that moment are put back in. The key holds every other value the
+# row prints (so a study changed upstream or a renamed assignee always make a new key:
+# never a stale row) and the viewer's capabilities and identity (so two users with
+# different roles never share a row). A whole list's rows are kept under the digest of
+# every study and the viewer's capabilities, as shown, until the first moment one of
+# their clock-driven values reads differently (a second, a minute or an hour away).
+
+# What of a row moves with the clock alone, in the order `_times` gives them.
+_SLOTS = ("clock", "created_age", "clock_tag", "updated_age")
+_MARK = "\x00"  # never in a rendered row otherwise; checked when a row is cut
+_MARKERS = tuple(mark_safe(f"{_MARK}{slot}{_MARK}") for slot in range(len(_SLOTS)))  # noqa: S308
+_WHOLE = "whole"  # a row whose own text holds the marker: rendered whole each time
 
 
-def _row_key(study, caps: Capabilities, times: tuple) -> tuple:
+def _times(study, now: datetime) -> tuple[str, str, str, str]:
+    """The values of `_SLOTS` for this row now. Made here from numbers and fixed labels
+    (never from upstream text), so they are put into the HTML as they are."""
+    state = _clock_state(study, now)
+    return (state, age(study.created_at, now), _CLOCK_TAGS[state], age(study.updated_at, now))
+
+
+def _row_key(study, caps: Capabilities) -> tuple:
     assignee = study.assigned_to
     customer = study.express_customer
     return (
@@ -269,9 +299,51 @@ def _row_key(study, caps: Capabilities, times: tuple) -> tuple:
         customer.express_customer_name if customer else None,
         study.created_at,
         study.updated_at,
-        times,
         caps,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A row's HTML cut at its markers: `pieces[0]`, then for each marker the value of
+    slot `order[i]` and `pieces[i + 1]`."""
+
+    pieces: tuple[str, ...]
+    order: tuple[int, ...]
+
+    def filled(self, values: tuple[str, ...]) -> str:
+        out = [self.pieces[0]]
+        for slot, piece in zip(self.order, self.pieces[1:], strict=True):
+            out += (values[slot], piece)
+        return "".join(out)
+
+
+def _cut_row(study, caps: Capabilities) -> _Cut | str:
+    """The row rendered with markers for its clock-driven values, cut there; `_WHOLE` when
+    the row's own text holds the marker character (an upstream string with a NUL)."""
+    row = row_of(study, caps, timezone.now())
+    row.clock, row.created_age, row.clock_tag, row.updated_age = _MARKERS
+    html = get_template(ROW_TEMPLATE).render({"row": row, "editing": {}})
+    parts = html.split(_MARK)
+    order = parts[1::2]
+    if len(parts) != 2 * len(_SLOTS) + 1 or sorted(order) != [str(i) for i in range(len(_SLOTS))]:
+        return _WHOLE
+    return _Cut(tuple(parts[0::2]), tuple(int(slot) for slot in order))
+
+
+def _kept_cut(study, caps: Capabilities) -> _Cut | str:
+    key = _row_key(study, caps)
+    cut = _cuts.get(key)
+    if cut is None:
+        cut = _cut_row(study, caps)
+        _cuts.put(key, cut)
+    return cut
+
+
+def _shown(cut: _Cut | str, study, caps: Capabilities, now: datetime) -> str:
+    if cut is _WHOLE:
+        return get_template(ROW_TEMPLATE).render({"row": row_of(study, caps, now), "editing": {}})
+    return cut.filled(_times(study, now))
 
 
 def list_digest(studies) -> str:
@@ -280,35 +352,51 @@ def list_digest(studies) -> str:
     return hashlib.sha256(msgspec.json.encode(list(studies))).hexdigest()
 
 
-# The rows of a whole list, reused while the list, the clock's effect on it and the
-# viewer are the same (a page polled or reloaded by many people): one lookup instead of
-# one per row. Up to ROW_SETS lists per process (a 100-row list is about 140 kB).
+def _next_change(study, now: datetime) -> float:
+    """When (POSIX seconds) any of `_times(study, ...)` will next differ from now's."""
+    at = min(age_changes_at(study.created_at, now), age_changes_at(study.updated_at, now))
+    return min(at, clock_changes_at(study, now)) if _running(study) else at
+
+
+@dataclass(frozen=True, slots=True)
+class _RowSet:
+    """A whole list's rows: cut, and as shown until `until` (POSIX seconds), the first
+    moment any of their clock-driven values reads differently."""
+
+    cuts: tuple
+    html: str
+    until: float
+
+
+# Rows kept per process: one per study and viewer (about 1.4 kB each), and the rows of
+# up to ROW_SETS whole lists (a page polled or reloaded by many people costs one lookup
+# instead of one per row).
+ROWS = 20_000
 ROW_SETS = 64
+# A kept list stops being shown this long before its clock-driven values change, so that
+# rounding in the times never lets it show a value a moment too long.
+_EARLY = 0.001
+_cuts = Kept(ROWS)
 _row_sets = Kept(ROW_SETS)
 
 
 def rendered_rows(
     studies, user, *, caps: Capabilities | None = None, digest: str | None = None
 ) -> str:
-    """The worklist/queue rows as one piece of HTML: the whole list's rendering when this
-    list was shown to this viewer at this minute before, else each row's (rendered once
-    per key). `digest` is `list_digest(studies)` when the caller already has it."""
+    """The worklist/queue rows as one piece of HTML, each row as `ROW_TEMPLATE` renders it
+    now. `digest` is `list_digest(studies)` when the caller already has it."""
     caps = caps or Capabilities.of(user)
     now = timezone.now()
     studies = list(studies)
-    times = [_times(study, now) for study in studies]
-    key = (digest or list_digest(studies), caps, tuple(times))
-    html = _row_sets.get(key)
-    if html is None:
-        html = mark_safe(  # noqa: S308 - each part is a rendered template
-            "\n".join(
-                fragment(
-                    ROW_TEMPLATE,
-                    _row_key(study, caps, when),
-                    lambda s=study: {"row": row_of(s, caps, now), "editing": {}},
-                )
-                for study, when in zip(studies, times, strict=True)
-            )
-        )
-        _row_sets.put(key, html)
+    rule = (tuple(settings.TRIAGE_TURNAROUND.items()), settings.TRIAGE_DUE_SOON)
+    key = (digest or list_digest(studies), caps, rule)
+    kept = _row_sets.get(key)
+    if kept is not None and now.timestamp() < kept.until:
+        return kept.html
+    cuts = kept.cuts if kept else tuple(_kept_cut(study, caps) for study in studies)
+    html = mark_safe(  # noqa: S308 - rendered rows, and values made by _times
+        "\n".join(_shown(cut, s, caps, now) for cut, s in zip(cuts, studies, strict=True))
+    )
+    until = min((_next_change(s, now) for s in studies), default=math.inf)
+    _row_sets.put(key, _RowSet(cuts, html, until - _EARLY))
     return html

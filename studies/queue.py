@@ -20,6 +20,7 @@ The queue page, Read next and the title counts all read it.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -276,14 +277,32 @@ def clock(study, now: datetime) -> str:
     In plain seconds: a 100-row page asks this twice per row (the row and its ETag)."""
     if study.created_at is None:
         return "ok"
-    turnaround = settings.TRIAGE_TURNAROUND
-    limit = turnaround.get(study.severity, turnaround["normal"])
+    soon, overdue = _limits(study)
     waited = (now - study.created_at).total_seconds()
-    if waited >= limit:
+    if waited >= overdue:
         return "overdue"
-    if waited >= limit * settings.TRIAGE_DUE_SOON:
+    if waited >= soon:
         return "soon"
     return "ok"
+
+
+def clock_changes_at(study, now: datetime) -> float:
+    """When (POSIX seconds) `clock(study, ...)` will next answer differently than now;
+    infinity when never (no creation time, or overdue already)."""
+    if study.created_at is None:
+        return math.inf
+    soon, overdue = _limits(study)
+    waited = (now - study.created_at).total_seconds()
+    if waited >= overdue:
+        return math.inf
+    return study.created_at.timestamp() + (overdue if waited >= soon else soon)
+
+
+def _limits(study) -> tuple[float, float]:
+    """Seconds after its creation at which a study is due soon, and overdue."""
+    turnaround = settings.TRIAGE_TURNAROUND
+    limit = turnaround.get(study.severity, turnaround["normal"])
+    return limit * settings.TRIAGE_DUE_SOON, limit
 
 
 def effective_level(study, now: datetime) -> int:

@@ -2,8 +2,10 @@
 reuse must never do: show a study as it was before a change upstream, or show one
 user's controls to another."""
 
+import json
 from datetime import timedelta
 
+from django.template.loader import get_template
 from django.test import Client
 from django.utils import timezone
 from view_helpers import (
@@ -18,6 +20,7 @@ from view_helpers import (
 
 from studies import presenters
 from studies.roles import RADIOLOGIST, SUPERVISOR
+from studies.upstream import wire
 
 SID = study_id(1)
 
@@ -139,17 +142,113 @@ def test_ages_move_on_with_the_clock_alone(login, avara, monkeypatch):
     assert ">5m ago<" in _row(client.get("/"))
 
 
+def _count_row_work(monkeypatch) -> tuple[list, list]:
+    """(rows looked up one by one, rows rendered) from here on."""
+    looked_up, rendered = [], []
+    lookup, cut = presenters._kept_cut, presenters._cut_row
+    monkeypatch.setattr(
+        presenters, "_kept_cut", lambda s, caps: looked_up.append(s.study_id) or lookup(s, caps)
+    )
+    monkeypatch.setattr(
+        presenters, "_cut_row", lambda s, caps: rendered.append(s.study_id) or cut(s, caps)
+    )
+    return looked_up, rendered
+
+
 def test_a_list_shown_again_is_one_lookup_not_one_per_row(login, avara, monkeypatch):
     client = login(SUPERVISOR)
     avara.get(STUDIES).respond(json=page_json(*(study_json(n) for n in range(1, 6))))
     first = client.get("/")
-    per_row = []
-    real = presenters.fragment
-    monkeypatch.setattr(
-        presenters, "fragment", lambda *a, **k: per_row.append(a[1]) or real(*a, **k)
-    )
+    looked_up, rendered = _count_row_work(monkeypatch)
 
     again = client.get("/")
 
-    assert per_row == []
+    assert looked_up == [] and rendered == []
     assert _rows(again) == _rows(first) == [study_id(n) for n in range(1, 6)]
+
+
+def _stamp(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_a_row_edited_seconds_ago_counts_on_without_being_drawn_again(login, avara, monkeypatch):
+    now = timezone.now()
+    _serve(avara, updatedAt=_stamp(now - timedelta(seconds=45)))
+    client = login(SUPERVISOR)
+    monkeypatch.setattr("studies.presenters.timezone.now", lambda: now)
+    assert ">45s ago<" in _row(client.get("/"))
+    looked_up, rendered = _count_row_work(monkeypatch)
+
+    for later in (1, 2, 14):
+        moment = now + timedelta(seconds=later)
+        monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
+        assert f">{45 + later}s ago<" in _row(client.get("/"))
+
+    assert looked_up == [] and rendered == []
+
+
+def _drawn_whole(study, caps, now) -> str:
+    """The row as the row template renders it with every value in place."""
+    context = {"row": presenters.row_of(study, caps, now), "editing": {}}
+    return get_template(presenters.ROW_TEMPLATE).render(context)
+
+
+def _studies(*payloads):
+    return wire.STUDY_PAGE.decode(json.dumps(page_json(*payloads))).studies
+
+
+def test_a_reused_row_is_exactly_the_row_drawn_whole(make_account, monkeypatch, settings):
+    """Moment by moment, across every kind of change the clock makes to a row."""
+    user = make_account(RADIOLOGIST)
+    caps = presenters.Capabilities.of(user)
+    start = timezone.now()
+    # High's turnaround: due soon at 3/4 of it, then overdue. Not a whole number of
+    # minutes, so that those moments are not also moments when an age changes.
+    high = 4 * 3600 + 30
+    settings.TRIAGE_TURNAROUND = {**settings.TRIAGE_TURNAROUND, "high": high}
+    studies = _studies(
+        # due soon 10 s in, its update's age goes from seconds to minutes 1.5 s in
+        study_json(
+            1,
+            severity="high",
+            createdAt=_stamp(start - timedelta(seconds=0.75 * high - 10)),
+            updatedAt=_stamp(start - timedelta(seconds=58.5)),
+            assignedTo=None,
+        ),
+        # overdue 20 s in; its age goes from "23h 59m" to "1d 0h"
+        study_json(2, severity="high", createdAt=_stamp(start - timedelta(seconds=high - 20))),
+        study_json(3, createdAt=_stamp(start - timedelta(hours=23, minutes=59, seconds=45))),
+        study_json(4, studyViewerStatus="complete"),
+        study_json(5, isCancelled=True),
+        study_json(6, assignedTo=person_json(RADIOLOGIST_ID, "Rita", "Reader")),
+    )
+    moments = [start + timedelta(seconds=step / 4) for step in range(120)]
+    moments += [start + timedelta(hours=hours) for hours in (1, 30)]
+    shown = []
+    for moment in moments:
+        monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
+
+        shown.append(presenters.rendered_rows(studies, user))
+
+        assert shown[-1] == "\n".join(_drawn_whole(s, caps, moment) for s in studies), moment
+    # The moments crossed every kind of change.
+    first, later = shown[0], shown[100]  # 25 s in
+    assert ">58s ago<" in _row_of(first, study_id(1)) and ">1m ago<" in _row_of(later, study_id(1))
+    assert "Due soon" not in _row_of(first, study_id(1))
+    assert "Due soon" in _row_of(later, study_id(1))
+    assert "Overdue" not in _row_of(first, study_id(2)) and "Overdue" in _row_of(later, study_id(2))
+    assert ">23h 59m<" in _row_of(first, study_id(3)) and ">1d 0h<" in _row_of(later, study_id(3))
+
+
+def test_a_study_whose_text_holds_the_marker_is_still_drawn_right(make_account, monkeypatch):
+    user = make_account(SUPERVISOR)
+    caps = presenters.Capabilities.of(user)
+    studies = _studies(study_json(1, studyDescription="CT\u00000\u0000 Head\u0000"))
+    for minutes in (0, 7):
+        moment = timezone.now() + timedelta(minutes=minutes)
+        monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
+
+        shown = presenters.rendered_rows(studies, user)
+
+        assert shown == _drawn_whole(studies[0], caps, moment)
+        assert "CT\x000\x00 Head\x00" in shown
