@@ -6,7 +6,7 @@ customers it has seen on studies (in the cache) to offer them as filter choices.
 
 from django.core.cache import cache
 
-from studies import upstream
+from studies import shared, upstream
 
 CUSTOMERS_KEY = "triage:customers:v1"
 CUSTOMERS_SECONDS = 24 * 3600
@@ -26,11 +26,19 @@ def pickers(studies, *, with_users: bool = True):
     every customer known, remembering those on these studies (see `_remember`),
     and, `with_users`, every Avara user with the reason when there are none (as
     `users_or_empty`); else None for the users."""
-    users_key = upstream.user_directory_key()
-    found = cache.get_many([CUSTOMERS_KEY, users_key] if with_users else [CUSTOMERS_KEY])
+    keys = picker_keys(with_users=with_users)
+    found = shared.read_earlier(keys)
+    if found is None:  # not read with the session (see `picker_keys`)
+        found = cache.get_many(keys)
     customers = _remember(found.get(CUSTOMERS_KEY) or {}, studies)
-    users = users_or_empty(stored=found.get(users_key)) if with_users else None
+    users = users_or_empty(stored=found.get(keys[-1])) if with_users else None
     return customers, users
+
+
+def picker_keys(*, with_users: bool = True) -> list[str]:
+    """What `pickers` reads from the store; a view that calls it can have them read with
+    the session, in the same round trip (`reads_with_session`, studies/sessions.py)."""
+    return [CUSTOMERS_KEY, upstream.user_directory_key()] if with_users else [CUSTOMERS_KEY]
 
 
 def users_sorted(users) -> list:

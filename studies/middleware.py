@@ -40,13 +40,20 @@ class RequestContextMiddleware:
         requestid.request_id_activate(request.request_id)
         stats = upstream.stats_reset()
         started = time.perf_counter()
-        with shared.accounts_generation_scope():  # see studies/sessions.py
+        with shared.request_scope():  # see studies/sessions.py
             response = self.get_response(request)
         total_ms = (time.perf_counter() - started) * 1000.0
         response[requestid.HEADER] = request.request_id
         response["Server-Timing"] = server_timing(total_ms, stats)
         self._log(request, response, total_ms, stats)
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """Before the session is loaded (on first use, by the login check after this):
+        the keys the view will read, to be read with it (`reads_with_session`)."""
+        wanted = getattr(view_func, "reads_with_session", None)
+        if wanted is not None:
+            shared.read_with_session(wanted(request))
 
     @staticmethod
     def _log(request, response, total_ms: float, stats) -> None:

@@ -116,21 +116,55 @@ def wait_for(key: str, seconds: float):
 ACCOUNTS_KEY = "triage:accounts-generation"
 
 
-# The accounts' generation as this request's session load read it (studies/sessions.py),
-# so a request asks the store for it once, together with the session. Only inside a
-# request (`accounts_generation_scope`, opened by RequestContextMiddleware): anywhere
+# What this request's session load read from the store besides the session itself
+# (studies/sessions.py): the accounts' generation, and any keys asked for before it
+# (`read_with_session`), so a request asks the store for all of them in one round trip.
+# Only inside a request (`request_scope`, opened by RequestContextMiddleware): anywhere
 # else (a shell, a test, a background thread) every read asks the store.
-_scope: ContextVar[dict | None] = ContextVar("triage_accounts_generation", default=None)
+_scope: ContextVar[dict | None] = ContextVar("triage_request_reads", default=None)
 
 
 @contextmanager
-def accounts_generation_scope() -> Iterator[None]:
-    """One request: what its session load read of the generation is kept until it ends."""
+def request_scope() -> Iterator[None]:
+    """One request: what its session load read is kept until it ends."""
     token = _scope.set({})
     try:
         yield
     finally:
         _scope.reset(token)
+
+
+def read_with_session(keys: list[str]) -> None:
+    """Ask this request's session load, not done yet, to read these keys as well; the
+    first `read_earlier` of them then takes what it read."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.setdefault("wanted", []).extend(keys)
+
+
+def wanted_with_session() -> list[str]:
+    scope = _scope.get()
+    return list(scope.get("wanted", ())) if scope else []
+
+
+def read_with_session_done(found: dict, keys: list[str]) -> None:
+    """The session load read `keys` and the store answered `found` (absent keys left out,
+    as `cache.get_many` answers)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.setdefault("read", {}).update({key: found.get(key, _MISSING) for key in keys})
+
+
+def read_earlier(keys: list[str]) -> dict | None:
+    """What this request's session load read of `keys`, as `cache.get_many(keys)` would
+    answer it; None when it did not read them all. Taken once: a second reader (which
+    may come after a write) asks the store."""
+    scope = _scope.get()
+    read = scope.get("read") if scope else None
+    if not read or any(key not in read for key in keys):
+        return None
+    taken = {key: read.pop(key) for key in keys}
+    return {key: value for key, value in taken.items() if value is not _MISSING}
 
 
 def accounts_generation() -> int:

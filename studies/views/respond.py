@@ -260,3 +260,18 @@ def not_modified(etag: str) -> HttpResponse:
     response = HttpResponse(status=304)
     response["ETag"] = etag
     return response
+
+
+# --- Reads batched with the session ------------------------------------------------------
+
+
+def reads_with_session(keys):
+    """Decorate a view whose request will read these store keys (`keys(request)` gives
+    them): they are read in the same round trip as the session (studies/sessions.py),
+    and the view's first `shared.read_earlier` of them takes that answer."""
+
+    def decorate(view):
+        view.reads_with_session = keys
+        return view
+
+    return decorate

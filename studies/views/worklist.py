@@ -24,7 +24,13 @@ from studies.fragments import fragment
 from studies.http import upstream_message, upstream_status
 from studies.presenters import Capabilities, list_digest, rendered_rows
 from studies.selectors import list_filters, worklist_page
-from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
+from studies.views.respond import (
+    etag_of,
+    list_state,
+    not_modified,
+    reads_with_session,
+    unchanged_since,
+)
 
 
 def _lookup(request, q: str) -> HttpResponse | str | None:
@@ -49,8 +55,18 @@ def _lookup(request, q: str) -> HttpResponse | str | None:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _pickers_keys(request) -> list[str]:
+    # A live refresh shows no filter form, so it needs no users (_render_worklist).
+    return directory.picker_keys(with_users=not _live_refresh(request))
+
+
+def _live_refresh(request) -> bool:
+    return request.headers.get("X-Triage-Refresh") == "1"  # a live refresh's poll
+
+
 @never_cache  # Back must never show a list older than the navigation
 @require_GET
+@reads_with_session(_pickers_keys)
 def worklist(request):
     form = WorklistFilterForm(request.GET)
     form.is_valid()
@@ -83,14 +99,13 @@ def worklist(request):
     if found:
         context.update(studies=[], rows_html="", problem=found, problem_retry=False)
         return _render_worklist(request, context)
-    refresh = request.headers.get("X-Triage-Refresh") == "1"  # a live refresh's poll
+    refresh = _live_refresh(request)
     try:
         page, more_notes = worklist_page(
             filters=filters, trail=trail, limit=context["limit"], shared=refresh
         )
         notes.extend(more_notes)
         digest = list_digest(page.studies)  # for the rows and the ETag alike
-        # A live refresh shows no filter form, so it needs no users (_render_worklist).
         customers, users = directory.pickers(page.studies, with_users=not refresh)
         context.update(
             customers=customers,
@@ -167,7 +182,7 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         # The filter form comes along out of band, so it always says what the URL says
         # (quick filters, back and forward included) - but not on a live refresh, which
         # must not wipe what the user is typing.
-        if request.headers.get("X-Triage-Refresh") != "1":
+        if not _live_refresh(request):
             context["filter_form_oob"] = _filter_form(request, context, oob=True)
         response = render(request, "studies/worklist.html#results", context, status=status)
     else:

@@ -71,7 +71,7 @@ def test_a_generation_read_in_one_request_is_never_used_in_another(login, avara,
     assert shared.accounts_generation() == real(shared.ACCOUNTS_KEY)  # asks the store
     assert asked == [shared.ACCOUNTS_KEY]
 
-    with shared.accounts_generation_scope():
+    with shared.request_scope():
         shared.accounts_generation_seen(7)
         assert shared.accounts_generation() == 7  # within the request that read it
         shared.accounts_generation_bump()

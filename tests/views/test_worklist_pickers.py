@@ -1,20 +1,26 @@
-"""The filter form's customers and users come from the store in one round trip, and a
-live refresh (which shows no filter form) never asks for the users at all."""
+"""The filter form's customers and users come from the store in the same round trip as
+the session (studies/sessions.py), and a live refresh (which shows no filter form) never
+asks for the users at all."""
 
 import pytest
 from django.core.cache import cache
 from view_helpers import SMITH, STUDIES, StoreReads, hx, page_json, study_json, text
 
-from studies import directory
+from studies import directory, shared
 from studies.roles import SUPERVISOR
 from studies.upstream import users as upstream_users
 
-pytestmark = pytest.mark.stores  # on Redis too, where the two keys are one MGET
+pytestmark = pytest.mark.stores  # on Redis too, where the keys are one MGET
+
+
+def _session_key(client) -> str:
+    return client.session.cache_key
+
 
 REFRESH = hx(target="results", current_url="http://testserver/") | {"X-Triage-Refresh": "1"}
 
 
-def test_a_page_reads_customers_and_users_together(login, avara, monkeypatch):
+def test_a_page_reads_customers_and_users_with_its_session(login, avara, monkeypatch):
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     client.get("/")  # remembers the study's customer
@@ -23,8 +29,8 @@ def test_a_page_reads_customers_and_users_together(login, avara, monkeypatch):
     page = text(client.get("/"))
 
     users_key = upstream_users.user_directory_key()
-    pickers = [keys for keys in reads.many if directory.CUSTOMERS_KEY in keys]
-    assert pickers == [[directory.CUSTOMERS_KEY, users_key]]
+    session = [_session_key(client), shared.ACCOUNTS_KEY]
+    assert reads.many == [[*session, directory.CUSTOMERS_KEY, users_key]]
     assert users_key not in reads.single and directory.CUSTOMERS_KEY not in reads.single
     assert avara.routes["users"].call_count == 0  # the directory came from the store
     customer = study_json(1)["expressCustomer"]["expressCustomerName"]
@@ -41,8 +47,7 @@ def test_a_live_refresh_never_asks_for_the_users(login, avara, monkeypatch):
     answer = client.get("/", headers=REFRESH)
 
     assert answer.status_code == 200
-    pickers = [keys for keys in reads.many if directory.CUSTOMERS_KEY in keys]
-    assert pickers == [[directory.CUSTOMERS_KEY]]
+    assert reads.many == [[_session_key(client), shared.ACCOUNTS_KEY, directory.CUSTOMERS_KEY]]
     assert not any(upstream_users.user_directory_key() in keys for keys in reads.many)
     assert upstream_users.user_directory_key() not in reads.single
     assert avara.routes["users"].call_count == 0
@@ -57,3 +62,38 @@ def test_a_page_with_no_directory_in_the_store_fetches_it_once(login, avara, mon
     client.get("/")
 
     assert avara.routes["users"].call_count == 1  # fetched, stored, then read back
+
+
+def test_without_the_session_read_the_pickers_read_the_store_themselves(login, avara, monkeypatch):
+    """A failed read with the session (as Django's store, the session is then empty) is
+    not taken for an empty store: the pickers ask it again, and lose no choice."""
+    avara.get(STUDIES).respond(json=page_json(study_json(1)))
+    client = login(SUPERVISOR)
+    client.get("/")  # the directory is in the store
+    cache.set(directory.CUSTOMERS_KEY, {"cus_other": "Other Clinic"})  # not on this page
+    real_many = cache.get_many
+
+    def failing_with_the_session(keys, *args, **kwargs):
+        if shared.ACCOUNTS_KEY in keys:
+            raise ValueError("refused")
+        return real_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", failing_with_the_session)
+    page = text(client.get("/"))
+
+    assert ">Other Clinic</option>" in page
+    assert f">{SMITH}</option>" in page
+    assert avara.routes["users"].call_count == 0  # read from the store, not Avara again
+    assert "cus_other" in cache.get(directory.CUSTOMERS_KEY)
+
+
+def test_what_the_session_read_is_taken_once_and_only_whole():
+    with shared.request_scope():
+        shared.read_with_session(["a", "b"])
+        assert shared.wanted_with_session() == ["a", "b"]
+        shared.read_with_session_done({"a": 1}, ["a", "b"])  # "b" is not in the store
+
+        assert shared.read_earlier(["a", "c"]) is None  # "c" was not read
+        assert shared.read_earlier(["a", "b"]) == {"a": 1}
+        assert shared.read_earlier(["a", "b"]) is None  # taken: ask the store again
+    assert shared.read_earlier(["a"]) is None  # outside a request, nothing is kept
