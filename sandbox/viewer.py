@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -53,10 +52,17 @@ def token_problem(token: str | None, *, study_id: str) -> str | None:
     return None if value == study_id else INVALID
 
 
-def _denied(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    response = render(request, "sandbox/viewer_denied.html", {"message": message}, status=status)
+def _page(template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """A page of the sandbox's own. Rendered without the request, so none of the
+    dashboard's context processors (settings.TEMPLATES) run for it: they reverse the
+    dashboard's routes, which the sandbox's process does not serve."""
+    response = HttpResponse(render_to_string(template, context), status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _denied(message: str, status: int) -> HttpResponse:
+    return _page("sandbox/viewer_denied.html", {"message": message}, status=status)
 
 
 @public
@@ -66,14 +72,12 @@ def viewer_page(request: HttpRequest, study_id: str) -> HttpResponse:
         return method_not_allowed(request, ["GET", "HEAD"])
     problem = token_problem(request.GET.get("token"), study_id=study_id)
     if problem is not None:
-        return _denied(request, problem, 403)
+        return _denied(problem, 403)
     related = Study.objects.select_related("assigned_to", "express_customer")
     study = related.filter(study_id=study_id).first()
     if study is None:
-        return _denied(request, "This study no longer exists.", 404)
-    response = render(request, "sandbox/viewer.html", _context(study))
-    response["Cache-Control"] = "no-store"
-    return response
+        return _denied("This study no longer exists.", 404)
+    return _page("sandbox/viewer.html", _context(study))
 
 
 def _context(study: Study) -> dict:
