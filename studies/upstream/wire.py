@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import typing
 from datetime import UTC, datetime
 
 import msgspec
@@ -38,25 +37,21 @@ class _Wire(
 ):
     """Base: configuration shared by every wire type (inherited by subclasses).
 
-    Subclasses defining `__post_init__` must call `super().__post_init__()`.
-    """
-
-    def __post_init__(self) -> None:
-        for name in _datetime_fields(type(self)):
-            value = getattr(self, name)
-            if value is not None and value.tzinfo is None:
-                _warn_naive_timestamp()
-                setattr(self, name, value.replace(tzinfo=UTC))
+    Decoding is hot (a page of 100 studies holds some 350 structs), so only the types
+    with timestamps run a `__post_init__`, and it reads their fields directly: half the
+    cost of decoding a page went to a generic one on every struct."""
 
 
-@functools.cache
-def _datetime_fields(cls: type) -> tuple[str, ...]:
-    """The names of a wire type's datetime fields, found once per type (decoding is hot)."""
-    return tuple(
-        field.name
-        for field in msgspec.structs.fields(cls)
-        if field.type is datetime or datetime in typing.get_args(field.type)
-    )
+def _aware(value: datetime | None) -> datetime | None:
+    """A timestamp Avara sent without a zone, taken as UTC (see the module docstring)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    _warn_naive_timestamp()
+    return value.replace(tzinfo=UTC)
+
+
+def _naive(*values: datetime | None) -> bool:
+    return any(value is not None and value.tzinfo is None for value in values)
 
 
 @functools.cache
@@ -140,9 +135,16 @@ class Study(_Wire, kw_only=True):
     metadata: dict[str, str] | None = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        super().__post_init__()
         if self.metadata is None:
             self.metadata = {}
+        created, updated, cancelled = self.created_at, self.updated_at, self.cancelled_at
+        if (
+            (created is not None and created.tzinfo is None)
+            or (updated is not None and updated.tzinfo is None)
+            or (cancelled is not None and cancelled.tzinfo is None)
+        ):  # spelt out: this runs for every study of every page
+            self.created_at, self.updated_at = _aware(created), _aware(updated)
+            self.cancelled_at = _aware(cancelled)
 
 
 class User(_Named, kw_only=True):
@@ -159,6 +161,11 @@ class User(_Named, kw_only=True):
     created_at: datetime | None = None
     last_login_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        if _naive(self.created_at, self.last_login_at):
+            self.created_at = _aware(self.created_at)
+            self.last_login_at = _aware(self.last_login_at)
+
 
 class _Page(_Wire, kw_only=True):
     cursor: str | None = None
@@ -167,7 +174,6 @@ class _Page(_Wire, kw_only=True):
     has_more: bool | None = None
 
     def __post_init__(self) -> None:
-        super().__post_init__()
         self.has_more = bool(self.cursor) and self.has_more is not False
 
 
