@@ -380,6 +380,10 @@ _cuts = Kept(ROWS)
 _row_sets = Kept(ROW_SETS)
 
 
+def _clock_rule() -> tuple:
+    return (tuple(settings.TRIAGE_TURNAROUND.items()), settings.TRIAGE_DUE_SOON)
+
+
 def rendered_rows(
     studies, user, *, caps: Capabilities | None = None, digest: str | None = None
 ) -> str:
@@ -388,8 +392,7 @@ def rendered_rows(
     caps = caps or Capabilities.of(user)
     now = timezone.now()
     studies = list(studies)
-    rule = (tuple(settings.TRIAGE_TURNAROUND.items()), settings.TRIAGE_DUE_SOON)
-    key = (digest or list_digest(studies), caps, rule)
+    key = (digest or list_digest(studies), caps, _clock_rule())
     kept = _row_sets.get(key)
     if kept is not None and now.timestamp() < kept.until:
         return kept.html
@@ -400,3 +403,20 @@ def rendered_rows(
     until = min((_next_change(s, now) for s in studies), default=math.inf)
     _row_sets.put(key, _RowSet(cuts, html, until - _EARLY))
     return html
+
+
+_clock_sets = Kept(ROW_SETS)
+
+
+def list_clocks(studies, now: datetime, *, digest: str | None = None) -> tuple[str, ...]:
+    """Each study's turnaround state as its row shows it ("ok" unless it is still to be
+    read), kept for the list until the first moment one of them changes."""
+    studies = list(studies)
+    key = (digest or list_digest(studies), _clock_rule())
+    kept = _clock_sets.get(key)
+    if kept is not None and now.timestamp() < kept[1]:
+        return kept[0]
+    clocks = tuple(_clock_state(study, now) for study in studies)
+    running = (clock_changes_at(study, now) for study in studies if _running(study))
+    _clock_sets.put(key, (clocks, min(running, default=math.inf) - _EARLY))
+    return clocks

@@ -21,8 +21,8 @@ from studies.forms import (
     WorklistFilterForm,
 )
 from studies.http import safe_next, toast
-from studies.presenters import Capabilities, list_digest, row_of
-from studies.queue import clock, in_view
+from studies.presenters import Capabilities, list_clocks, list_digest, row_of
+from studies.queue import in_view
 from studies.seen import seen_token
 from studies.selectors import list_filters, study_matches
 from studies.services import Outcome, Reason, WriteResult
@@ -236,10 +236,11 @@ def _control_alone(request, result: WriteResult, field: str, chosen: str, status
 
 def list_state(studies, now, *, digest: str | None = None) -> list:
     """What of a list of rows can change on screen: every value of every study (as Avara
-    sent it; `digest` when the caller has it) and each one's turnaround clock (which moves
+    sent it; `digest` when the caller has it) and each row's turnaround clock (which moves
     with time alone). Stable across processes, so a poll answered by another worker
     still matches."""
-    return [digest or list_digest(studies), [clock(s, now) for s in studies]]
+    digest = digest or list_digest(studies)
+    return [digest, list(list_clocks(studies, now, digest=digest))]
 
 
 def etag_of(request, parts) -> str:
