@@ -63,14 +63,16 @@ def user_label(user_id: str | None) -> str:
 
 def _remember(known: dict[str, str], studies) -> list[tuple[str, str]]:
     """Add the customers on these studies to `known` (in the store when any is new);
-    return every customer known, by name."""
+    return every customer known, by name. `known` may have been read a moment ago (with
+    the session, before the Avara call): what is stored is read again before adding to
+    it, so a customer another process added meanwhile is not written over."""
     seen = {
         s.express_customer.express_customer_id: s.express_customer.express_customer_name
         for s in studies
         if s.express_customer
     }
     if seen.items() - known.items():
-        known = {**known, **seen}
+        known = {**(cache.get(CUSTOMERS_KEY) or {}), **seen}
         cache.set(CUSTOMERS_KEY, known, CUSTOMERS_SECONDS)
     return _by_name(known)
 

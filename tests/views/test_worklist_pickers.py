@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from view_helpers import SMITH, STUDIES, StoreReads, hx, page_json, study_json, text
 
-from studies import directory, shared
+from studies import directory, shared, upstream
 from studies.roles import SUPERVISOR
 from studies.upstream import users as upstream_users
 
@@ -97,3 +97,25 @@ def test_what_the_session_read_is_taken_once_and_only_whole():
         assert shared.read_earlier(["a", "b"]) == {"a": 1}
         assert shared.read_earlier(["a", "b"]) is None  # taken: ask the store again
     assert shared.read_earlier(["a"]) is None  # outside a request, nothing is kept
+
+
+def test_a_customer_stored_meanwhile_is_not_written_over(login, avara, monkeypatch):
+    """The choices are read with the session, before the Avara call: a customer another
+    process stores in between survives this page remembering a new one."""
+    avara.get(STUDIES).respond(json=page_json(study_json(1)))
+    client = login(SUPERVISOR)
+    cache.set(directory.CUSTOMERS_KEY, {"cus_old": "Old Clinic"})
+    real_list = upstream.study_list
+
+    def meanwhile(**kwargs):  # another process remembers a customer during the call
+        cache.set(directory.CUSTOMERS_KEY, {"cus_old": "Old Clinic", "cus_new": "New Clinic"})
+        return real_list(**kwargs)
+
+    monkeypatch.setattr(upstream, "study_list", meanwhile)
+
+    page = text(client.get("/"))
+
+    stored = cache.get(directory.CUSTOMERS_KEY)
+    customer = study_json(1)["expressCustomer"]
+    assert set(stored) == {"cus_old", "cus_new", customer["expressCustomerId"]}
+    assert ">New Clinic</option>" in page
