@@ -360,12 +360,16 @@ def _next_change(study, now: datetime) -> float:
 
 @dataclass(frozen=True, slots=True)
 class _RowSet:
-    """A whole list's rows: cut, and as shown until `until` (POSIX seconds), the first
-    moment any of their clock-driven values reads differently."""
+    """A whole list's rows: cut, and as shown from `since` until `until` (POSIX seconds),
+    the first moment any of their clock-driven values reads differently."""
 
     cuts: tuple
     html: str
+    since: float
     until: float
+
+    def shows(self, now: datetime) -> bool:
+        return self.since <= now.timestamp() < self.until
 
 
 # Rows kept per process: one per study and viewer (about 1.4 kB each), and the rows of
@@ -394,14 +398,14 @@ def rendered_rows(
     studies = list(studies)
     key = (digest or list_digest(studies), caps, _clock_rule())
     kept = _row_sets.get(key)
-    if kept is not None and now.timestamp() < kept.until:
+    if kept is not None and kept.shows(now):
         return kept.html
     cuts = kept.cuts if kept else tuple(_kept_cut(study, caps) for study in studies)
     html = mark_safe(  # noqa: S308 - rendered rows, and values made by _times
         "\n".join(_shown(cut, s, caps, now) for cut, s in zip(cuts, studies, strict=True))
     )
     until = min((_next_change(s, now) for s in studies), default=math.inf)
-    _row_sets.put(key, _RowSet(cuts, html, until - _EARLY))
+    _row_sets.put(key, _RowSet(cuts, html, now.timestamp(), until - _EARLY))
     return html
 
 
@@ -414,9 +418,9 @@ def list_clocks(studies, now: datetime, *, digest: str | None = None) -> tuple[s
     studies = list(studies)
     key = (digest or list_digest(studies), _clock_rule())
     kept = _clock_sets.get(key)
-    if kept is not None and now.timestamp() < kept[1]:
+    if kept is not None and kept[1] <= now.timestamp() < kept[2]:
         return kept[0]
     clocks = tuple(_clock_state(study, now) for study in studies)
     running = (clock_changes_at(study, now) for study in studies if _running(study))
-    _clock_sets.put(key, (clocks, min(running, default=math.inf) - _EARLY))
+    _clock_sets.put(key, (clocks, now.timestamp(), min(running, default=math.inf) - _EARLY))
     return clocks

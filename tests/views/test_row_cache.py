@@ -224,6 +224,7 @@ def test_a_reused_row_is_exactly_the_row_drawn_whole(make_account, monkeypatch, 
     )
     moments = [start + timedelta(seconds=step / 4) for step in range(120)]
     moments += [start + timedelta(hours=hours) for hours in (1, 30)]
+    moments += [start + timedelta(seconds=5)]  # the clock set back (a corrected time)
     shown = []
     for moment in moments:
         monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
