@@ -145,10 +145,9 @@ def age_changes_at(value: datetime | None, now: datetime) -> float:
     second below a minute, each minute below a day, then each hour."""
     if not value:
         return math.inf
-    start = value.timestamp()
-    elapsed = now.timestamp() - start
+    elapsed = (now - value).total_seconds()  # as age() reads it; small, so exact enough
     unit = 1 if elapsed < 60 else 60 if elapsed < 86_400 else 3600
-    return start + (max(math.floor(elapsed / unit), 0) + 1) * unit
+    return now.timestamp() + (max(math.floor(elapsed / unit), 0) + 1) * unit - elapsed
 
 
 def iso(value: datetime | None) -> str:
@@ -389,12 +388,18 @@ def _clock_rule() -> tuple:
 
 
 def rendered_rows(
-    studies, user, *, caps: Capabilities | None = None, digest: str | None = None
+    studies,
+    user,
+    *,
+    caps: Capabilities | None = None,
+    digest: str | None = None,
+    now: datetime | None = None,
 ) -> str:
     """The worklist/queue rows as one piece of HTML, each row as `ROW_TEMPLATE` renders it
-    now. `digest` is `list_digest(studies)` when the caller already has it."""
+    at `now` (default: now; a page passes the moment its ETag is worked out at, so the
+    two agree). `digest` is `list_digest(studies)` when the caller already has it."""
     caps = caps or Capabilities.of(user)
-    now = timezone.now()
+    now = now or timezone.now()
     studies = list(studies)
     key = (digest or list_digest(studies), caps, _clock_rule())
     kept = _row_sets.get(key)

@@ -295,7 +295,9 @@ def clock_changes_at(study, now: datetime) -> float:
     waited = (now - study.created_at).total_seconds()
     if waited >= overdue:
         return math.inf
-    return study.created_at.timestamp() + (overdue if waited >= soon else soon)
+    # From now, not from the creation time: a timestamp far in the past is too large a
+    # number of seconds to add a threshold to exactly.
+    return now.timestamp() + (overdue if waited >= soon else soon) - waited
 
 
 def _limits(study) -> tuple[float, float]:

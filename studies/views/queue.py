@@ -57,7 +57,7 @@ def queue(request):
     context.update(
         snapshot=snapshot,
         page=page,
-        rows_html=rendered_rows(page.object_list, request.user, caps=caps, digest=digest),
+        rows_html=rendered_rows(page.object_list, request.user, caps=caps, digest=digest, now=now),
         total=len(ordered),
         stat_waiting=str(sum(1 for s in snapshot.studies if _waiting_stat(s))),
         can_read_next=caps.assign_self and bool(caps.me),

@@ -112,7 +112,9 @@ def worklist(request):
             page=page,
             studies=page.studies,
             digest=digest,
-            rows_html=rendered_rows(page.studies, request.user, digest=digest),
+            rows_html=rendered_rows(
+                page.studies, request.user, digest=digest, now=context["loaded_at"]
+            ),
             next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:],
         )
         if more_notes:  # the cursor expired: this is the first page again
@@ -170,7 +172,8 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         context["notes"],
         page.has_more if page else None,  # not the cursor: Avara may mint a new one each time
     ]
-    state = list_state(context["studies"], timezone.now(), digest=context.get("digest"))
+    # The moment the rows were drawn at: the tag and the rows say the same clocks.
+    state = list_state(context["studies"], context["loaded_at"], digest=context.get("digest"))
     context["etag"] = etag = etag_of(request, parts + state)
     if status == 200 and unchanged_since(request, etag):
         return not_modified(etag)

@@ -58,6 +58,9 @@ def test_a_clock_that_moved_on_is_a_new_answer_and_then_settles(login, avara, mo
     assert overdue.status_code == 200 and "clock-overdue" in overdue.content.decode()
     assert _poll(client, overdue["ETag"]).status_code == 304
 
+    monkeypatch.setattr(timezone, "now", lambda: now)  # the clock set back: due soon again
+    assert _poll(client, overdue["ETag"]).status_code == 200
+
 
 def test_a_finished_study_crossing_its_threshold_changes_nothing_shown(login, avara, monkeypatch):
     """A study already read shows no turnaround clock, so time alone never makes its

@@ -253,3 +253,16 @@ def test_a_study_whose_text_holds_the_marker_is_still_drawn_right(make_account, 
 
         assert shown == _drawn_whole(studies[0], caps, moment)
         assert "CT\x000\x00 Head\x00" in shown
+
+
+def test_a_changed_turnaround_rule_shows_on_a_kept_list(make_account, monkeypatch, settings):
+    user = make_account(SUPERVISOR)
+    now = timezone.now()
+    monkeypatch.setattr("studies.presenters.timezone.now", lambda: now)
+    created = now - timedelta(hours=2)
+    studies = _studies(study_json(1, severity="high", createdAt=_stamp(created)))
+    assert "clock-ok" in presenters.rendered_rows(studies, user)  # High: 4 h
+
+    settings.TRIAGE_TURNAROUND = {**settings.TRIAGE_TURNAROUND, "high": 3600}
+
+    assert "clock-overdue" in presenters.rendered_rows(studies, user)
