@@ -358,17 +358,30 @@ def _next_change(study, now: datetime) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class _RowSet:
-    """A whole list's rows: cut, and as shown from `since` until `until` (POSIX seconds),
-    the first moment any of their clock-driven values reads differently."""
+class _Window:
+    """What was worked out for a list at `since`, good until `until` (POSIX seconds): the
+    first moment one of its clock-driven values reads differently."""
 
-    cuts: tuple
-    html: str
     since: float
     until: float
 
     def shows(self, now: datetime) -> bool:
         return self.since <= now.timestamp() < self.until
+
+
+@dataclass(frozen=True, slots=True)
+class _RowSet(_Window):
+    """A whole list's rows: cut, and as shown."""
+
+    cuts: tuple
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ClockSet(_Window):
+    """Each row's turnaround state."""
+
+    clocks: tuple[str, ...]
 
 
 # Rows kept per process: one per study and viewer (about 1.4 kB each), and the rows of
@@ -410,7 +423,7 @@ def rendered_rows(
         "\n".join(_shown(cut, s, caps, now) for cut, s in zip(cuts, studies, strict=True))
     )
     until = min((_next_change(s, now) for s in studies), default=math.inf)
-    _row_sets.put(key, _RowSet(cuts, html, now.timestamp(), until - _EARLY))
+    _row_sets.put(key, _RowSet(now.timestamp(), until - _EARLY, cuts, html))
     return html
 
 
@@ -423,9 +436,10 @@ def list_clocks(studies, now: datetime, *, digest: str | None = None) -> tuple[s
     studies = list(studies)
     key = (digest or list_digest(studies), _clock_rule())
     kept = _clock_sets.get(key)
-    if kept is not None and kept[1] <= now.timestamp() < kept[2]:
-        return kept[0]
+    if kept is not None and kept.shows(now):
+        return kept.clocks
     clocks = tuple(_clock_state(study, now) for study in studies)
     running = (clock_changes_at(study, now) for study in studies if _running(study))
-    _clock_sets.put(key, (clocks, now.timestamp(), min(running, default=math.inf) - _EARLY))
+    until = min(running, default=math.inf) - _EARLY
+    _clock_sets.put(key, _ClockSet(now.timestamp(), until, clocks))
     return clocks
