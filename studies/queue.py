@@ -33,6 +33,7 @@ from django.db import connections
 from django.utils import timezone
 
 from studies import upstream
+from studies.notes import notes_all, notes_drop_before, notes_put
 from studies.shared import try_lock, unlock, wait_for
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ SNAPSHOT_KEY = "triage:queue:snapshot:v2"
 DATA_KEY = "triage:queue:data:v2"
 CHANGES_KEY = "triage:queue:changes:v1"
 _ENCODER = msgspec.json.Encoder()
+_NOTE_MARGIN = 5.0  # seconds: a note this much older than a picture's start may not be in it
 _DECODER = msgspec.json.Decoder(list[upstream.Study])
 
 
@@ -96,6 +98,8 @@ def _build() -> dict:
     cache.set(data_key, _ENCODER.encode(studies), timeout=keep)
     meta = {"built": started, "truncated": truncated, "bound": bound, "data": data_key}
     cache.set(SNAPSHOT_KEY, meta, timeout=keep)
+    # Notes this picture holds are skipped by _overlay from now on: drop them.
+    notes_drop_before(CHANGES_KEY, started - _NOTE_MARGIN, keep=keep)
     return meta
 
 
@@ -198,30 +202,15 @@ def queue_note(study) -> None:
     most as long as a picture may be served (an old one is served while a rebuild runs or
     while Avara fails, so a note must not expire before it); a study written again
     replaces its earlier note. Best effort: a lost note only delays the change until the
-    next rebuild (TRIAGE_QUEUE_SECONDS).
+    next rebuild (TRIAGE_QUEUE_SECONDS). On Redis one atomic write, with no lock shared by
+    the room's saves (studies/notes.py).
     """
     if settings.TRIAGE_QUEUE_SECONDS <= 0:
         return  # every read rebuilds the picture: nothing to lay over it
-    lock = f"{CHANGES_KEY}:lock"
-    deadline = time.monotonic() + 1.0
-    token = try_lock(lock, seconds=5)
-    while token is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-        token = try_lock(lock, seconds=5)
-    if token is None:
-        return
-    try:
-        found = cache.get_many([CHANGES_KEY, SNAPSHOT_KEY])  # one round trip for both
-        changes = found.get(CHANGES_KEY) or {}
-        changes[study.study_id] = (time.time(), _ENCODER.encode(study))
-        keep = _keep_seconds()
-        stored = found.get(SNAPSHOT_KEY)
-        # Notes the stored picture already holds are dropped (as _overlay would skip them).
-        horizon = max(time.time() - keep, stored["built"] - 5 if stored else 0)
-        changes = {k: v for k, v in changes.items() if v[0] >= horizon}
-        cache.set(CHANGES_KEY, changes, timeout=keep)
-    finally:
-        unlock(lock, token)
+    keep = _keep_seconds()
+    notes_put(
+        CHANGES_KEY, study.study_id, _ENCODER.encode(study), horizon=time.time() - keep, keep=keep
+    )
 
 
 _STUDY = msgspec.json.Decoder(upstream.Study)
@@ -229,13 +218,13 @@ _STUDY = msgspec.json.Decoder(upstream.Study)
 
 def _overlay(studies: list, built: float) -> list:
     """Apply notes made after (or while) the snapshot was built; drop what left the queue."""
-    changes = cache.get(CHANGES_KEY) or {}
+    changes = notes_all(CHANGES_KEY)
     if not changes:
         return studies
     noted = {
         study_id: _STUDY.decode(raw)
         for study_id, (when, raw) in changes.items()
-        if when >= built - 5  # a write during the build may or may not be in it
+        if when >= built - _NOTE_MARGIN  # a write during the build may or may not be in it
     }
     if not noted:
         return studies

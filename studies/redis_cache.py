@@ -8,8 +8,10 @@ the store several times. Django keeps a cache object per thread, each with its p
 connection from the pool). So one client per pool is kept and reused; connections,
 timeouts and serialisation are Django's, unchanged.
 
-Two steps a save takes are one round trip each here, and atomic: `incr` (Django's asks
-EXISTS, then INCRBY) and `delete_if`, a lock's release (a get, then a delete).
+Three steps a save takes are one round trip each here, and atomic: `incr` (Django's asks
+EXISTS, then INCRBY), `delete_if`, a lock's release (a get, then a delete), and
+`notes_put`, the queue's note of the change (studies/notes.py: without it, a lock, a
+read, a write and a release, under one lock that every save in the room shares).
 """
 
 from __future__ import annotations
@@ -50,6 +52,32 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return value
 
 
+# Timed notes (studies/notes.py): a hash of values and a sorted set of their times, kept
+# together. Put one and drop those older than a horizon, in one atomic step.
+# KEYS: values, times. ARGV: field, value, when, horizon, keep (ms).
+_NOTE_PUT = """
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
+local old = redis.call('zrangebyscore', KEYS[2], '-inf', '(' .. ARGV[4], 'limit', 0, 500)
+if #old > 0 then
+  redis.call('hdel', KEYS[1], unpack(old))
+  redis.call('zrem', KEYS[2], unpack(old))
+end
+redis.call('pexpire', KEYS[1], ARGV[5])
+redis.call('pexpire', KEYS[2], ARGV[5])
+return #old
+"""
+# Drop the notes older than a horizon (at most 500 a call). KEYS: values, times. ARGV: horizon.
+_NOTE_DROP = """
+local old = redis.call('zrangebyscore', KEYS[2], '-inf', '(' .. ARGV[1], 'limit', 0, 500)
+if #old > 0 then
+  redis.call('hdel', KEYS[1], unpack(old))
+  redis.call('zrem', KEYS[2], unpack(old))
+end
+return #old
+"""
+
+
 # Delete KEYS[1] only while it holds ARGV[1]: Redis runs a script atomically.
 _DELETE_IF = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
@@ -68,3 +96,34 @@ class RedisCache(django_redis.RedisCache):
         key = self.make_and_validate_key(key, version=version)
         client = self._cache.get_client(key, write=True)
         return bool(client.eval(_DELETE_IF, 1, key, self._cache._serializer.dumps(value)))
+
+    # Timed notes (studies/notes.py): each note is its own hash field, so writers never
+    # read, change and write back a shared value (no lock, one round trip each).
+
+    def _note_keys(self, key: str) -> tuple[str, str]:
+        return (
+            self.make_and_validate_key(f"{key}:values"),
+            self.make_and_validate_key(f"{key}:times"),
+        )
+
+    def notes_put(
+        self, key: str, field: str, value: bytes, *, when: float, horizon: float, keep: float
+    ) -> None:
+        values, times = self._note_keys(key)
+        client = self._cache.get_client(values, write=True)
+        keep_ms = max(1, int(keep * 1000))
+        client.eval(_NOTE_PUT, 2, values, times, field, value, repr(when), repr(horizon), keep_ms)
+
+    def notes_drop_before(self, key: str, horizon: float) -> None:
+        values, times = self._note_keys(key)
+        client = self._cache.get_client(values, write=True)
+        while client.eval(_NOTE_DROP, 2, values, times, repr(horizon)) >= 500:
+            pass
+
+    def notes_all(self, key: str) -> dict[str, bytes]:
+        values, _ = self._note_keys(key)
+        found = self._cache.get_client(values).hgetall(values)
+        return {field.decode(): value for field, value in found.items()}
+
+    def notes_delete(self, key: str) -> None:
+        self.delete_many([f"{key}:values", f"{key}:times"])

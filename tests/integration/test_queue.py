@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from studies import queue, services
 from studies.models import Account
+from studies.notes import notes_all, notes_delete
 from studies.upstream import client as upstream_client
 
 HOUR = timedelta(hours=1)
@@ -221,6 +222,32 @@ def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
     assert study.study_id in queue_ids(client, "mine")
 
 
+def test_a_picture_built_after_a_note_drops_it_and_still_shows_the_change(
+    avara, sandbox_factory, settings, monkeypatch
+):
+    """Notes are kept only until a picture that holds them is stored, so the store does not
+    grow with every save of the day; the change stays on screen, now from Avara's read."""
+    import time as time_module
+
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    settings.TRIAGE_QUEUE_BACKGROUND = False
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    client = Client()
+    client.force_login(user)
+    queue.queue_snapshot()
+    services.study_claim(actor=user, study_id=study.study_id)
+    assert set(notes_all(queue.CHANGES_KEY)) == {study.study_id}
+
+    later = time_module.time() + 30  # past the margin a note keeps over a new picture
+    monkeypatch.setattr(time_module, "time", lambda: later)
+    queue._build()
+
+    assert notes_all(queue.CHANGES_KEY) == {}
+    assert study.study_id in queue_ids(client, "mine")
+    assert study.study_id not in queue_ids(client, "unassigned")
+
+
 def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(
     avara, sandbox_factory, settings
 ):
@@ -233,7 +260,7 @@ def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(
     queue.queue_snapshot()  # the picture: both unassigned
 
     taken = services.study_read_next(actor=user)
-    cache.delete(queue.CHANGES_KEY)  # its note is lost (best effort, see queue_note)
+    notes_delete(queue.CHANGES_KEY)  # its note is lost (best effort, see queue_note)
     again = services.study_read_next(actor=user)
 
     assert taken.study.study_id == first.study_id

@@ -1,0 +1,103 @@
+"""Timed notes (studies/notes.py), the queue's record of the dashboard's own writes: many
+writers at once lose none of each other's notes, old notes are dropped, and on Redis a
+write waits for no one."""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+
+from studies import notes
+
+pytestmark = pytest.mark.stores  # the stores pass runs these on Redis
+
+KEY = "test:notes"
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    notes.notes_delete(KEY)
+    cache.delete(f"{KEY}:lock")
+    yield
+    notes.notes_delete(KEY)
+    cache.delete(f"{KEY}:lock")
+
+
+def put(note_id: str, value: bytes, *, horizon: float = 0.0) -> bool:
+    return notes.notes_put(KEY, note_id, value, horizon=horizon, keep=60)
+
+
+def test_a_note_is_read_back_with_its_time_and_replaced_by_a_later_one():
+    before = time.time()
+    assert put("stu_a", b'{"v": 1}')
+    assert put("stu_b", b"with a space and \x00 bytes")
+    assert put("stu_a", b'{"v": 2}')
+
+    found = notes.notes_all(KEY)
+
+    assert {k: v for k, (_, v) in found.items()} == {
+        "stu_a": b'{"v": 2}',
+        "stu_b": b"with a space and \x00 bytes",
+    }
+    assert all(before <= when <= time.time() for when, _ in found.values())
+
+
+def test_writers_at_once_lose_none_of_each_others_notes():
+    """Eight threads, 60 notes each, all at once: every note is there afterwards (a
+    read-change-write without a lock loses some of them)."""
+    start = threading.Barrier(8)
+    failed = []
+
+    def writer(n: int) -> None:
+        start.wait()
+        for i in range(60):
+            if not put(f"stu_{n}_{i}", f"{n}:{i}".encode()):
+                failed.append((n, i))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    found = notes.notes_all(KEY)
+    assert failed == []
+    assert len(found) == 480
+    assert found["stu_7_59"][1] == b"7:59"
+
+
+def later_than(when: float) -> float:
+    """Now, once the clock has passed `when` (time.sleep does nothing in these tests)."""
+    while (now := time.time()) <= when:
+        pass
+    return now
+
+
+def test_notes_older_than_the_horizon_are_dropped():
+    put("stu_old", b"old")
+    old = notes.notes_all(KEY)["stu_old"][0]
+    middle = later_than(old)
+    put("stu_new", b"new", horizon=0.0)
+    new = notes.notes_all(KEY)["stu_new"][0]
+    assert old < middle <= new
+
+    notes.notes_drop_before(KEY, middle, keep=60)
+    assert set(notes.notes_all(KEY)) == {"stu_new"}
+
+    put("stu_newest", b"newest", horizon=later_than(new))  # a write drops the old too
+    assert set(notes.notes_all(KEY)) == {"stu_newest"}
+
+
+def test_on_redis_a_write_takes_no_lock():
+    """On Redis a note is its own field, written in one step: a writer never waits for
+    another (on local memory, one process, a held lock makes it wait, then give up)."""
+    cache.add(f"{KEY}:lock", "someone", timeout=30)
+    if not hasattr(cache, "notes_put"):
+        started = time.monotonic()
+        assert put("stu_a", b"a") is False
+        assert time.monotonic() - started >= 1.0  # waited for the lock, then gave up
+        assert notes.notes_all(KEY) == {}
+        return
+    assert put("stu_a", b"a") is True
+    assert notes.notes_all(KEY)["stu_a"][1] == b"a"
