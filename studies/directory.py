@@ -1,15 +1,19 @@
 """Names for ids: Avara users (from the users API, cached) and Express customers.
 
 Avara has no endpoint that lists Express customers, so the dashboard remembers the
-customers it has seen on studies (in the cache) to offer them as filter choices.
+customers it has seen on studies (in the shared store) to offer them as filter choices:
+each with the day it was last seen, offered until CUSTOMERS_DAYS days without it.
 """
+
+import time
 
 from django.core.cache import cache
 
 from studies import shared, upstream
 
-CUSTOMERS_KEY = "triage:customers:v1"
-CUSTOMERS_SECONDS = 24 * 3600
+CUSTOMERS_KEY = "triage:customers:v2"  # {customer id: (name, day last seen)}
+CUSTOMERS_DAYS = 30
+DAY = 86400
 
 
 def users_or_empty(**stored) -> tuple[list, str | None]:
@@ -61,25 +65,44 @@ def user_label(user_id: str | None) -> str:
     return next((u.display_name for u in users if u.user_id == user_id), user_id)
 
 
-def _remember(known: dict[str, str], studies) -> list[tuple[str, str]]:
-    """Add the customers on these studies to `known` (in the store when any is new);
-    return every customer known, by name. `known` may have been read a moment ago (with
-    the session, before the Avara call): what is stored is read again before adding to
-    it, so a customer another process added meanwhile is not written over."""
+def _remember(known: dict, studies) -> list[tuple[str, str]]:
+    """Add the customers on these studies to `known`, with today's date; return every
+    customer known, by name. The store is written only when a customer is new, renamed
+    or not yet seen today (so at most about once a day per customer), and what it holds
+    is read again first: `known` may have been read a moment ago (with the session,
+    before the Avara call), and a customer another process added meanwhile must not be
+    written over."""
+    today = _today()
     seen = {
-        s.express_customer.express_customer_id: s.express_customer.express_customer_name
+        s.express_customer.express_customer_id: (s.express_customer.express_customer_name, today)
         for s in studies
         if s.express_customer
     }
     if seen.items() - known.items():
-        known = {**(cache.get(CUSTOMERS_KEY) or {}), **seen}
-        cache.set(CUSTOMERS_KEY, known, CUSTOMERS_SECONDS)
-    return _by_name(known)
+        known = _current({**(cache.get(CUSTOMERS_KEY) or {}), **seen}, today)
+        cache.set(CUSTOMERS_KEY, known, (CUSTOMERS_DAYS + 1) * DAY)
+    return _by_name(known, today)
 
 
 def customers_known() -> list[tuple[str, str]]:
-    return _by_name(cache.get(CUSTOMERS_KEY) or {})
+    return _by_name(cache.get(CUSTOMERS_KEY) or {}, _today())
 
 
-def _by_name(known: dict[str, str]) -> list[tuple[str, str]]:
-    return sorted(known.items(), key=lambda item: item[1].lower())
+def _today() -> int:
+    return int(time.time() // DAY)
+
+
+def _current(known: dict, today: int) -> dict:
+    """The customers seen within CUSTOMERS_DAYS days (a value of another form is dropped)."""
+    return {
+        key: value
+        for key, value in known.items()
+        if isinstance(value, tuple) and len(value) == 2 and value[1] >= today - CUSTOMERS_DAYS
+    }
+
+
+def _by_name(known: dict, today: int) -> list[tuple[str, str]]:
+    current = _current(known, today)
+    return sorted(
+        ((key, name) for key, (name, _) in current.items()), key=lambda item: item[1].lower()
+    )

@@ -1,9 +1,10 @@
 """The filter form's customers and users come from the store in the same round trip as
 the session (studies/sessions.py), and a live refresh (which shows no filter form) never
-asks for the users at all."""
+asks for the users at all. A customer is offered for 30 days after it was last seen."""
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from view_helpers import SMITH, STUDIES, StoreReads, hx, page_json, study_json, text
 
 from studies import directory, shared, upstream
@@ -17,6 +18,7 @@ def _session_key(client) -> str:
     return client.session.cache_key
 
 
+TODAY = directory._today()
 REFRESH = hx(target="results", current_url="http://testserver/") | {"X-Triage-Refresh": "1"}
 
 
@@ -70,7 +72,7 @@ def test_without_the_session_read_the_pickers_read_the_store_themselves(login, a
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     client.get("/")  # the directory is in the store
-    cache.set(directory.CUSTOMERS_KEY, {"cus_other": "Other Clinic"})  # not on this page
+    cache.set(directory.CUSTOMERS_KEY, {"cus_other": ("Other Clinic", TODAY)})  # not on this page
     real_many = cache.get_many
 
     def failing_with_the_session(keys, *args, **kwargs):
@@ -104,11 +106,14 @@ def test_a_customer_stored_meanwhile_is_not_written_over(login, avara, monkeypat
     process stores in between survives this page remembering a new one."""
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
-    cache.set(directory.CUSTOMERS_KEY, {"cus_old": "Old Clinic"})
+    cache.set(directory.CUSTOMERS_KEY, {"cus_old": ("Old Clinic", TODAY)})
     real_list = upstream.study_list
 
     def meanwhile(**kwargs):  # another process remembers a customer during the call
-        cache.set(directory.CUSTOMERS_KEY, {"cus_old": "Old Clinic", "cus_new": "New Clinic"})
+        cache.set(
+            directory.CUSTOMERS_KEY,
+            {"cus_old": ("Old Clinic", TODAY), "cus_new": ("New Clinic", TODAY)},
+        )
         return real_list(**kwargs)
 
     monkeypatch.setattr(upstream, "study_list", meanwhile)
@@ -119,3 +124,49 @@ def test_a_customer_stored_meanwhile_is_not_written_over(login, avara, monkeypat
     customer = study_json(1)["expressCustomer"]
     assert set(stored) == {"cus_old", "cus_new", customer["expressCustomerId"]}
     assert ">New Clinic</option>" in page
+
+
+def test_a_customer_stays_offered_for_days_without_a_new_one(login, avara, monkeypatch):
+    """Customers are remembered from the studies shown (Avara cannot list them): one seen
+    days ago, on no page since, is still offered, however long since a new customer
+    came; one not seen for over 30 days is no longer offered."""
+    avara.get(STUDIES).respond(json=page_json(study_json(1)))
+    client = login(SUPERVISOR)
+    cache.set(
+        directory.CUSTOMERS_KEY,
+        {"cus_week": ("Seen Last Week", TODAY - 7), "cus_gone": ("Gone Clinic", TODAY - 31)},
+    )
+
+    page = text(client.get("/"))
+
+    assert ">Seen Last Week</option>" in page
+    assert "Gone Clinic" not in page
+    stored = cache.get(directory.CUSTOMERS_KEY)
+    customer = study_json(1)["expressCustomer"]["expressCustomerId"]
+    assert set(stored) == {"cus_week", customer}  # the one on this page, dated today
+    assert stored[customer][1] == TODAY and stored["cus_week"][1] == TODAY - 7
+
+
+def test_the_customers_are_written_once_a_day_not_on_every_page(login, avara, monkeypatch):
+    avara.get(STUDIES).respond(json=page_json(study_json(1)))
+    client = login(SUPERVISOR)
+    client.get("/")  # remembers the study's customer, dated today
+    writes, kept_for = [], []
+    real_set = cache.set
+
+    def recording_set(key, value, timeout=DEFAULT_TIMEOUT, *args, **kwargs):
+        writes.append(key)
+        kept_for.append(timeout)
+        return real_set(key, value, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+
+    client.get("/")
+    assert directory.CUSTOMERS_KEY not in writes  # known and seen today: nothing to write
+
+    monkeypatch.setattr(directory, "_today", lambda: TODAY + 1)  # the next day
+    client.get("/")
+    assert writes.count(directory.CUSTOMERS_KEY) == 1
+    assert kept_for[writes.index(directory.CUSTOMERS_KEY)] > 30 * directory.DAY
+    customer = study_json(1)["expressCustomer"]["expressCustomerId"]
+    assert cache.get(directory.CUSTOMERS_KEY)[customer][1] == TODAY + 1
