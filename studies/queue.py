@@ -97,9 +97,14 @@ def _build() -> dict:
     keep = _keep_seconds()
     cache.set(data_key, _ENCODER.encode(studies), timeout=keep)
     meta = {"built": started, "truncated": truncated, "bound": bound, "data": data_key}
+    previous = cache.get(SNAPSHOT_KEY)
     cache.set(SNAPSHOT_KEY, meta, timeout=keep)
-    # Notes this picture holds are skipped by _overlay from now on: drop them.
-    notes_drop_before(CHANGES_KEY, started - _NOTE_MARGIN, keep=keep)
+    # Drop the notes that no picture still served needs: a request that read the previous
+    # picture a moment ago may be about to lay its notes over it, so those stay until the
+    # next build (and so do all of them if this build started before the previous one).
+    if isinstance(previous, dict):
+        horizon = min(started, previous["built"]) - _NOTE_MARGIN
+        notes_drop_before(CHANGES_KEY, horizon, keep=keep)
     return meta
 
 

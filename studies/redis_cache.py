@@ -56,6 +56,9 @@ class RedisCacheClient(django_redis.RedisCacheClient):
 # together. Put one and drop those older than a horizon, in one atomic step.
 # KEYS: values, times. ARGV: field, value, when, horizon, keep (ms).
 _NOTE_PUT = """
+if redis.call('exists', KEYS[2]) == 0 then
+  redis.call('del', KEYS[1])  -- the times were evicted: the values could never be dropped
+end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
 local old = redis.call('zrangebyscore', KEYS[2], '-inf', '(' .. ARGV[4], 'limit', 0, 500)

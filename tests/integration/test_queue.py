@@ -222,15 +222,10 @@ def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
     assert study.study_id in queue_ids(client, "mine")
 
 
-def test_a_picture_built_after_a_note_drops_it_and_still_shows_the_change(
-    avara, sandbox_factory, settings, monkeypatch
-):
-    """Notes are kept only until a picture that holds them is stored, so the store does not
-    grow with every save of the day; the change stays on screen, now from Avara's read."""
+def _claimed_on_an_old_picture(sandbox_factory, monkeypatch, *, seconds_later: float):
+    """A reader's claim noted over a picture built before it; then the clock moves on."""
     import time as time_module
 
-    settings.TRIAGE_QUEUE_SECONDS = 600
-    settings.TRIAGE_QUEUE_BACKGROUND = False
     study = aged(sandbox_factory, "normal", HOUR)
     user, _ = reader(1, sandbox_factory)
     client = Client()
@@ -238,14 +233,76 @@ def test_a_picture_built_after_a_note_drops_it_and_still_shows_the_change(
     queue.queue_snapshot()
     services.study_claim(actor=user, study_id=study.study_id)
     assert set(notes_all(queue.CHANGES_KEY)) == {study.study_id}
-
-    later = time_module.time() + 30  # past the margin a note keeps over a new picture
+    later = time_module.time() + seconds_later
     monkeypatch.setattr(time_module, "time", lambda: later)
-    queue._build()
+    return study, client
 
+
+def test_notes_are_dropped_once_no_picture_served_needs_them(
+    avara, sandbox_factory, settings, monkeypatch
+):
+    """Notes are kept only until no picture that lacks them can still be served (the
+    store does not grow with every save of the day); the change stays on screen, now
+    from Avara's own read."""
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    settings.TRIAGE_QUEUE_BACKGROUND = False
+    study, client = _claimed_on_an_old_picture(sandbox_factory, monkeypatch, seconds_later=30)
+
+    queue._build()  # holds the claim; a request may still hold the picture before it
+    assert set(notes_all(queue.CHANGES_KEY)) == {study.study_id}
+    queue._build()  # now nobody can be serving a picture without the claim
     assert notes_all(queue.CHANGES_KEY) == {}
+
     assert study.study_id in queue_ids(client, "mine")
     assert study.study_id not in queue_ids(client, "unassigned")
+
+
+def test_a_rebuild_landing_during_a_request_does_not_undo_its_own_claim(
+    avara, sandbox_factory, settings, monkeypatch
+):
+    """A request reads the stored picture, then the notes: another process's rebuild may
+    land in between, and the notes the older picture needs must still be there."""
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    settings.TRIAGE_QUEUE_BACKGROUND = False
+    study, client = _claimed_on_an_old_picture(sandbox_factory, monkeypatch, seconds_later=30)
+    overlay = queue._overlay
+    landed = []
+
+    def rebuilt_meanwhile(studies, built):
+        if not landed:
+            landed.append(queue._build())  # in another process, right now
+        return overlay(studies, built)
+
+    monkeypatch.setattr(queue, "_overlay", rebuilt_meanwhile)
+
+    assert study.study_id not in queue_ids(client, "unassigned")
+    assert landed
+
+
+def test_a_claim_made_while_a_picture_is_built_outlives_that_build(
+    avara, sandbox_factory, settings, monkeypatch
+):
+    """The picture may or may not hold a write made while it was read from Avara: that
+    write's note stays over it."""
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    settings.TRIAGE_QUEUE_BACKGROUND = False
+    study = aged(sandbox_factory, "normal", HOUR)
+    user, _ = reader(1, sandbox_factory)
+    queue.queue_snapshot()
+    read_all = queue._read_all
+
+    def claimed_after_the_read(**kwargs):  # Avara answered before the claim reached it
+        found = read_all(**kwargs)
+        services.study_claim(actor=user, study_id=study.study_id)
+        return found
+
+    monkeypatch.setattr(queue, "_read_all", claimed_after_the_read)
+    queue._build()  # its picture: the study unassigned, as Avara answered before the claim
+
+    assert set(notes_all(queue.CHANGES_KEY)) == {study.study_id}
+    client = Client()
+    client.force_login(user)
+    assert study.study_id in queue_ids(client, "mine")
 
 
 def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(

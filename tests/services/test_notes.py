@@ -2,6 +2,7 @@
 writers at once lose none of each other's notes, old notes are dropped, and on Redis a
 write waits for no one."""
 
+import math
 import threading
 import time
 
@@ -101,3 +102,53 @@ def test_on_redis_a_write_takes_no_lock():
         return
     assert put("stu_a", b"a") is True
     assert notes.notes_all(KEY)["stu_a"][1] == b"a"
+
+
+def test_a_note_written_exactly_at_the_bound_is_kept():
+    """Notes written before the bound are dropped, one written at it is kept, on both
+    stores (Redis compares the score it was given, local memory the float)."""
+    put("stu_a", b"a")
+    when = notes.notes_all(KEY)["stu_a"][0]
+
+    notes.notes_drop_before(KEY, when, keep=60)
+    assert set(notes.notes_all(KEY)) == {"stu_a"}
+
+    notes.notes_drop_before(KEY, math.nextafter(when, math.inf), keep=60)
+    assert notes.notes_all(KEY) == {}
+
+
+def times_kept() -> int | None:
+    """How many times Redis still holds beside the values (None off Redis)."""
+    if not hasattr(cache, "notes_put"):
+        return None
+    times = cache.make_and_validate_key(f"{KEY}:times")
+    return cache._cache.get_client(times).zcard(times)
+
+
+def test_a_drop_removes_every_old_note_however_many_there_are():
+    """Redis drops old notes 500 to a script, so that no single step blocks the store for
+    long; a drop keeps going until every old note is gone, values and times alike."""
+    for i in range(1200):
+        put(f"stu_{i}", b"x")
+    assert len(notes.notes_all(KEY)) == 1200
+    assert times_kept() in (None, 1200)
+
+    notes.notes_drop_before(KEY, later_than(time.time()), keep=60)
+
+    assert notes.notes_all(KEY) == {}
+    assert times_kept() in (None, 0)
+
+
+def test_on_redis_values_whose_times_were_evicted_are_not_kept_forever():
+    """If Redis evicts the times but keeps the values, nothing could ever drop those
+    values: the next write starts the map afresh."""
+    if not hasattr(cache, "notes_put"):
+        pytest.skip("one value on local memory: there are no separate times to lose")
+    put("stu_old", b"old")
+    cache.delete(f"{KEY}:times")
+    assert set(notes.notes_all(KEY)) == {"stu_old"}
+
+    put("stu_new", b"new")
+
+    assert set(notes.notes_all(KEY)) == {"stu_new"}
+    assert times_kept() == 1
