@@ -73,6 +73,7 @@ def _remember(known: dict, studies) -> list[tuple[str, str]]:
     before the Avara call), and a customer another process added meanwhile must not be
     written over."""
     today = _today()
+    known = _current(known, today)
     seen = {
         s.express_customer.express_customer_id: (s.express_customer.express_customer_name, today)
         for s in studies

@@ -18,7 +18,6 @@ def _session_key(client) -> str:
     return client.session.cache_key
 
 
-TODAY = directory._today()
 REFRESH = hx(target="results", current_url="http://testserver/") | {"X-Triage-Refresh": "1"}
 
 
@@ -69,10 +68,11 @@ def test_a_page_with_no_directory_in_the_store_fetches_it_once(login, avara, mon
 def test_without_the_session_read_the_pickers_read_the_store_themselves(login, avara, monkeypatch):
     """A failed read with the session (as Django's store, the session is then empty) is
     not taken for an empty store: the pickers ask it again, and lose no choice."""
+    today = directory._today()
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     client.get("/")  # the directory is in the store
-    cache.set(directory.CUSTOMERS_KEY, {"cus_other": ("Other Clinic", TODAY)})  # not on this page
+    cache.set(directory.CUSTOMERS_KEY, {"cus_other": ("Other Clinic", today)})  # not on this page
     real_many = cache.get_many
 
     def failing_with_the_session(keys, *args, **kwargs):
@@ -104,15 +104,16 @@ def test_what_the_session_read_is_taken_once_and_only_whole():
 def test_a_customer_stored_meanwhile_is_not_written_over(login, avara, monkeypatch):
     """The choices are read with the session, before the Avara call: a customer another
     process stores in between survives this page remembering a new one."""
+    today = directory._today()
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
-    cache.set(directory.CUSTOMERS_KEY, {"cus_old": ("Old Clinic", TODAY)})
+    cache.set(directory.CUSTOMERS_KEY, {"cus_old": ("Old Clinic", today)})
     real_list = upstream.study_list
 
     def meanwhile(**kwargs):  # another process remembers a customer during the call
         cache.set(
             directory.CUSTOMERS_KEY,
-            {"cus_old": ("Old Clinic", TODAY), "cus_new": ("New Clinic", TODAY)},
+            {"cus_old": ("Old Clinic", today), "cus_new": ("New Clinic", today)},
         )
         return real_list(**kwargs)
 
@@ -130,24 +131,50 @@ def test_a_customer_stays_offered_for_days_without_a_new_one(login, avara, monke
     """Customers are remembered from the studies shown (Avara cannot list them): one seen
     days ago, on no page since, is still offered, however long since a new customer
     came; one not seen for over 30 days is no longer offered."""
+    today = directory._today()
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     cache.set(
         directory.CUSTOMERS_KEY,
-        {"cus_week": ("Seen Last Week", TODAY - 7), "cus_gone": ("Gone Clinic", TODAY - 31)},
+        {
+            "cus_week": ("Seen Last Week", today - 7),
+            "cus_edge": ("Seen Thirty Days Ago", today - 30),
+            "cus_gone": ("Gone Clinic", today - 31),
+        },
     )
 
     page = text(client.get("/"))
 
     assert ">Seen Last Week</option>" in page
+    assert ">Seen Thirty Days Ago</option>" in page
     assert "Gone Clinic" not in page
     stored = cache.get(directory.CUSTOMERS_KEY)
     customer = study_json(1)["expressCustomer"]["expressCustomerId"]
-    assert set(stored) == {"cus_week", customer}  # the one on this page, dated today
-    assert stored[customer][1] == TODAY and stored["cus_week"][1] == TODAY - 7
+    assert set(stored) == {"cus_week", "cus_edge", customer}  # this page's dated today
+    assert stored[customer][1] == today and stored["cus_week"][1] == today - 7
+
+
+def test_a_stored_customer_of_another_form_is_dropped_not_a_server_error(login, avara):
+    """Whatever else the store holds under the key (another version's form, a hand edit),
+    the page is served: such customers are dropped, the well-formed ones offered."""
+    today = directory._today()
+    avara.get(STUDIES).respond(json=page_json(study_json(1)))
+    client = login(SUPERVISOR)
+    cache.set(
+        directory.CUSTOMERS_KEY,
+        {"cus_list": ["Stored As A List", today], "cus_ok": ("Well Formed", today)},
+    )
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = text(response)
+    assert ">Well Formed</option>" in page
+    assert "Stored As A List" not in page
 
 
 def test_the_customers_are_written_once_a_day_not_on_every_page(login, avara, monkeypatch):
+    today = directory._today()
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     client.get("/")  # remembers the study's customer, dated today
@@ -164,9 +191,9 @@ def test_the_customers_are_written_once_a_day_not_on_every_page(login, avara, mo
     client.get("/")
     assert directory.CUSTOMERS_KEY not in writes  # known and seen today: nothing to write
 
-    monkeypatch.setattr(directory, "_today", lambda: TODAY + 1)  # the next day
+    monkeypatch.setattr(directory, "_today", lambda: today + 1)  # the next day
     client.get("/")
     assert writes.count(directory.CUSTOMERS_KEY) == 1
     assert kept_for[writes.index(directory.CUSTOMERS_KEY)] > 30 * directory.DAY
     customer = study_json(1)["expressCustomer"]["expressCustomerId"]
-    assert cache.get(directory.CUSTOMERS_KEY)[customer][1] == TODAY + 1
+    assert cache.get(directory.CUSTOMERS_KEY)[customer][1] == today + 1
