@@ -24,7 +24,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import msgspec
 from django.conf import settings
@@ -258,11 +258,37 @@ def in_view(study, show: str, me: str | None, now: datetime) -> bool:
 
 
 # --- The priority rule ------------------------------------------------------------------
+#
+# Three groups, in this order: every STAT study; then the High studies together with the
+# Normal studies past their turnaround threshold; then the other Normal studies. Nothing
+# ever rises into the STAT group: aging exists so that routine work never starves, not so
+# that it overtakes emergencies. Within a group the study due earliest comes first, where
+# due = created + the threshold of the study's own severity, so the most overdue leads;
+# at equal due times High comes before Normal, then the study id decides (everyone looking
+# at one snapshot sees one order).
 
-RULE = (
-    "STAT first, then High, then Normal; a study waiting past its turnaround time moves up "
-    "one level; within a level, the longest waiting first."
-)
+STAT_GROUP, URGENT_GROUP, ROUTINE_GROUP = 0, 1, 2
+_SEVERITY_RANK = {"stat": 0, "high": 1}  # anything else (normal, or a value Avara adds) 2
+
+
+def rule_text() -> str:
+    """The rule in one sentence a radiologist can check against the page."""
+    hours = {name: _hours(seconds) for name, seconds in settings.TRIAGE_TURNAROUND.items()}
+    return (
+        "Every STAT study comes first; then High studies, together with Normal studies "
+        f"waiting longer than {hours['normal']}; then the other Normal studies. Within each "
+        "group, the study due earliest leads (due = arrival + "
+        f"{hours['stat']} for STAT, {hours['high']} for High, {hours['normal']} for Normal), "
+        "so the most overdue comes first."
+    )
+
+
+def _hours(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 def clock(study, now: datetime) -> str:
@@ -301,19 +327,33 @@ def _limits(study) -> tuple[float, float]:
     return limit * settings.TRIAGE_DUE_SOON, limit
 
 
-def effective_level(study, now: datetime) -> int:
-    """0 = STAT, 1 = High, 2 = Normal; one level up once past its turnaround time."""
-    level = SEVERITY_ORDER.index(study.severity) if study.severity in SEVERITY_ORDER else 2
-    if clock(study, now) == "overdue":
-        level = max(0, level - 1)
-    return level
+def due_at(study) -> float:
+    """When (POSIX seconds) the study is due: created + its own severity's threshold;
+    infinity when Avara gave no creation time (it can then never be overdue)."""
+    if study.created_at is None:
+        return math.inf
+    return study.created_at.timestamp() + _limits(study)[1]
+
+
+def priority_group(study, now: datetime) -> int:
+    """STAT_GROUP, URGENT_GROUP (High, and Normal past its threshold) or ROUTINE_GROUP.
+
+    "Past its threshold" is exactly what the row's clock calls overdue."""
+    rank = _SEVERITY_RANK.get(study.severity, 2)
+    if rank < 2:
+        return rank
+    return URGENT_GROUP if clock(study, now) == "overdue" else ROUTINE_GROUP
+
+
+def priority_key(study, now: datetime) -> tuple:
+    return (
+        priority_group(study, now),
+        due_at(study),
+        _SEVERITY_RANK.get(study.severity, 2),
+        study.study_id,
+    )
 
 
 def prioritised(studies, now: datetime) -> list:
-    """The studies in effective priority (see RULE); ties broken by study id, so two
-    people looking at the same snapshot see the same order."""
-    far_future = now + timedelta(days=36500)
-    return sorted(
-        studies,
-        key=lambda s: (effective_level(s, now), s.created_at or far_future, s.study_id),
-    )
+    """The studies in queue order (see the rule above and `rule_text`)."""
+    return sorted(studies, key=lambda s: priority_key(s, now))

@@ -16,7 +16,7 @@ from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
 from studies.presenters import Capabilities, list_digest, rendered_rows
-from studies.queue import RULE, in_view, prioritised, queue_snapshot
+from studies.queue import in_view, prioritised, queue_snapshot, rule_text
 from studies.selectors import stat_waiting
 from studies.views.respond import (
     etag_of,
@@ -45,7 +45,7 @@ def queue(request):
     show = form.value("show", "all")
     caps = dataclasses.replace(Capabilities.of(request.user), skip=True)
     now = timezone.now()
-    context = {"form": form, "show": show, "rule": RULE, "caps": caps, "loaded_at": now}
+    context = {"form": form, "show": show, "rule": rule_text(), "caps": caps, "loaded_at": now}
     try:
         snapshot = queue_snapshot()
     except upstream.UpstreamError as exc:

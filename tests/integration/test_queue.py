@@ -71,28 +71,28 @@ def test_the_queue_follows_the_rule_with_ages_straddling_each_threshold(avara, s
 
     order = queue_ids(client)
 
-    # Level 0: STAT and the overdue High, longest waiting first. Level 1: High and the
-    # overdue Normal, longest waiting first. Level 2: Normal.
+    # Every STAT first; then High with the overdue Normal; then Normal. Within each,
+    # the earliest due (created + its own severity's threshold) first.
     assert order == [
         s.study_id
         for s in (
-            high_over,
-            stat_old,
-            stat_fresh,
-            normal_over,
-            high_under,
+            stat_old,  # due 10 min from now
+            stat_fresh,  # due in 50 min
+            normal_over,  # due 1 h ago
+            high_over,  # due 1 min ago
+            high_under,  # due in 1 min
             high_fresh,
             normal_under,
             normal_fresh,
         )
     ]
     body = client.get("/queue").content.decode()
-    assert "moves up one level" in body
+    assert "Every STAT study comes first" in body
     row = re.search(rf'<tr id="study-{high_over.study_id}".*?</tr>', body, re.S).group(0)
     assert "clock-overdue" in row and ">Overdue<" in row
     row = re.search(rf'<tr id="study-{high_under.study_id}".*?</tr>', body, re.S).group(0)
     assert "clock-soon" in row and ">Due soon<" in row
-    assert queue_ids(client, "overdue") == [high_over.study_id, normal_over.study_id]
+    assert queue_ids(client, "overdue") == [normal_over.study_id, high_over.study_id]
 
 
 def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox_factory):
@@ -125,6 +125,20 @@ def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox_fac
         )
         assert len(ids) == len(set(ids)), "a study appeared twice"
         assert set(ids) == expected, "the queue lost or invented a study"
+
+
+def test_read_next_takes_a_new_stat_before_high_studies_days_overdue(avara, sandbox_factory):
+    for days in (6, 5, 4):
+        aged(sandbox_factory, "high", timedelta(days=days))
+    aged(sandbox_factory, "normal", timedelta(days=3))  # overdue Normal: after STAT too
+    stat = aged(sandbox_factory, "stat", timedelta(seconds=30))
+    user, avara_user = reader(1, sandbox_factory)
+
+    taken = services.study_read_next(actor=user)
+
+    assert taken.ok, taken.message
+    assert taken.study.study_id == stat.study_id
+    assert taken.study.assigned_to.user_id == avara_user.user_id
 
 
 def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avara, sandbox_factory):

@@ -12,6 +12,7 @@ PostgreSQL and Redis, so the claim lock must hold across processes.
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from race_stack import assignee_of, new_study, readers, served
 pytestmark = [pytest.mark.stores, pytest.mark.django_db]
 
 CLAIMERS, ROUNDS = 20, 20
+CONTROL_KEY = "sk_sandbox_control_dev_0123456789"  # the sandbox's development default
 
 
 @pytest.fixture
@@ -79,6 +81,31 @@ def test_ten_readers_pressing_read_next_at_once_get_ten_different_studies(stack)
             assert assignee_of(api, study_id) == reader.user_id
         taken = [s for s in made if assignee_of(api, s)]
         assert sorted(taken) == sorted(opened)  # nobody got two, none was claimed twice
+    for reader in crowd:
+        reader.browser.close()
+
+
+def test_readers_pressing_read_next_at_once_take_every_stat_before_overdue_high(stack):
+    """Ten High studies six days overdue, then three new STAT studies: six readers at
+    once. The STAT studies are read first, always: all three are taken."""
+    crowd = readers(stack, 6)
+    control = httpx.Client(
+        base_url=stack.sandbox.url, headers={"Authorization": f"Bearer {CONTROL_KEY}"}
+    )
+    long_ago = (datetime.now(UTC) - timedelta(days=6)).isoformat()
+    with stack.api() as api, control:
+        for _ in range(10):
+            high = new_study(api, severity="high")
+            aged = control.patch(f"/_sandbox/studies/{high}", json={"createdAt": long_ago})
+            assert aged.status_code == 200, aged.text
+        stats = {new_study(api, severity="stat") for _ in range(3)}
+
+        answers = _at_once(crowd, lambda r: r.browser.post("/queue/next"))
+
+        assert [a.status_code for a in answers] == [302] * 6, [a.text[:200] for a in answers]
+        opened = [a.headers["Location"].split("/viewer/studies/")[1].split("?")[0] for a in answers]
+        assert len(set(opened)) == 6
+        assert stats <= set(opened), "a reader was given an overdue High before a waiting STAT"
     for reader in crowd:
         reader.browser.close()
 
