@@ -17,7 +17,6 @@ from sandbox import clock, selectors
 from sandbox.auth import ApiKey
 from sandbox.errors import conflict, invalid_fields
 from sandbox.models import ApiUser, ExpressCustomer, Study, new_id
-from sandbox.routers import SANDBOX_DB
 
 # Model attribute -> (model it references, wire field name, what to call it in a message).
 REFERENCES = {
@@ -56,7 +55,7 @@ def _duplicate_uid(uid: str):
 def study_create(*, data: dict[str, Any], api_key: ApiKey) -> Study:
     uid = data["study_instance_uid"]
     try:
-        with transaction.atomic(using=SANDBOX_DB):
+        with transaction.atomic():
             _check_references(data)
             if Study.objects.filter(study_instance_uid=uid).exists():
                 raise _duplicate_uid(uid)
@@ -81,7 +80,7 @@ def study_update(*, study_id: str, changes: dict[str, Any]) -> Study:
     """Apply only the given fields; `assigned_to_id=None` unassigns, `metadata=None`
     clears. A cancelled study cannot be updated (409). No actual change, no new
     updatedAt."""
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(study_id=study_id, lock=True)
         _check_references(changes)
         if study.is_cancelled:
@@ -106,7 +105,7 @@ def _apply(study: Study, changes: dict[str, Any]) -> list[str]:
 
 
 def study_cancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(**lookup, lock=True)
         if study.is_cancelled:
             return False, f"Study {study.study_id} is already cancelled."
@@ -117,7 +116,7 @@ def study_cancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
 
 
 def study_uncancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(**lookup, lock=True)
         if not study.is_cancelled:
             return False, f"Study {study.study_id} is not cancelled."

@@ -1,7 +1,7 @@
 """The control plane's OpenAPI 3.1 document, a second document beside the Viewer API's
 (sandbox/openapi.py): an integrator's client is generated from that one without the
 emulator's own tools. Written to sandbox/openapi-control.json by
-`python manage.py sandbox_openapi`, served at /_sandbox/openapi.json."""
+`python -m sandbox sandbox_openapi`, served at /_sandbox/openapi.json."""
 
 from typing import Any
 

@@ -22,7 +22,6 @@ from sandbox.models import (
     Study,
     new_id,
 )
-from sandbox.routers import SANDBOX_DB
 from sandbox.seeding import SeedResult, seed_sandbox
 
 
@@ -41,7 +40,7 @@ def _email_taken(email: str):
 def user_create(*, data: dict[str, Any]) -> ApiUser:
     fields = {"user_id": new_id("usr"), "created_at": clock.now(), **data}
     try:
-        with transaction.atomic(using=SANDBOX_DB):
+        with transaction.atomic():
             if ApiUser.objects.filter(pk=fields["user_id"]).exists():
                 message = f"A user {fields['user_id']} already exists."
                 raise conflict(message, {"userId": "already exists"})
@@ -56,7 +55,7 @@ def user_create(*, data: dict[str, Any]) -> ApiUser:
 
 def user_update(*, user_id: str, changes: dict[str, Any]) -> ApiUser:
     try:
-        with transaction.atomic(using=SANDBOX_DB):
+        with transaction.atomic():
             user = _user(user_id, lock=True)
             email = changes.get("email")
             if email and ApiUser.objects.filter(email=email).exclude(pk=user_id).exists():
@@ -71,7 +70,7 @@ def user_update(*, user_id: str, changes: dict[str, Any]) -> ApiUser:
 
 
 def user_delete(*, user_id: str) -> None:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         user = _user(user_id, lock=True)
         referring = Study.objects.filter(Q(assigned_to=user) | Q(created_by_user=user)).count()
         if referring:
@@ -97,7 +96,7 @@ def customer_create(*, data: dict[str, Any]) -> ExpressCustomer:
     message = f"An Express customer {fields['customer_id']} already exists."
     taken = conflict(message, {"expressCustomerId": "already exists"})
     try:
-        with transaction.atomic(using=SANDBOX_DB):
+        with transaction.atomic():
             if ExpressCustomer.objects.filter(pk=fields["customer_id"]).exists():
                 raise taken
             customer = ExpressCustomer(**fields)
@@ -108,7 +107,7 @@ def customer_create(*, data: dict[str, Any]) -> ExpressCustomer:
 
 
 def customer_update(*, customer_id: str, changes: dict[str, Any]) -> ExpressCustomer:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         customer = _customer(customer_id, lock=True)
         for attr, value in changes.items():
             setattr(customer, attr, value)
@@ -118,7 +117,7 @@ def customer_update(*, customer_id: str, changes: dict[str, Any]) -> ExpressCust
 
 
 def customer_delete(*, customer_id: str) -> None:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         customer = _customer(customer_id, lock=True)
         referring = Study.objects.filter(express_customer=customer).count()
         if referring:
@@ -131,7 +130,7 @@ def study_times_set(*, study_id: str, times: dict[str, datetime]) -> Study:
     """Move a study's createdAt and/or updatedAt (time travel, not an API write: nothing
     else changes, and updatedAt stays as given). Both must be at or before the sandbox's
     now, and createdAt at or before updatedAt."""
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(study_id=study_id, lock=True)
         now = clock.now()
         created = times.get("created_at", study.created_at)
@@ -154,7 +153,7 @@ def study_times_set(*, study_id: str, times: dict[str, datetime]) -> Study:
 def sandbox_reset(*, seed: int, studies: int, now: datetime | None) -> SeedResult:
     """Everything back to a seed: studies, users and customers replaced by the seeded
     ones; the test clock back to real time; faults removed; the request log cleared."""
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         Study.objects.all().delete()
         ApiUser.objects.all().delete()
         ExpressCustomer.objects.all().delete()
