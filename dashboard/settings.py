@@ -285,6 +285,17 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "studies.http.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Cookie names of the dashboard's own: cookies ignore ports, so anything else served on
+# the same host (the sandbox on 127.0.0.1:8001 under `make run`) receives them, and a
+# "sessionid" or "csrftoken" of its own would overwrite ours. In production, the
+# __Host- prefix also makes browsers refuse them unless Secure, for "/", with no Domain
+# (so no other host of the domain can set them either).
+_cookie_prefix = "__Host-" if PRODUCTION else ""
+SESSION_COOKIE_NAME = f"{_cookie_prefix}triage_session"
+CSRF_COOKIE_NAME = f"{_cookie_prefix}triage_csrftoken"
+# Flash messages live in the session, not in a cookie of their own (Django's cookie is
+# always named "messages").
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 # A shift, not two weeks: a workstation left logged in does not stay so for days.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_SECONDS", default=12 * 3600)
