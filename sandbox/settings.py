@@ -73,9 +73,12 @@ SANDBOX_REQUEST_LOG_SIZE = env.int("SANDBOX_REQUEST_LOG_SIZE", default=10_000)
 
 # --- Django: one app, its own pages -----------------------------------------------------
 INSTALLED_APPS = ["sandbox"]
-# Generic HTTP hygiene only; the viewer page sets its own Content-Security-Policy.
+# Generic HTTP only: headers every answer carries, and the Host checked against
+# ALLOWED_HOSTS on every request (CommonMiddleware), not only where a view builds an
+# absolute URL. The viewer page sets its own Content-Security-Policy.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 ROOT_URLCONF = "sandbox.urls"
