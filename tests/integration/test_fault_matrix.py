@@ -7,7 +7,7 @@ a burst of 5xx that retries absorb, persistent 5xx, and a 2xx whose body cannot 
 (truncated JSON, wrong types) after the write landed.
 
 For each: never a 500; the user is told something (and, when it failed, that Avara is
-why); the audit tells the truth, checked against the sandbox's own database: a write that
+why); the audit tells the truth, checked against what the sandbox holds: a write that
 landed is never audited "refused" or "not applied", one that did not is never "applied",
 and "unknown" only when a fresh read cannot tell (the read failed too, or the write may
 still be on its way); an inline control that failed keeps the user's choice.
@@ -17,6 +17,7 @@ import json
 from io import StringIO
 
 import pytest
+from avara_stub import Mangler
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.management import call_command
@@ -27,12 +28,11 @@ from faultkit import (
     TRUNCATED,
     WRONG_TYPES,
     Faults,
-    Mangler,
     closed_port,
+    open_study,
     wait_for_late_writes,
 )
 
-from sandbox.seeding import seed_sandbox
 from studies.models import AuditEntry
 from studies.upstream import client as upstream_client
 
@@ -66,11 +66,11 @@ ABSORBED = {"5xx-burst"}
 
 
 @pytest.fixture
-def stack(settings, sandbox_live_server, sandbox_api_key):
+def stack(settings, sandbox):
     """The sandbox (seeded, demo accounts) and the dashboard pointed at it through the
     malformed-body stub."""
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = sandbox_api_key
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
     settings.AVARA_RETRY_BACKOFF = 0
     settings.TRIAGE_QUEUE_BACKGROUND = False
@@ -78,9 +78,9 @@ def stack(settings, sandbox_live_server, sandbox_api_key):
     settings.TRIAGE_TITLE_COUNTS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    seed_sandbox(studies=20, seed=1)
+    sandbox.reset(seed=1, studies=20)
     call_command("create_demo_accounts", stdout=StringIO())
-    faults = Faults(sandbox_live_server)
+    faults = Faults(sandbox)
     mangler = Mangler()
     upstream_client.set_client(upstream_client.build_client(transport=mangler))
     yield faults, mangler
@@ -140,9 +140,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("action", "fault"), CASES)
-def test_an_action_while_avara_misbehaves(stack, settings, action, fault):
+def test_an_action_while_avara_misbehaves(stack, sandbox, settings, action, fault):
     faults, mangler = stack
-    prepared = action.prepare()
+    prepared = action.prepare(sandbox)
     client = logged_in(action.role)
     apply_fault(fault, action.write, faults, mangler, settings)
 
@@ -194,11 +194,9 @@ READ_FAULTS = ["down", "slow", "429", "5xx", "5xx-burst", "truncated"]
 
 @pytest.mark.parametrize("fault", READ_FAULTS)
 @pytest.mark.parametrize("page", list(READS))
-def test_a_page_while_avara_misbehaves(stack, settings, page, fault):
-    from faultkit import open_study
-
+def test_a_page_while_avara_misbehaves(stack, sandbox, settings, page, fault):
     faults, mangler = stack
-    study = open_study()
+    study = open_study(sandbox)
     client = logged_in("Supervisor")
     target = ("GET", "/v1/viewer/studies*")
     if fault == "5xx":

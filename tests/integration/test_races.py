@@ -1,4 +1,4 @@
-"""Races over real HTTP against real server processes (tests/integration/served.py).
+"""Races over real HTTP against real server processes (tests/integration/race_stack.py).
 
 - Twenty radiologists press Claim on the same study at the same moment, twenty times
   over: each time exactly one wins, Avara holds the winner, and every other radiologist
@@ -13,7 +13,6 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from race_stack import assignee_of, new_study, readers, served
 
@@ -91,21 +90,17 @@ def test_fifty_identical_polls_at_once_cost_avara_at_most_two_list_calls(stack):
     with stack.api() as api:
         for _ in range(5):
             new_study(api)
-    control_key = "sk_sandbox_control_dev_0123456789"  # the documented development key
-    with httpx.Client(
-        base_url=stack.sandbox.url, headers={"Authorization": f"Bearer {control_key}"}
-    ) as control:
-        assert control.delete("/_sandbox/requests").status_code in (200, 204)
-        answers = _at_once(
-            crowd,
-            lambda r: r.browser.get(
-                "/?limit=25",
-                headers={"HX-Request": "true", "HX-Target": "results", "X-Triage-Refresh": "1"},
-            ),
-        )
-        logged = control.get(
-            "/_sandbox/requests", params={"method": "GET", "path": "/v1/viewer/studies"}
-        ).json()["requests"]
+    control = stack.control()
+    control.clear_requests()
+    answers = _at_once(
+        crowd,
+        lambda r: r.browser.get(
+            "/?limit=25",
+            headers={"HX-Request": "true", "HX-Target": "results", "X-Triage-Refresh": "1"},
+        ),
+    )
+    logged = control.requests(method="GET", path="/v1/viewer/studies")
+    control.close()
 
     assert [a.status_code for a in answers] == [200] * 50
     assert {a.text.count('<tr id="study-') for a in answers} == {5}  # the same list for all
