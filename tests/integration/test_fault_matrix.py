@@ -13,6 +13,7 @@ and "unknown" only when a fresh read cannot tell (the read failed too, or the wr
 still be on its way); an inline control that failed keeps the user's choice.
 """
 
+import html
 import json
 from io import StringIO
 
@@ -216,3 +217,46 @@ def test_a_page_while_avara_misbehaves(stack, sandbox, settings, page, fault):
     else:
         assert response.status_code in (502, 503), response.status_code
         assert "Avara" in said(response)
+
+
+# Ids a stub puts in Avara's answer to a whole-UID search (GET .../by-uid/{uid}).
+MALFORMED_IDS = {
+    "not-hex": "stu_XYZ",
+    "upper-hex": "stu_" + "AB" * 16,
+    "empty": "",
+    "markup": "<script>alert(1)</script>",
+    "trailing-newline": "stu_" + "a" * 32 + "\n",
+}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("bad", list(MALFORMED_IDS.values()), ids=list(MALFORMED_IDS))
+def test_a_uid_search_answered_with_a_malformed_study_id(stack, sandbox, bad, htmx):
+    """The worklist's search box takes a whole DICOM UID and opens that study: when
+    Avara's answer names a study id the dashboard cannot use, the user is told so (a
+    message, not a 500), and no link or redirect is built from it."""
+    _, mangler = stack
+    study = open_study(sandbox)
+    mangler.rules[("GET", "/v1/viewer/studies/by-uid/*")] = lambda request, answer: (
+        answer | {"studyId": bad}
+    )
+    client = logged_in("Supervisor")
+    search = {"q": study.study_instance_uid}
+    headers = HX | {"HX-Target": "results"} if htmx else {}
+
+    response = client.get("/", search, headers=headers)
+    mangler.rules.clear()
+    answered = client.get("/", search, headers=headers)  # the real answer opens the study
+
+    assert response.status_code == 502
+    assert "HX-Redirect" not in response and "Location" not in response
+    told = html.unescape(said(response))
+    assert f"Avara's answer for the Study Instance UID {study.study_instance_uid}" in told
+    assert "could not be used" in told
+    for end in ('"', "/", "?"):  # no link built from it
+        assert f'href="/studies/{html.escape(bad)}{end}' not in response.content.decode()
+    page = f"/studies/{study.study_id}"
+    if htmx:
+        assert (answered.status_code, answered["HX-Redirect"]) == (200, page)
+    else:
+        assert (answered.status_code, answered["Location"]) == (302, page)
