@@ -1,5 +1,6 @@
 # Production image of the dashboard: gunicorn (dashboard/gunicorn_conf.py) + whitenoise.
-# The sandbox is off here: AVARA_BASE_URL and AVARA_API_KEY name the real Avara API.
+# The sandbox is a product of its own and is not in the image: AVARA_BASE_URL and
+# AVARA_API_KEY name the real Avara API.
 # Every setting comes from the environment (see .env.example and the README).
 FROM python:3.13-slim
 
@@ -17,7 +18,6 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY dashboard ./dashboard
 COPY studies ./studies
-COPY sandbox ./sandbox
 RUN pip install --no-cache-dir --no-compile .
 
 COPY manage.py ./

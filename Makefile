@@ -1,4 +1,4 @@
-# Avara Triage. `make run` serves the dashboard (and its sandbox); `make test` runs every test.
+# Avara Triage. `make run` serves the dashboard (and the sandbox); `make test` runs every test.
 # Both set up what they need on a fresh machine: Python venv, packages, Chromium for tests.
 
 SHELL := /bin/bash
@@ -24,13 +24,14 @@ SYSTEM_PYTHON := $(shell \
     [ -x "$$p" ] && "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
   done)
 
-.PHONY: help setup run serve sandbox migrate seed static test test-debs test-stores test-fast test-e2e lint format chromium bench-debs bench clean
+.PHONY: help setup run serve sandbox migrate seed static test test-debs test-stores test-fast test-e2e test-sandbox lint format chromium bench-debs bench clean
 
 help:
 	@echo "make run        set everything up, seed the sandbox, serve http://$(HOST):$(PORT)/"
 	@echo "make serve      the same, production-like: gunicorn, DEBUG off, whitenoise static files"
 	@echo "make test       set everything up (Chromium, PostgreSQL, Redis included) and run every test"
-	@echo "make test-stores  only the tests marked 'stores', on private PostgreSQL + Redis"
+	@echo "make test-stores  the dashboard's tests marked 'stores' and the sandbox's suite, on private PostgreSQL + Redis"
+	@echo "make test-sandbox the sandbox's own suite (tests/sandbox, its own settings)"
 	@echo "make sandbox    serve the Avara Viewer API sandbox alone on $(HOST):$(SANDBOX_PORT)"
 	@echo "make lint       ruff check and format check, hadolint"
 	@echo "make bench      print speed figures (BENCH_QUICK=1 for a short run)"
@@ -51,19 +52,21 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 setup: $(VENV)/.installed
 
+# The dashboard's database (manage.py) and the sandbox's (python -m sandbox: its own settings).
 migrate: setup
 	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py migrate --database sandbox --noinput -v 0
+	$(PY) -m sandbox migrate --noinput -v 0
 
 seed: migrate
-	$(PY) manage.py seed_sandbox --studies $(SEED_STUDIES) --seed 1
+	$(PY) -m sandbox seed_sandbox --studies $(SEED_STUDIES) --seed 1
 
+# Two processes, one host, two ports: the sandbox with its own settings, then the dashboard.
 # The demo accounts are linked to Avara users found through the API: the sandbox must serve.
 run: seed
 	@echo "Sandbox API on http://$(HOST):$(SANDBOX_PORT)/  -  dashboard on http://$(HOST):$(PORT)/"
 	@trap 'kill 0' EXIT INT TERM; \
 	export AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)}; \
-	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT) & \
+	$(PY) -m sandbox runsandbox $(HOST):$(SANDBOX_PORT) & \
 	$(PY) scripts/wait_for_http.py "$$AVARA_BASE_URL/v1/viewer/users?limit=1" && \
 	$(PY) manage.py create_demo_accounts && \
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -74,23 +77,25 @@ static: setup
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) -m whitenoise.compress -q staticfiles
 
-# Production-like: both under gunicorn (-c dashboard/gunicorn_conf.py), DEBUG off, static
-# files from whitenoise. The dashboard runs one process of 8 threads (gthread) unless
-# CACHE_URL names a shared store (Redis): then WEB_CONCURRENCY processes may share it.
+# Production-like: both under gunicorn, DEBUG off, static files from whitenoise. The sandbox
+# (sandbox.wsgi, its own settings) runs 2 processes of 8 threads; the dashboard
+# (-c dashboard/gunicorn_conf.py) one process of 8 threads unless CACHE_URL names a shared
+# store (Redis): then WEB_CONCURRENCY processes may share it.
 serve: seed static
 	@echo "Sandbox API on http://$(HOST):$(SANDBOX_PORT)/  -  dashboard on http://$(HOST):$(PORT)/ (gunicorn, DEBUG off)"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	export AVARA_BASE_URL=$${AVARA_BASE_URL:-http://$(HOST):$(SANDBOX_PORT)}; \
-	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(SANDBOX_PORT) WEB_CONCURRENCY=2 GUNICORN_ACCESS_LOG= \
-	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket sandbox.wsgi:application & \
+	$(VENV)/bin/gunicorn --bind $(HOST):$(SANDBOX_PORT) --workers 2 --worker-class gthread \
+	  --threads 8 --no-control-socket sandbox.wsgi:application & \
 	$(PY) scripts/wait_for_http.py "$$AVARA_BASE_URL/v1/viewer/users?limit=1" && \
 	$(PY) manage.py create_demo_accounts && \
 	DJANGO_DEBUG=0 GUNICORN_BIND=$(HOST):$(PORT) \
 	  $(VENV)/bin/gunicorn -c dashboard/gunicorn_conf.py --no-control-socket dashboard.wsgi:application & \
 	wait -n  # the first to stop (e.g. a dashboard refusing to start) stops the other
 
-sandbox: migrate
-	$(PY) manage.py runsandbox $(HOST):$(SANDBOX_PORT)
+sandbox: setup
+	$(PY) -m sandbox migrate --noinput -v 0
+	$(PY) -m sandbox runsandbox $(HOST):$(SANDBOX_PORT)
 
 # Debian's Chromium for the Playwright browser tests (Playwright's own download cannot work here).
 chromium:
@@ -105,17 +110,28 @@ TEST_DEBS := chromium fonts-dejavu-core postgresql redis-server
 test-debs:
 	@scripts/apt-install-missing $(TEST_DEBS)
 
-# Every test on SQLite + local memory, then the ones marked `stores` again on private
-# PostgreSQL + Redis instances that scripts/with-stores starts and always stops.
+# Two suites, each on its own settings: the dashboard's (`pytest`: tests/, which reaches
+# the sandbox over HTTP only) and the sandbox's (`pytest tests/sandbox`: sandbox.settings,
+# tests/sandbox/pytest.ini). Every test on SQLite + local memory; then, on private
+# PostgreSQL + Redis instances that scripts/with-stores starts and always stops, the
+# dashboard's tests marked `stores` and the whole sandbox suite.
+SANDBOX_SUITE := tests/sandbox
 test: setup test-debs chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(SANDBOX_SUITE) $(PYTEST_ARGS)
 	scripts/with-stores $(PY) -m pytest -m "stores and not e2e" $(PYTEST_ARGS)
+	scripts/with-stores $(PY) -m pytest $(SANDBOX_SUITE) $(PYTEST_ARGS)
 
 test-stores: setup
 	scripts/with-stores $(PY) -m pytest -m "stores and not e2e" $(PYTEST_ARGS)
+	scripts/with-stores $(PY) -m pytest $(SANDBOX_SUITE) $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest $(SANDBOX_SUITE) $(PYTEST_ARGS)
+
+test-sandbox: setup
+	$(PY) -m pytest $(SANDBOX_SUITE) $(PYTEST_ARGS)
 
 test-e2e: setup chromium
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
@@ -131,7 +147,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 # Benchmarks print figures (never asserted in tests). scripts/bench.py serves its own
-# sandbox (var/bench-sandbox.sqlite3, 20,000 studies, reused) and dashboards under gunicorn,
+# sandboxes (var/bench-sandbox.sqlite3, 20,000 studies, reused) and dashboards under gunicorn,
 # prepares what it needs, and stops everything it started, Ctrl-C included.
 BENCH_ARGS ?=
 bench: setup bench-debs

@@ -1,4 +1,4 @@
-"""How the development servers (runserver, runsandbox) accept connections.
+"""How the dashboard's development server (runserver) accepts connections.
 
 Django's WSGI server writes a response's headers and body in separate sends; with
 Nagle's algorithm and delayed ACKs, every request on a kept-alive connection (browsers

@@ -106,18 +106,18 @@ def _cache_backend() -> str:
     return settings.CACHES["default"]["BACKEND"]
 
 
-def _refusal(app: str, workers: int, backend: str) -> str | None:
-    """Why `workers` processes of `app` must not run on `backend`, or None.
+def _refusal(workers: int, backend: str) -> str | None:
+    """Why `workers` dashboard processes must not run on `backend`, or None.
 
     The dashboard keeps its claim locks, the sessions it has read, the accounts'
     generation (role changes) and the queue picture in Django's cache. In process
     memory, each process would have its own: two users served by two processes could
     both be told they claimed a study, and a logout or a role taken away in one process
-    would go unnoticed in the others. Only the sandbox keeps nothing there.
+    would go unnoticed in the others.
     """
     from dashboard.stores import cache_is_shared  # with the app's path, like the settings
 
-    if workers <= 1 or app.startswith("sandbox.") or cache_is_shared(backend):
+    if workers <= 1 or cache_is_shared(backend):
         return None
     return (
         f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store: set "
@@ -128,15 +128,11 @@ def _refusal(app: str, workers: int, backend: str) -> str | None:
     )
 
 
-def _app(server) -> str:
-    return getattr(server.app, "app_uri", None) or ""
-
-
 def nworkers_changed(server, new_value, old_value):
     """The rule holds when the number of processes changes at run time (SIGTTIN) too."""
     if old_value is None or _backend is None:  # the first count: on_starting checks it
         return
-    reason = _refusal(_app(server), new_value, _backend)
+    reason = _refusal(new_value, _backend)
     if reason:
         server.log.error("Staying at %s process(es): %s", old_value, reason)
         server.num_workers = old_value
@@ -147,7 +143,7 @@ def on_starting(server):
     start when DJANGO_MIGRATE_ON_START is set."""
     global _backend
     _backend = _cache_backend()
-    reason = _refusal(_app(server), server.num_workers, _backend)
+    reason = _refusal(server.num_workers, _backend)
     if reason:
         raise RuntimeError(reason)
     if os.environ.get("DJANGO_MIGRATE_ON_START", "").lower() not in _TRUE:

@@ -45,7 +45,9 @@ TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 # --- Upstream: the Avara Viewer API -------------------------------------------------
 # With neither AVARA_BASE_URL nor AVARA_API_KEY set (development only), the dashboard
-# talks to the project's own sandbox over HTTP, exactly as it would talk to Avara.
+# talks to the project's own sandbox over HTTP, exactly as it would talk to Avara: where
+# `make run` serves it, with its documented development key (sandbox/README.md). That is
+# all the dashboard knows of the sandbox, which has settings of its own.
 SANDBOX_DEV_API_KEY = "sk_sandbox_dev_0123456789abcdef"  # documented sandbox key
 SANDBOX_DEFAULT_URL = "http://127.0.0.1:8001"
 if PRODUCTION:
@@ -99,30 +101,6 @@ AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)
 _viewer_default = [] if PRODUCTION else ["127.0.0.1", "localhost"]
 AVARA_VIEWER_HOSTS = env.list("AVARA_VIEWER_HOSTS", default=_viewer_default)
 
-# --- Sandbox: the local Viewer API emulator -----------------------------------------
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
-# JSON object: {"<key>": {"id": "<uuid4>", "description": "..."}}.
-SANDBOX_API_KEYS = env.json(
-    "SANDBOX_API_KEYS",
-    default={
-        SANDBOX_DEV_API_KEY: {
-            "id": "6f1c2b7e-3d4a-4f5b-8c9d-0e1f2a3b4c5d",
-            "description": "Sandbox development key",
-        }
-    },
-)
-SANDBOX_VIEWER_TOKEN_SECONDS = env.int("SANDBOX_VIEWER_TOKEN_SECONDS", default=300)
-SANDBOX_FAULT_LATENCY_MS = env.int("SANDBOX_FAULT_LATENCY_MS", default=0)
-SANDBOX_FAULT_RATE = env.float("SANDBOX_FAULT_RATE", default=0.0)
-SANDBOX_FAULT_STATUSES = env.list("SANDBOX_FAULT_STATUSES", cast=int, default=[500, 503, 429])
-SANDBOX_FAULT_HEADERS = env.bool("SANDBOX_FAULT_HEADERS", default=True)
-SANDBOX_MAX_BODY_BYTES = env.int("SANDBOX_MAX_BODY_BYTES", default=256 * 1024)
-# The control plane (/_sandbox/, see sandbox/README.md) takes this key, never an API key;
-# empty turns it off. Requests kept in its request log (0 = none).
-_control_default = "" if PRODUCTION else "sk_sandbox_control_dev_0123456789"
-SANDBOX_CONTROL_KEY = env.str("SANDBOX_CONTROL_KEY", default=_control_default)
-SANDBOX_REQUEST_LOG_SIZE = env.int("SANDBOX_REQUEST_LOG_SIZE", default=10_000)
-
 # --- Applications ---------------------------------------------------------------------
 # No django.contrib.admin: accounts are managed on the dashboard's own page, where every
 # change goes through the role rules and into the audit trail.
@@ -139,8 +117,6 @@ INSTALLED_APPS = [
     # Login throttling (studies/throttling.py).
     "axes",
 ]
-if SANDBOX_ENABLED:
-    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     # Request id, Server-Timing, one log line per request; then /healthz and /readyz,
@@ -193,16 +169,6 @@ VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}"),
 }
-if SANDBOX_ENABLED:
-    DATABASES["sandbox"] = env.db(
-        "SANDBOX_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sandbox.sqlite3'}"
-    )
-    if DATABASES["sandbox"]["ENGINE"].endswith("postgresql"):
-        # Opening a PostgreSQL connection costs more than a page query: keep them open
-        # (gunicorn's threads reuse theirs), checked before reuse.
-        DATABASES["sandbox"].setdefault("CONN_MAX_AGE", 60)
-        DATABASES["sandbox"].setdefault("CONN_HEALTH_CHECKS", True)
-    DATABASE_ROUTERS = ["sandbox.routers.SandboxRouter"]
 for _db in DATABASES.values():
     if _db["ENGINE"].endswith("postgresql"):
         # Keep connections between requests (each gthread thread holds one), check them
@@ -214,11 +180,11 @@ for _db in DATABASES.values():
         # A connection per thread kept between requests: opening one (and setting the
         # journal mode) per request cost the dashboard more than its own page query.
         _db.setdefault("CONN_MAX_AGE", env.int("DJANGO_DB_CONN_MAX_AGE", default=60))
-        # WAL lets the dashboard, the sandbox and seeding read while one writes.
+        # WAL lets readers go on while one request writes.
         _db.setdefault("OPTIONS", {}).update(
             init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            # Writers take the lock when the transaction starts, so two threads of the
-            # sandbox never deadlock upgrading a read lock ("database is locked").
+            # Writers take the lock when the transaction starts, so two threads never
+            # deadlock upgrading a read lock ("database is locked").
             transaction_mode="IMMEDIATE",
             timeout=10,
         )
@@ -319,6 +285,17 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "studies.http.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Cookie names of the dashboard's own: cookies ignore ports, so anything else served on
+# the same host (the sandbox on 127.0.0.1:8001 under `make run`) receives them, and a
+# "sessionid" or "csrftoken" of its own would overwrite ours. In production, the
+# __Host- prefix also makes browsers refuse them unless Secure, for "/", with no Domain
+# (so no other host of the domain can set them either).
+_cookie_prefix = "__Host-" if PRODUCTION else ""
+SESSION_COOKIE_NAME = f"{_cookie_prefix}triage_session"
+CSRF_COOKIE_NAME = f"{_cookie_prefix}triage_csrftoken"
+# Flash messages live in the session, not in a cookie of their own (Django's cookie is
+# always named "messages").
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 # A shift, not two weeks: a workstation left logged in does not stay so for days.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_SECONDS", default=12 * 3600)

@@ -10,17 +10,15 @@ createdAt in the past through the control plane instead).
 
 from datetime import datetime, timedelta
 
-from django.db import connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from sandbox.models import ClockState
-from sandbox.routers import SANDBOX_DB
 
 MAX_OFFSET = timedelta(days=3650)
 
 
 def offset() -> timedelta:
-    connection = connections[SANDBOX_DB]
     table = connection.ops.quote_name(ClockState._meta.db_table)
     with connection.cursor() as cursor:  # every write reads it: plain SQL, no query building
         cursor.execute(f"SELECT offset_ms FROM {table} WHERE id = 1")  # noqa: S608
@@ -36,7 +34,7 @@ def now() -> datetime:
 
 def clock_advance(*, by: timedelta) -> timedelta:
     """Move the test clock forward by `by` (never backward); the new offset."""
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         row, _ = ClockState.objects.select_for_update().get_or_create(pk=1)
         total = min(timedelta(milliseconds=row.offset_ms) + by, MAX_OFFSET)
         row.offset_ms = int(total.total_seconds() * 1000)

@@ -3,7 +3,7 @@
     sandbox/openapi.json          the Viewer API          GET /openapi.json
     sandbox/openapi-control.json  the control plane       GET /_sandbox/openapi.json
 
-`python manage.py sandbox_openapi` writes both from sandbox/openapi.py and
+`python -m sandbox sandbox_openapi` writes both from sandbox/openapi.py and
 sandbox/control/openapi.py; `--check` fails when a file differs from what the code
 builds (the tests check that too). The views serve the files as they are, without a
 key, read once per process.
@@ -16,8 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox.endpoint import json_errors, public
-from sandbox.errors import method_not_allowed
+from sandbox.endpoint import page_view
 
 HERE = Path(__file__).resolve().parent
 API_DOCUMENT = HERE / "openapi.json"
@@ -42,11 +41,8 @@ def _served(path: Path) -> bytes:
 
 
 def _document_view(path: Path):
-    @public
-    @json_errors
+    @page_view
     def view(request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return method_not_allowed(request, ["GET", "HEAD"])
         return HttpResponse(_served(path), content_type="application/json")
 
     return view

@@ -8,16 +8,14 @@
   4. calls the handler `handler(request, api_key, **url_kwargs)`;
   5. turns an ApiError into the JSON error body, and any other exception into a JSON
      500 (logged; there should be none).
-Views are csrf_exempt (API clients carry no CSRF token) and login_not_required
-(the project runs LoginRequiredMiddleware; the sandbox has its own auth).
+The sandbox runs with its own settings (sandbox/settings.py): no sessions, login or
+CSRF middleware stands in front of these views; the key is checked here.
 """
 
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import auth, faults
 from sandbox.errors import ApiError, internal_error, logger, method_not_allowed
@@ -41,9 +39,18 @@ def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapped
 
 
-def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a view reachable without a dashboard login or a CSRF token."""
-    return csrf_exempt(login_not_required(view))
+def page_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A keyless GET/HEAD resource (the viewer page and its files, the OpenAPI
+    documents): any other method is a JSON 405; errors as `json_errors` makes them."""
+
+    @wraps(view)
+    @json_errors
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return method_not_allowed(request, ["GET", "HEAD"])
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def method_view(
@@ -52,14 +59,13 @@ def method_view(
     *,
     first: Callable[[HttpRequest], None] | None = None,
 ) -> Callable[..., HttpResponse]:
-    """A public JSON view over one handler per method: `first(request)` (if given), then a
+    """A JSON view over one handler per method: `first(request)` (if given), then a
     405 with Allow for a method not served (HEAD wherever GET is), then
     `serve(request, handler, url_kwargs)`; errors as `json_errors` makes them."""
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
     allowed = sorted(handlers)
 
-    @public
     @json_errors
     def view(request: HttpRequest, **kwargs) -> HttpResponse:
         if first is not None:

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from django.conf import settings
-from django.db import connections
+from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, JsonResponse
 
 from sandbox.errors import ApiError, error_response
 from sandbox.models import FaultRule
-from sandbox.routers import SANDBOX_DB
 
 FAULT_STATUSES = (429, 500, 503)
 RULE_STATUSES = (429, 500, 502, 503, 504)
@@ -89,7 +88,6 @@ _LIVE_RULES = (
 def _rule_decision(request: HttpRequest) -> Decision | None:
     """The first live rule matching the request, if it fires (its rate) and can still
     be counted (an atomic decrement, so two workers never overspend a count)."""
-    connection = connections[SANDBOX_DB]
     table = connection.ops.quote_name(FaultRule._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(_LIVE_RULES.format(table=table), [request.method])

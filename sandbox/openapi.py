@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the sandbox's Viewer API, built from the same constants
 the validation uses, so the document and the behaviour cannot drift apart unnoticed.
 
-`python manage.py sandbox_openapi` writes it to sandbox/openapi.json (checked in); the
+`python -m sandbox sandbox_openapi` writes it to sandbox/openapi.json (checked in); the
 sandbox serves that file at /openapi.json; tests/sandbox/test_sandbox_openapi.py
 checks the file equals what this module builds and validates as OpenAPI 3.1, and
 schemathesis fuzzes the running sandbox against it. The control plane has its own

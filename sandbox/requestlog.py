@@ -11,12 +11,11 @@ import logging
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection
 from django.http import HttpRequest
 from django.utils import timezone
 
 from sandbox.models import RequestRecord
-from sandbox.routers import SANDBOX_DB
 
 logger = logging.getLogger("sandbox")
 CONTROL_PREFIX = "/_sandbox/"
@@ -33,7 +32,6 @@ def request_record(*, request: HttpRequest, status: int, duration_ms: float) -> 
     size = settings.SANDBOX_REQUEST_LOG_SIZE
     if size <= 0 or request.path.startswith(CONTROL_PREFIX):
         return
-    connection = connections[SANDBOX_DB]
     values = [
         (request.method or "")[:10],
         request.path[:MAX_PATH],

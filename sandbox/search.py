@@ -22,10 +22,8 @@ contains), on both engines, so a rare term does not read the whole table.
 
 import logging
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-
-from sandbox.routers import SANDBOX_DB
 
 logger = logging.getLogger("sandbox")
 
@@ -114,7 +112,6 @@ _MATCHING = (
 
 
 def _sqlite_index_ready() -> bool:
-    connection = connections[SANDBOX_DB]
     if connection.vendor != "sqlite":
         return False
     name = str(connection.settings_dict["NAME"])
@@ -133,7 +130,7 @@ def description_contains(term: str) -> Q:
     if len(term) < 3 or not _sqlite_index_ready():
         return condition
     phrase = '"' + term.replace('"', '""') + '"'
-    with connections[SANDBOX_DB].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_MATCHING, [phrase, DENSE])
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) >= DENSE:

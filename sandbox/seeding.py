@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import router, transaction
+from django.db import transaction
 
 from sandbox.models import ApiUser, ExpressCustomer, Severity, Study, UserLevel, ViewerStatus
 
@@ -352,7 +352,7 @@ def seed_sandbox(*, studies: int, seed: int, now: datetime | None = None) -> See
         raise ValueError(f"studies must be between 0 and {MAX_STUDIES}")
     now = _anchor(now)
 
-    with transaction.atomic(using=router.db_for_write(Study)):
+    with transaction.atomic():
         users, new_users = _ensure_users(seed, now)
         customers, new_customers = _ensure_customers(seed)
         cast = _Cast(

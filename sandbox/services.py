@@ -17,7 +17,6 @@ from sandbox import clock, selectors
 from sandbox.auth import ApiKey
 from sandbox.errors import conflict, invalid_fields
 from sandbox.models import ApiUser, ExpressCustomer, Study, new_id
-from sandbox.routers import SANDBOX_DB
 
 # Model attribute -> (model it references, wire field name, what to call it in a message).
 REFERENCES = {
@@ -35,12 +34,12 @@ def _later(previous: datetime | None) -> datetime:
     return stamp
 
 
-def _check_references(data: dict[str, Any]) -> None:
-    """An assignedTo / expressCustomerId that names nothing is a 400 naming the field.
-    Call inside the write's transaction: the rows named are locked until it ends, so
-    the control plane cannot remove them in between."""
+def check_references(data: dict[str, Any], references=REFERENCES) -> None:
+    """An assignedTo / expressCustomerId (or another of `references`) that names nothing
+    is a 400 naming the field. Call inside the write's transaction: the rows named are
+    locked until it ends, so the control plane cannot remove them in between."""
     errors = {}
-    for attr, (model, wire_name, noun) in REFERENCES.items():
+    for attr, (model, wire_name, noun) in references.items():
         value = data.get(attr)
         if value is not None and not model.objects.select_for_update().filter(pk=value).exists():
             errors[wire_name] = f"no {noun} {value} exists"
@@ -48,7 +47,7 @@ def _check_references(data: dict[str, Any]) -> None:
         raise invalid_fields(errors)
 
 
-def _duplicate_uid(uid: str):
+def duplicate_uid(uid: str):
     message = f"A study with Study Instance UID {uid} already exists."
     return conflict(message, {"studyInstanceUid": "already exists"})
 
@@ -56,10 +55,10 @@ def _duplicate_uid(uid: str):
 def study_create(*, data: dict[str, Any], api_key: ApiKey) -> Study:
     uid = data["study_instance_uid"]
     try:
-        with transaction.atomic(using=SANDBOX_DB):
-            _check_references(data)
+        with transaction.atomic():
+            check_references(data)
             if Study.objects.filter(study_instance_uid=uid).exists():
-                raise _duplicate_uid(uid)
+                raise duplicate_uid(uid)
             stamp = clock.now()
             study = Study(
                 study_id=new_id("stu"),
@@ -73,7 +72,7 @@ def study_create(*, data: dict[str, Any], api_key: ApiKey) -> Study:
             return selectors.study_get(study_id=study.study_id)
     except IntegrityError:  # a concurrent create with the same UID committed first
         if Study.objects.filter(study_instance_uid=uid).exists():
-            raise _duplicate_uid(uid) from None
+            raise duplicate_uid(uid) from None
         raise
 
 
@@ -81,9 +80,9 @@ def study_update(*, study_id: str, changes: dict[str, Any]) -> Study:
     """Apply only the given fields; `assigned_to_id=None` unassigns, `metadata=None`
     clears. A cancelled study cannot be updated (409). No actual change, no new
     updatedAt."""
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(study_id=study_id, lock=True)
-        _check_references(changes)
+        check_references(changes)
         if study.is_cancelled:
             message = "The study is cancelled; uncancel it first."
             raise conflict(message, {"studyId": "study is cancelled"})
@@ -106,7 +105,7 @@ def _apply(study: Study, changes: dict[str, Any]) -> list[str]:
 
 
 def study_cancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(**lookup, lock=True)
         if study.is_cancelled:
             return False, f"Study {study.study_id} is already cancelled."
@@ -117,7 +116,7 @@ def study_cancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
 
 
 def study_uncancel(*, lookup: dict[str, str]) -> tuple[bool, str]:
-    with transaction.atomic(using=SANDBOX_DB):
+    with transaction.atomic():
         study = selectors.study_find(**lookup, lock=True)
         if not study.is_cancelled:
             return False, f"Study {study.study_id} is not cancelled."

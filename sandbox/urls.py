@@ -1,18 +1,17 @@
-"""The sandbox's routes: the Viewer API under /v1/viewer/, the viewer page, and a
-catch-all JSON 404. Served alone by sandbox.server.SandboxWSGIHandler (runsandbox,
-gunicorn sandbox.wsgi). A trailing slash is optional on every API path (the official
-client sends none)."""
+"""The sandbox's routes: the Viewer API under /v1/viewer/, the viewer page (its CSS and
+/favicon.ico), the OpenAPI documents, the control plane, and a catch-all JSON 404.
+Served by sandbox.server.SandboxWSGIHandler (runsandbox, gunicorn sandbox.wsgi). A
+trailing slash is optional on every API path (the official client sends none)."""
 
 from django.urls import include, re_path
 
-from sandbox import documents, errors, viewer, views
-from sandbox.endpoint import api_endpoint, json_errors, public
+from sandbox import documents, errors, favicon, viewer, views
+from sandbox.endpoint import api_endpoint, json_errors
 
 STUDIES = r"^v1/viewer/studies"
 USERS = r"^v1/viewer/users"
 
 
-@public
 @json_errors
 def unknown_path(request, path=""):
     return errors.page_not_found(request)
@@ -40,6 +39,7 @@ urlpatterns = [
     re_path(rf"{USERS}/(?P<user_id>[^/]+)/?$", api_endpoint(GET=views.user_retrieve)),
     re_path(r"^viewer/studies/(?P<study_id>[^/]+)/?$", viewer.viewer_page, name="sandbox_viewer"),
     re_path(r"^viewer/sandbox\.css$", viewer.viewer_stylesheet, name="sandbox_viewer_css"),
+    re_path(r"^favicon\.ico$", favicon.favicon, name="sandbox_favicon"),
     re_path(r"^openapi\.json$", documents.api_document, name="sandbox_openapi"),
     re_path(r"^_sandbox/openapi\.json$", documents.control_document),
     re_path(r"^_sandbox/", include("sandbox.control.urls")),

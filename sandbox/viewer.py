@@ -16,8 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from sandbox import wire
-from sandbox.endpoint import json_errors, public
-from sandbox.errors import method_not_allowed
+from sandbox.endpoint import page_view
 from sandbox.models import Study
 
 SALT = "sandbox.viewer"
@@ -52,12 +51,19 @@ def token_problem(token: str | None, *, study_id: str) -> str | None:
     return None if value == study_id else INVALID
 
 
+# The page runs no script and loads only its own stylesheet and icon.
+CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
 def _page(template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    """A page of the sandbox's own. Rendered without the request, so none of the
-    dashboard's context processors (settings.TEMPLATES) run for it: they reverse the
-    dashboard's routes, which the sandbox's process does not serve."""
+    """A page of the sandbox's own (sandbox/templates/sandbox/), given exactly this
+    context: the sandbox's settings have no context processors."""
     response = HttpResponse(render_to_string(template, context), status=status)
     response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = CSP
     return response
 
 
@@ -65,11 +71,8 @@ def _denied(message: str, status: int) -> HttpResponse:
     return _page("sandbox/viewer_denied.html", {"message": message}, status=status)
 
 
-@public
-@json_errors
+@page_view
 def viewer_page(request: HttpRequest, study_id: str) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
-        return method_not_allowed(request, ["GET", "HEAD"])
     problem = token_problem(request.GET.get("token"), study_id=study_id)
     if problem is not None:
         return _denied(problem, 403)
@@ -101,11 +104,8 @@ def _printable(value: str) -> str:
     return str(value).encode("utf-8", "replace").decode("utf-8")
 
 
-@public
-@json_errors
+@page_view
 def viewer_stylesheet(request: HttpRequest) -> HttpResponse:
     """The page's CSS, served by the sandbox itself (CSP allows only 'self' styles)."""
-    if request.method not in ("GET", "HEAD"):
-        return method_not_allowed(request, ["GET", "HEAD"])
     css = render_to_string("sandbox/viewer.css")
     return HttpResponse(css, content_type="text/css; charset=utf-8")

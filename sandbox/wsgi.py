@@ -1,10 +1,10 @@
-"""WSGI entry point serving the sandbox alone: `gunicorn sandbox.wsgi`."""
+"""WSGI entry point of the sandbox, with its own settings: `gunicorn sandbox.wsgi`."""
 
 import os
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
 django.setup(set_prefix=False)
 
 from sandbox.server import SandboxWSGIHandler  # noqa: E402 (needs django.setup first)

@@ -43,7 +43,7 @@ from benchkit import (
 )
 from benchkit.accesslog import AccessLog
 from benchkit.context import Run, raw_client
-from benchkit.servers import API_KEY, Stack, clean_env, worker_rss_kib
+from benchkit.servers import API_KEY, SANDBOX_SETTINGS, Stack, clean_env, worker_rss_kib
 from benchkit.web import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,13 +83,19 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 (this project's manage.py, fixed arguments)
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+def manage(env: dict[str, str], *args: str, program: str = "manage.py") -> str:
+    """A command of the dashboard (manage.py) or, with program="-m sandbox", of the
+    sandbox (its own settings)."""
+    done = subprocess.run(  # noqa: S603 (this project's commands, fixed arguments)
+        [sys.executable, *program.split(), *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
     if done.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{program} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return done.stdout
+
+
+def sandbox_command(env: dict[str, str], *args: str) -> str:
+    return manage(env | SANDBOX_SETTINGS, *args, program="-m sandbox")
 
 
 def prepare(env: dict[str, str], *, studies: int, seed: int) -> str:
@@ -102,12 +108,15 @@ def prepare(env: dict[str, str], *, studies: int, seed: int) -> str:
     except (OSError, ValueError):
         reuse = False
     manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "migrate", "--database", "sandbox", "--noinput", "-v", "0")
+    sandbox_command(env, "migrate", "--noinput", "-v", "0")
     if reuse:
         seeded = f"reused var/{sandbox_db.name} ({studies} studies, seed {seed})"
     else:
         STAMP.unlink(missing_ok=True)
-        seeded = manage(env, "seed_sandbox", "--studies", str(studies), "--seed", str(seed)).strip()
+        seeded = sandbox_command(
+            env, "seed_sandbox", "--studies", str(studies), "--seed", str(seed)
+        )
+        seeded = seeded.strip()
         STAMP.write_text(json.dumps(wanted))
     manage(env, "collectstatic", "--noinput", "-v", "0")
     subprocess.run(  # noqa: S603 (whitenoise's compressor over our own static root)

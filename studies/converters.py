@@ -1,5 +1,8 @@
+from studies import validators
+
+
 class StudyIdConverter:
-    regex = "stu_[0-9a-f]{32}"
+    regex = validators.STUDY_ID_PATTERN  # what is_study_id accepts, and only that
 
     def to_python(self, value: str) -> str:
         return value

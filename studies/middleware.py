@@ -154,9 +154,9 @@ class PageCompressionMiddleware(GZipMiddleware):
     """Compress HTML pages and fragments (the big answers: a 100-row worklist shrinks
     about tenfold): zstd when the browser takes it (Chromium does; level 1 costs ~0.2 ms
     for 140 kB where gzip costs ~3 ms), else Django's gzip. JSON is left as it is (small
-    here, and the sandbox, which shares this middleware, answers API clients that may
-    not inflate). BREACH: Django masks the CSRF token anew in every response (and pads
-    its gzip output); no other secret is ever in a page body (the API key never is)."""
+    here, and its clients may not inflate). BREACH: Django masks the CSRF token anew in
+    every response (and pads its gzip output); no other secret is ever in a page body
+    (the API key never is)."""
 
     def process_response(self, request, response):
         if not response.get("Content-Type", "").startswith("text/html"):

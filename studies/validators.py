@@ -2,7 +2,9 @@
 
 import re
 
-STUDY_ID_RE = re.compile(r"^stu_[0-9a-f]{32}$")
+# Also the URL converter's pattern (studies/converters.py): an id this accepts reverses.
+STUDY_ID_PATTERN = "stu_[0-9a-f]{32}"
+STUDY_ID_RE = re.compile(STUDY_ID_PATTERN)
 USER_ID_RE = re.compile(r"^usr_[0-9a-f]{32}$")
 CUSTOMER_ID_RE = re.compile(r"^cus_[0-9a-f]{32}$")
 # DICOM UID: components of digits separated by dots, no leading zero unless the
@@ -15,7 +17,9 @@ METADATA_VALUE_MAX = 1000
 
 
 def is_study_id(value: str) -> bool:
-    return bool(STUDY_ID_RE.match(value))
+    """The one check an id from Avara passes before it becomes a URL (studies/links.py)
+    or a header: the whole value (`$` would also accept a trailing newline)."""
+    return STUDY_ID_RE.fullmatch(value) is not None
 
 
 def is_dicom_uid(value: str) -> bool:

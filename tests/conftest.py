@@ -1,160 +1,90 @@
-"""Shared fixtures: the sandbox served over HTTP, its development key, and factories
-for sandbox rows.
+"""The dashboard's suite (dashboard.settings). It reaches the sandbox as the dashboard does:
+over HTTP, to a process of its own running the sandbox's own settings.
 
-`sandbox_live_server` yields the base URL ("http://127.0.0.1:<port>") of a threaded
-server running sandbox.server.SandboxWSGIHandler against the test databases. A test
-that uses it gets transactional access to both "default" and "sandbox" (added below
-unless the test carries its own django_db marker), so rows made with the factories
-are visible to the server and every test starts from empty tables.
+- tests/sandbox is the sandbox's own suite, run separately on its settings
+  (`pytest tests/sandbox`, tests/sandbox/pytest.ini); `make test` runs both.
+- `sandbox_server`: one sandbox for the whole session, served by
+  `python -m sandbox runsandbox` on a free loopback port, as `make run` serves it, on a
+  private database (tests/support/served_sandbox.py). It takes the development key and
+  a second key whose description is markup (MARKUP_API_KEY, for the XSS corpus).
+- `sandbox`: that sandbox, emptied through its control plane before the test (no
+  study, user or customer; no fault; the clock real; the request log empty), as a
+  `SandboxControl` (tests/support/sandbox_control.py). A test using it gets transactional
+  access to the dashboard's database (unless it carries its own django_db marker), as
+  live servers need.
 """
 
-import itertools
+import json
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connections
-from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
-from django.test.utils import modify_settings
-from django.utils import timezone
+from sandbox_control import MARKUP_API_KEY, MARKUP_KEY_DESCRIPTION, SandboxControl
+from served_sandbox import DEV_API_KEY, ServedSandbox, served_sandbox
 
-from dashboard.devserver import NoDelayMixin
+collect_ignore = ["sandbox"]
 
-SANDBOX_DATABASES = ["default", "sandbox"]
+
+def pytest_report_header() -> str:
+    return (
+        "the sandbox's own suite (tests/sandbox, sandbox.settings) runs separately: "
+        "pytest tests/sandbox (make test runs both)"
+    )
 
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(
     django_db_modify_db_settings_parallel_suffix, tmp_path_factory
 ) -> None:
-    """SQLite test databases in files, as the dashboard runs, not in memory.
+    """An SQLite test database in a file, as the dashboard runs, not in memory.
 
-    An in-memory database exists once per connection, so live servers must share the
-    test's one connection among their threads; two requests at once (a live refresh and
+    An in-memory database exists once per connection, so a live server must share the
+    test's one connection among its threads; two requests at once (a live refresh and
     the title count beside it) then interleave on one sqlite3 connection, and a lookup
-    by primary key once came back with two rows: a 500 no user could ever meet. On files
-    each server thread has its own connection (WAL, as configured in settings).
+    by primary key once came back with two rows: a 500 no user could ever meet. On a
+    file each server thread has its own connection (WAL, as configured in settings).
     """
-    folder = tmp_path_factory.mktemp("databases")
-    for alias, database in settings.DATABASES.items():
-        if database["ENGINE"].endswith("sqlite3"):
-            database.setdefault("TEST", {})["NAME"] = str(folder / f"test_{alias}.sqlite3")
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        folder = tmp_path_factory.mktemp("databases")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test_default.sqlite3")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    marker = pytest.mark.django_db(transaction=True, databases=SANDBOX_DATABASES)
+    marker = pytest.mark.django_db(transaction=True)
     for item in items:
-        wants_server = "sandbox_live_server" in getattr(item, "fixturenames", ())
-        if wants_server and item.get_closest_marker("django_db") is None:
+        wants_sandbox = "sandbox" in getattr(item, "fixturenames", ())
+        if wants_sandbox and item.get_closest_marker("django_db") is None:
             item.add_marker(marker)
 
 
-class _SandboxServer(NoDelayMixin, ThreadedWSGIServer):
-    def set_app(self, application) -> None:
-        from sandbox.server import SandboxWSGIHandler
-
-        super().set_app(SandboxWSGIHandler())
-
-
-class SandboxServerThread(LiveServerThread):
-    """Django's live server thread, serving the sandbox's handler instead."""
-
-    def _create_server(self, connections_override=None):
-        return _SandboxServer(
-            (self.host, self.port),
-            QuietWSGIRequestHandler,
-            allow_reuse_address=False,
-            connections_override=connections_override,
-        )
+API_KEYS = {
+    DEV_API_KEY: {
+        "id": "6f1c2b7e-3d4a-4f5b-8c9d-0e1f2a3b4c5d",
+        "description": "Sandbox development key",
+    },
+    MARKUP_API_KEY: {
+        "id": "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70",
+        "description": MARKUP_KEY_DESCRIPTION,
+    },
+}
 
 
 @pytest.fixture(scope="session")
-def _sandbox_server(django_db_setup, django_db_blocker) -> Iterator[str]:
-    host = "127.0.0.1"
-    # In-memory SQLite test databases exist once per connection: share ours with the
-    # server's threads, as Django's LiveServerTestCase and pytest-django do.
-    shared = {
-        conn.alias: conn
-        for conn in connections.all()
-        if conn.vendor == "sqlite" and conn.is_in_memory_db()
-    }
-    hosts = modify_settings(ALLOWED_HOSTS={"append": host})
-    hosts.enable()
-    for conn in shared.values():
-        conn.inc_thread_sharing()
-    thread = SandboxServerThread(host, static_handler=lambda app: app, connections_override=shared)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    try:
-        if thread.error:
-            raise thread.error
-        yield f"http://{host}:{thread.port}"
-    finally:
-        thread.terminate()
-        for conn in shared.values():
-            conn.dec_thread_sharing()
-        hosts.disable()
+def sandbox_server() -> Iterator[ServedSandbox]:
+    """The sandbox in a process of its own (runsandbox, its own settings, a private
+    database), for the whole session."""
+    env = {"SANDBOX_API_KEYS": json.dumps(API_KEYS)}
+    with served_sandbox(server="runsandbox", env=env) as served:
+        yield served
 
 
 @pytest.fixture
-def sandbox_live_server(_sandbox_server: str, transactional_db) -> str:
-    """Base URL of the sandbox served over HTTP, e.g. "http://127.0.0.1:54321"."""
-    return _sandbox_server
-
-
-@pytest.fixture
-def sandbox_api_key() -> str:
-    """The documented development key (settings.SANDBOX_DEV_API_KEY)."""
-    return settings.SANDBOX_DEV_API_KEY
-
-
-# --- Factories: sandbox rows straight into the database --------------------------------
-
-_serial = itertools.count(1)
-
-
-class SandboxFactory:
-    """`sandbox_factory.user(...)`, `.customer(...)`, `.study(...)`: saved rows with
-    sensible unique defaults; keyword arguments override any model field."""
-
-    def user(self, **fields):
-        from sandbox.models import ApiUser, new_id
-
-        n = next(_serial)
-        defaults = {
-            "user_id": new_id("usr"),
-            "email": f"user{n}@example.org",
-            "first_name": f"First{n}",
-            "last_name": f"Last{n}",
-            "created_at": timezone.now() - timedelta(days=30) + timedelta(seconds=n),
-        }
-        return ApiUser.objects.create(**(defaults | fields))
-
-    def customer(self, **fields):
-        from sandbox.models import ExpressCustomer, new_id
-
-        defaults = {"customer_id": new_id("cus"), "name": f"Customer {next(_serial)}"}
-        return ExpressCustomer.objects.create(**(defaults | fields))
-
-    def study(self, **fields):
-        from sandbox.models import Study, new_id
-
-        n = next(_serial)
-        stamp = fields.get("created_at") or timezone.now()
-        defaults = {
-            "study_id": new_id("stu"),
-            "study_instance_uid": f"1.2.826.0.1.3680043.8.498.{n}",
-            "study_description": f"Study {n}",
-            "severity": "normal",
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        return Study.objects.create(**(defaults | fields))
-
-
-@pytest.fixture
-def sandbox_factory() -> SandboxFactory:
-    return SandboxFactory()
+def sandbox(sandbox_server: ServedSandbox) -> Iterator[SandboxControl]:
+    """The session's sandbox, empty: set it up through its control plane."""
+    control = SandboxControl(
+        sandbox_server.url, api_key=sandbox_server.api_key, control_key=sandbox_server.control_key
+    )
+    control.reset(empty=True)
+    yield control
+    control.close()

@@ -8,9 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from sandbox import faults
-from sandbox.models import InvitedSource, UserLevel
+from sandbox.models import InvitedSource, UserLevel, ViewerStatus
 from sandbox.validation import (
+    CREATE_FIELDS,
+    CREATE_REQUIRED,
     CUSTOMER_ID,
+    STUDY_ID,
     USER_ID,
     Field,
     Invalid,
@@ -24,6 +27,7 @@ from sandbox.validation import (
 MAX_SEED = 2**32 - 1
 MAX_RESET_STUDIES = 100_000
 MAX_ADVANCE_SECONDS = 10 * 365 * 86_400
+MAX_FAULT_COUNT = 1_000_000
 HTTP_METHODS = ("*", "GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS")
 
 
@@ -147,10 +151,24 @@ STUDY_TIME_FIELDS = {
     "updatedAt": Field("updated_at", timestamp),
 }
 
+# A study in any state, in one call: the API's create fields (with its rules), plus what
+# only time, other clients or Avara's own UI would give a study.
+STUDY_FIELDS = {
+    "studyId": Field("study_id", STUDY_ID),
+    **CREATE_FIELDS,
+    "studyViewerStatus": Field("study_viewer_status", enum(ViewerStatus.values)),
+    "isCancelled": Field("is_cancelled", boolean),
+    "cancelledAt": Field("cancelled_at", timestamp, nullable=True),
+    "createdByUser": Field("created_by_user_id", USER_ID, nullable=True),
+    **STUDY_TIME_FIELDS,
+}
+STUDY_REQUIRED = CREATE_REQUIRED
+
 RESET_FIELDS = {
     "seed": Field("seed", integer(0, MAX_SEED)),
     "studies": Field("studies", integer(0, MAX_RESET_STUDIES)),
     "now": Field("now", timestamp),
+    "empty": Field("empty", boolean),
 }
 
 CLOCK_FIELDS = {"seconds": Field("seconds", number(0, MAX_ADVANCE_SECONDS, exclusive_minimum=True))}
@@ -162,7 +180,7 @@ FAULT_FIELDS = {
     "status": Field("status", fault_status, nullable=True),
     "rate": Field("rate", number(0, 1, exclusive_minimum=True)),
     "latencyMs": Field("latency_ms", integer(0, faults.MAX_LATENCY_MS)),
-    "count": Field("remaining", integer(1, 1_000_000), nullable=True),
+    "count": Field("remaining", integer(1, MAX_FAULT_COUNT), nullable=True),
 }
 FAULT_REQUIRED = ("path",)
 FAULT_ID = prefixed_id("flt")

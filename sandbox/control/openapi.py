@@ -1,7 +1,7 @@
 """The control plane's OpenAPI 3.1 document, a second document beside the Viewer API's
 (sandbox/openapi.py): an integrator's client is generated from that one without the
 emulator's own tools. Written to sandbox/openapi-control.json by
-`python manage.py sandbox_openapi`, served at /_sandbox/openapi.json."""
+`python -m sandbox sandbox_openapi`, served at /_sandbox/openapi.json."""
 
 from typing import Any
 
@@ -72,8 +72,25 @@ def _resource_schemas() -> dict[str, Any]:
     }
 
 
+def _study_create() -> dict[str, Any]:
+    """The API's StudyCreate, plus the state only time and other clients would give."""
+    create = api_schemas()["StudyCreate"]
+    date_time = {"type": "string", "format": "date-time"}
+    properties = {"studyId": ref("StudyId")} | create["properties"]
+    properties |= {
+        "studyViewerStatus": ref("StudyViewerStatus"),
+        "isCancelled": {"type": "boolean"},
+        "cancelledAt": nullable(date_time, "Only with isCancelled; default updatedAt."),
+        "createdByUser": nullable(ref("UserId")),
+        "createdAt": date_time | {"description": "Default: updatedAt, else now."},
+        "updatedAt": date_time | {"description": "Default: createdAt."},
+    }
+    return _object(properties, checks.STUDY_REQUIRED)
+
+
 def _state_schemas() -> dict[str, Any]:
     return {
+        "ControlStudyCreate": _study_create(),
         "StudyTimes": _object(
             {
                 "createdAt": {"type": "string", "format": "date-time"},
@@ -86,6 +103,11 @@ def _state_schemas() -> dict[str, Any]:
                 "seed": {"type": "integer", "minimum": 0, "maximum": checks.MAX_SEED},
                 "studies": {"type": "integer", "minimum": 0, "maximum": checks.MAX_RESET_STUDIES},
                 "now": {"type": "string", "format": "date-time"},
+                "empty": {
+                    "type": "boolean",
+                    "description": "true: no study, user or customer at all (then no seed,"
+                    " studies or now).",
+                },
             }
         ),
         "ResetResult": _object(
@@ -134,7 +156,12 @@ def _inspection_schemas() -> dict[str, Any]:
             {"requests": {"type": "array", "items": ref("RequestRecord")}}, ("requests",)
         ),
         "FaultCreate": _object(
-            fault_properties | {"count": nullable({"type": "integer", "minimum": 1})},
+            fault_properties
+            | {
+                "count": nullable(
+                    {"type": "integer", "minimum": 1, "maximum": checks.MAX_FAULT_COUNT}
+                )
+            },
             checks.FAULT_REQUIRED,
         ),
         "Fault": _object(
@@ -254,8 +281,23 @@ def _resource_paths() -> dict[str, Any]:
 def _state_paths() -> dict[str, Any]:
     clock = {"200": json_content("The sandbox's clock.", "Clock")}
     return {
+        "/_sandbox/studies": {
+            "post": _op(
+                "controlCreateStudy",
+                "A study in any state, in one write (the API's create rules, no key"
+                " recorded); times not after the sandbox's now, createdAt <= updatedAt.",
+                {"201": json_content("The study.", "Study")}
+                | errors(*BODY_ERRORS, 409, faults=False),
+                requestBody=_body("ControlStudyCreate"),
+            ),
+        },
         "/_sandbox/studies/{studyId}": {
             "parameters": _path_id("studyId", ref("StudyId")),
+            "delete": _op(
+                "controlDeleteStudy",
+                "Remove a study (as if deleted at Avara).",
+                GONE | errors(400, 404, faults=False),
+            ),
             "patch": _op(
                 "controlSetStudyTimes",
                 "Set createdAt and/or updatedAt (not after the sandbox's now; createdAt <="
@@ -268,8 +310,8 @@ def _state_paths() -> dict[str, Any]:
         "/_sandbox/reset": {
             "post": _op(
                 "controlReset",
-                "Replace every study, user and customer by a seed's; clock to real time;"
-                " no faults; empty request log.",
+                "Replace every study, user and customer by a seed's (or by nothing:"
+                " empty); clock to real time; no faults; empty request log.",
                 {"200": json_content("What was seeded.", "ResetResult")}
                 | errors(*BODY_ERRORS, faults=False),
                 requestBody=_body("Reset", required=False),

@@ -22,7 +22,11 @@ urlpatterns = [
         rf"^customers/{ID.format('customer_id')}/?$",
         control_endpoint(PATCH=views.customer_update, DELETE=views.customer_delete),
     ),
-    re_path(rf"^studies/{ID.format('study_id')}/?$", control_endpoint(PATCH=views.study_times)),
+    re_path(r"^studies/?$", control_endpoint(POST=views.study_create)),
+    re_path(
+        rf"^studies/{ID.format('study_id')}/?$",
+        control_endpoint(PATCH=views.study_times, DELETE=views.study_delete),
+    ),
     re_path(r"^reset/?$", control_endpoint(POST=views.reset)),
     re_path(r"^clock/?$", control_endpoint(GET=views.clock_get, DELETE=views.clock_reset)),
     re_path(r"^clock/advance/?$", control_endpoint(POST=views.clock_advance)),

@@ -97,14 +97,35 @@ def study_times(request: HttpRequest, study_id: str) -> JsonResponse:
     return JsonResponse(wire.study_json(study))
 
 
+def study_create(request: HttpRequest) -> JsonResponse:
+    data = _body(request, checks.STUDY_FIELDS, checks.STUDY_REQUIRED)
+    return JsonResponse(wire.study_json(services.study_plant(data=data)), status=201)
+
+
+def study_delete(request: HttpRequest, study_id: str) -> HttpResponse:
+    services.study_delete(study_id=_path_id(study_id, validation.STUDY_ID, "studyId"))
+    return _no_content()
+
+
 def reset(request: HttpRequest) -> JsonResponse:
     options = _optional_body(request, checks.RESET_FIELDS)
+    empty = options.pop("empty", False)
+    if empty and options:
+        message = "an empty sandbox takes no seed, studies or now"
+        raise invalid_fields({name: message for name in ("empty", *_wire_names(options))})
     result = services.sandbox_reset(
-        seed=options.get("seed", 1), studies=options.get("studies", 300), now=options.get("now")
+        seed=options.get("seed", 1),
+        studies=options.get("studies", 300),
+        now=options.get("now"),
+        empty=empty,
     )
     return JsonResponse(
         {"studies": result.studies, "users": result.users, "customers": result.customers}
     )
+
+
+def _wire_names(options: dict[str, Any]) -> list[str]:
+    return [name for name, field in checks.RESET_FIELDS.items() if field.attr in options]
 
 
 def clock_json() -> dict[str, Any]:

@@ -35,8 +35,9 @@ LOPSIDED_OVER_EVEN = 1.5
 
 
 def _cookie_header(run: Run) -> str:
-    jar = run.supervisor.client.cookies
-    return "; ".join(f"{name}={jar[name]}" for name in ("sessionid", "csrftoken") if name in jar)
+    """The logged-in supervisor's cookies (the session and CSRF cookies, whatever the
+    dashboard names them), for the load generator."""
+    return "; ".join(f"{name}={value}" for name, value in run.supervisor.client.cookies.items())
 
 
 def busiest_share(before: dict[int, int], after: dict[int, int]) -> float | None:

@@ -122,6 +122,10 @@ def next_page_url(html: str) -> str | None:
     return None
 
 
+# The dashboard's CSRF cookie in development (dashboard/settings.py: names of its own).
+CSRF_COOKIE = "triage_csrftoken"
+
+
 def csrf_from(html: str) -> str | None:
     """The token htmx sends as X-CSRFToken (`<body hx-headers>`), else a form's."""
     for attrs in read_markup(html).attrs:
@@ -155,7 +159,7 @@ class Browser:
 
     def login(self, username: str, password: str) -> None:
         page = self.client.get("/accounts/login/")
-        token = csrf_from(page.text) or self.client.cookies.get("csrftoken", "")
+        token = csrf_from(page.text) or self.client.cookies.get(CSRF_COOKIE, "")
         answer = self.client.post(
             "/accounts/login/",
             data={"username": username, "password": password, "csrfmiddlewaretoken": token},
@@ -164,7 +168,7 @@ class Browser:
         if answer.status_code != 302:
             raise RuntimeError(f"logging in as {username} failed ({answer.status_code})")
         home = self.client.get("/")
-        self.csrf = csrf_from(home.text) or self.client.cookies.get("csrftoken", "")
+        self.csrf = csrf_from(home.text) or self.client.cookies.get(CSRF_COOKIE, "")
 
     def htmx(self, current: str, target: str | None = None) -> dict[str, str]:
         headers = {"HX-Request": "true", "HX-Current-URL": f"{self.base}{current}"}

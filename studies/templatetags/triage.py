@@ -3,10 +3,9 @@
 from datetime import datetime
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 
-from studies import presenters, validators
+from studies import links, presenters
 
 register = template.Library()
 
@@ -50,6 +49,4 @@ def audit_value(value) -> str:
 def study_url(study_id) -> str:
     """The study page's URL, or "" for a value that is not a study id (an audit entry or
     an upstream answer may hold anything: never reverse a URL from it unchecked)."""
-    if not isinstance(study_id, str) or not validators.is_study_id(study_id):
-        return ""
-    return reverse("studies:detail", args=[study_id])
+    return links.study_page(study_id)

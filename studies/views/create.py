@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from studies import directory, services, validators
+from studies import directory, links, services
 from studies.forms import StudyCreateForm, metadata_formset
 from studies.http import permission_required, redirect_to
 from studies.models import AuditAction
@@ -54,9 +54,7 @@ def create(request):
 def _page_of(study) -> str:
     """The new study's page; the worklist when Avara's answer names no usable study id
     (never a URL reversed from an unchecked upstream value: that was a 500)."""
-    if validators.is_study_id(study.study_id):
-        return reverse("studies:detail", args=[study.study_id])
-    return reverse("studies:worklist")
+    return links.study_page(study.study_id) or reverse("studies:worklist")
 
 
 def _status(result) -> int:
@@ -76,9 +74,8 @@ def _explain(result, form) -> str:
     """Put field errors next to their fields; return the summary for the banner."""
     if result.reason is services.Reason.DUPLICATE:
         message = "A study with this Study Instance UID already exists."
-        existing = result.study
-        if existing is not None and validators.is_study_id(existing.study_id):
-            url = reverse("studies:detail", args=[existing.study_id])
+        url = links.study_page(result.study.study_id) if result.study is not None else ""
+        if url:
             message = format_html('{} <a href="{}">Open it</a>.', message, url)
         form.add_error("study_instance_uid", message)
         return "Not created: the Study Instance UID is taken."

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studies import services, upstream, validators
+from studies import links, services, upstream
 from studies.forms import QueueFilterForm
 from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
@@ -97,10 +97,8 @@ def read_next(request):
         return response
     if result.outcome is services.Outcome.APPLIED:  # claimed, but no viewer link
         messages.warning(request, result.message)
-        study_id = result.study.study_id
-        if not validators.is_study_id(study_id):  # Avara's answer: never reversed unchecked
-            return redirect_to(reverse("studies:queue"))
-        return redirect_to(reverse("studies:detail", args=[study_id]))
+        # Avara's answer names the study: its page, or the queue when the id is unusable.
+        return redirect_to(links.study_page(result.study.study_id) or reverse("studies:queue"))
     title = "Nothing to read" if result.outcome is services.Outcome.UNCHANGED else ""
     return refuse(request, result.message, status=status_of(result), title=title)
 

@@ -4,14 +4,13 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from studies import directory, upstream, validators
+from studies import directory, links, upstream, validators
 from studies.forms import (
     MAX_CURSOR_TRAIL,
     PAGE_SIZES,
@@ -32,11 +31,12 @@ from studies.views.respond import (
 )
 
 
-def _lookup(request, q: str) -> HttpResponse | str | None:
+def _lookup(request, q: str) -> HttpResponse | tuple[str, int] | None:
     """The search box: a study id or a DICOM UID opens that study.
 
-    Returns a redirect, a note for the user when the UID matches no study, or None when
-    the text is an ordinary description search.
+    Returns a redirect, a note for the user and its status when the UID matches no study
+    or Avara's answer names none the dashboard can open, or None when the text is an
+    ordinary description search.
     """
     if validators.is_study_id(q):
         study_id = q
@@ -46,11 +46,18 @@ def _lookup(request, q: str) -> HttpResponse | str | None:
         except upstream.NotFound:
             return (
                 f"No study has the Study Instance UID {q}. Search takes the whole UID: "
-                "copy it with a row's Copy button."
+                "copy it with a row's Copy button.",
+                200,
             )
     else:
         return None
-    url = reverse("studies:detail", args=[study_id])
+    url = links.study_page(study_id)
+    if not url:
+        return (
+            f"Avara's answer for the Study Instance UID {q} could not be used: it names "
+            "no valid study id, so the study cannot be opened here.",
+            502,
+        )
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -96,7 +103,9 @@ def worklist(request):
         "page_number": page_number,
     }
     if found:
-        context.update(studies=[], rows_html="", problem=found, problem_retry=False)
+        problem, status = found
+        context.update(studies=[], rows_html="", problem=problem, problem_retry=False)
+        context["problem_status"] = status
         return _render_worklist(request, context)
     refresh = _live_refresh(request)
     try:

@@ -7,6 +7,7 @@
 """
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,44 @@ def test_the_write_check_would_see_one():
     assert _upstream_writes_named(ast.parse(sample)) == ["line 4: upstream.study_update"]
     dynamic = "from studies import upstream\ngetattr(upstream, 'study_' + 'cancel')()\n"
     assert _upstream_writes_named(ast.parse(dynamic)) == ["line 2: getattr(upstream, ...)"]
+
+
+# Each suite holds the other product at arm's length, as the products hold each other.
+SUITES = {
+    "the dashboard's suite reaches the sandbox over HTTP only": (
+        lambda path: TESTS / "sandbox" not in path.parents,
+        ("sandbox",),
+    ),
+    "the sandbox's suite needs nothing of the dashboard": (
+        lambda path: TESTS / "sandbox" in path.parents,
+        ("studies", "dashboard"),
+    ),
+}
+TESTS = ROOT / "tests"
+
+
+def _imports_of(text: str, packages: tuple[str, ...]) -> list[str]:
+    """Import statements of `packages`, in code or in code held in strings (scripts run
+    in another interpreter): the statement's first line, as written."""
+    names = "|".join(packages)
+    pattern = re.compile(rf"^\s*(?:from ({names})(?:\.\w+)* import|import ({names})\b)", re.M)
+    return [match.group(0).strip() for match in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("suite", list(SUITES))
+def test_a_suite_imports_nothing_of_the_other_product(suite):
+    belongs, packages = SUITES[suite]
+    found = [
+        f"{path.relative_to(ROOT)}: {line}"
+        for path in sorted(TESTS.rglob("*.py"))
+        if belongs(path)
+        for line in _imports_of(path.read_text(), packages)
+    ]
+    assert found == []
+
+
+def test_the_suite_check_would_see_an_import():
+    code = 'from sandbox.models import Study\nSCRIPT = """\nimport studies.upstream\n"""\n'
+    assert _imports_of(code, ("sandbox",)) == ["from sandbox.models import"]
+    assert _imports_of(code, ("studies", "dashboard")) == ["import studies"]
+    assert _imports_of("from sandbox_control import SandboxControl\n", ("sandbox",)) == []

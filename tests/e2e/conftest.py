@@ -1,10 +1,13 @@
-"""Browser tests: Debian's Chromium driven by Playwright's sync API against two live servers.
+"""Browser tests: Debian's Chromium driven by Playwright's sync API against two servers,
+as `make run` serves them: two processes, one host (127.0.0.1), two ports.
 
-- `live_server` (pytest-django) serves the dashboard; `sandbox_live_server`
-  (tests/conftest.py) serves the Avara API sandbox. Both are threads of this process and
-  share its test databases.
-- `triage` points the dashboard at the sandbox, seeds 80 studies (seed 1) and the three
-  demo accounts, and returns a `Triage` handle (the two URLs, logging in).
+- `live_server` (pytest-django, threads of this process, on 127.0.0.1: see addopts)
+  serves the dashboard; the sandbox is a process of its own with its own settings
+  (`sandbox`, tests/conftest.py), so the browser sends it the dashboard's cookies, as
+  it does under `make run`.
+- `triage` points the dashboard at the sandbox, resets it to 80 seeded studies (seed 1)
+  through its control plane, creates the three demo accounts, and returns a `Triage`
+  handle (the two URLs, the sandbox's control, logging in).
 - `browser` is one Chromium for the whole e2e package (hence tests/e2e/__init__.py: the
   package scope ends it before other test folders run); `page` is a fresh context per
   test whose JavaScript errors, console errors and CSP reports (`browser_log`) fail the
@@ -23,6 +26,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from sandbox_control import SandboxControl
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,8 +81,7 @@ class BrowserLog:
     """JavaScript errors, console errors and CSP reports seen on any page of a context."""
 
     problems: list[str] = field(default_factory=list)
-    # The sandbox's viewer page has no icon: Chromium's request for one answers 404.
-    allowed: list[str] = field(default_factory=lambda: ["/favicon.ico"])
+    allowed: list[str] = field(default_factory=list)
 
     def allow(self, fragment: str) -> None:
         """Expect console errors containing `fragment` (e.g. a refused request's status)."""
@@ -103,10 +106,11 @@ class BrowserLog:
 
 @dataclass
 class Triage:
-    """The two live servers, as the tests see them."""
+    """The two servers, as the tests see them, and the sandbox's control plane."""
 
     url: str
     sandbox_url: str
+    sandbox: SandboxControl
 
     def login(self, page: Page, username: str, *, worklist: bool = True) -> None:
         """Log in; then open the worklist (most tests work on it), unless `worklist` is
@@ -126,21 +130,20 @@ class Triage:
 
 
 @pytest.fixture
-def triage(live_server, sandbox_live_server, settings) -> Triage:
-    from sandbox.seeding import seed_sandbox
+def triage(live_server, sandbox, settings) -> Triage:
     from studies import upstream
 
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = settings.SANDBOX_DEV_API_KEY
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     settings.AVARA_RETRY_BACKOFF = 0
     settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
     # The demo accounts' passwords are hashed on every run: a cheap hasher keeps it fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     upstream.user_directory_clear()
-    seed_sandbox(studies=80, seed=1)
+    sandbox.reset(seed=1, studies=80)
     call_command("create_demo_accounts", stdout=io.StringIO())
-    return Triage(url=live_server.url, sandbox_url=sandbox_live_server)
+    return Triage(url=live_server.url, sandbox_url=sandbox.url, sandbox=sandbox)
 
 
 @pytest.fixture

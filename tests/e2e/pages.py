@@ -7,6 +7,7 @@ The sandbox lists studies newest first (createdAt, then studyId, descending), so
 import re
 
 from playwright.sync_api import Locator, Page
+from sandbox_control import SandboxControl, Study, User
 
 PAGE_SIZE = 25
 # How long the tests of known bugs (strict xfail) wait for the right outcome: a correct
@@ -14,18 +15,15 @@ PAGE_SIZE = 25
 QUICK_MS = 3_000
 
 
-def active_studies():
-    """Every active (not cancelled) study, in worklist order."""
-    from sandbox.models import Study
-
-    rows = Study.objects.filter(is_cancelled=False).select_related("assigned_to")
-    return list(rows.order_by("-created_at", "-study_id"))
+def active_studies(sandbox: SandboxControl) -> list[Study]:
+    """Every active (not cancelled) study, in worklist order (read through the API)."""
+    return sandbox.studies(is_cancelled=False)
 
 
-def first_page_study(**conditions):
+def first_page_study(sandbox: SandboxControl, **conditions) -> Study:
     """The first study on page 1 of the default worklist matching every condition,
-    e.g. first_page_study(severity="normal", assigned_to=None)."""
-    for study in active_studies()[:PAGE_SIZE]:
+    e.g. first_page_study(triage.sandbox, severity="normal", assigned_to=None)."""
+    for study in active_studies(sandbox)[:PAGE_SIZE]:
         if all(_attr(study, name) == value for name, value in conditions.items()):
             return study
     raise AssertionError(f"No study on the first page matches {conditions}")
@@ -37,11 +35,9 @@ def _attr(study, name: str):
     return getattr(study, name)
 
 
-def sandbox_user(key: str):
+def sandbox_user(sandbox: SandboxControl, key: str) -> User:
     """A seeded sandbox user by the local part of its email (radiologist1, supervisor...)."""
-    from sandbox.models import ApiUser
-
-    return ApiUser.objects.get(email=f"{key}@example.org")
+    return sandbox.user_by_email(f"{key}@example.org")
 
 
 def display_name(user) -> str:

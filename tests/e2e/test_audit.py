@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_an_edit_shows_in_the_audit_trail_and_the_study_history(page, triage):
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
     row(page, study.study_id).locator("select[name=value]").select_option("high")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_supervisor_cancels_then_admin_restores(page, triage):
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     the_row = row(page, study.study_id)
 
@@ -51,7 +51,7 @@ def test_supervisor_cancels_then_admin_restores(page, triage):
 
 
 def test_keep_as_is_leaves_the_study_alone(page, triage):
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     the_row = row(page, study.study_id)
 
@@ -65,16 +65,14 @@ def test_keep_as_is_leaves_the_study_alone(page, triage):
 
 
 def test_cancelling_a_study_avara_no_longer_has_says_so_in_a_toast(page, triage, browser_log):
-    from sandbox.models import Study
-
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     the_row = row(page, study.study_id)
     the_row.get_by_role("link", name="Cancel…").click()
     confirm = the_row.get_by_role("button", name="Yes, cancel study")
     expect(confirm).to_be_visible()
 
-    Study.objects.filter(pk=study.pk).delete()  # removed upstream meanwhile
+    triage.sandbox.delete(study.study_id)  # removed upstream meanwhile
     browser_log.allow("status of 404")
     confirm.click()
 

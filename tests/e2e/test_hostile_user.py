@@ -1,9 +1,7 @@
 """A user whose name is markup, planted through the sandbox's control plane as an Avara
 user could really be named, shows in the dashboard as text: never parsed, never run."""
 
-import httpx
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from .pages import display_name, first_page_study, row
@@ -22,27 +20,21 @@ HOSTILE = {
 
 def _plant(triage) -> dict:
     """The hostile user (control plane) assigned to a study on the first page (API)."""
-    control = {"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
-    api = {"Authorization": f"Bearer {settings.SANDBOX_DEV_API_KEY}"}
-    created = httpx.post(f"{triage.sandbox_url}/_sandbox/users", json=HOSTILE, headers=control)
+    created = triage.sandbox.control.post("/_sandbox/users", json=HOSTILE)
     assert created.status_code == 201, created.text
     user = created.json()
-    study = first_page_study()
-    url = f"{triage.sandbox_url}/v1/viewer/studies/{study.study_id}"
-    assigned = httpx.patch(url, json={"assignedTo": user["userId"]}, headers=api)
-    assert assigned.status_code == 200, assigned.text
+    study = first_page_study(triage.sandbox)
+    triage.sandbox.update(study.study_id, assigned_to=user["userId"])
     return {"user": user, "study": study}
 
 
 def test_a_hostile_user_name_renders_as_text(page, triage):
-    from sandbox.models import ApiUser
-
     planted = _plant(triage)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
     triage.login(page, "supervisor")
-    name = display_name(ApiUser.objects.get(user_id=planted["user"]["userId"]))
+    name = display_name(triage.sandbox.user_get(planted["user"]["userId"]))
     assert HOSTILE["firstName"] in name and HOSTILE["suffix1"] in name
     cell = row(page, planted["study"].study_id).locator("td.cell-assignee")
     expect(cell).to_contain_text(name)

@@ -3,7 +3,6 @@ says so in a toast, and the change is still there after a reload. A save refused
 of what happened meanwhile redraws the row as it is now and says why."""
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from .pages import display_name, first_page_study, row, sandbox_user, toast
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_severity(page, triage):
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     cell = row(page, study.study_id).locator("td.cell-severity")
     expect(cell.locator("a.badge")).to_have_text("Normal")
@@ -33,8 +32,8 @@ def test_severity(page, triage):
 
 
 def test_assignee(page, triage):
-    study = first_page_study(assigned_to=None)
-    doctor = sandbox_user("radiologist3")
+    study = first_page_study(triage.sandbox, assigned_to=None)
+    doctor = sandbox_user(triage.sandbox, "radiologist3")
     name = display_name(doctor)
     triage.login(page, "supervisor")
     cell = row(page, study.study_id).locator("td.cell-assignee")
@@ -60,7 +59,7 @@ def test_assignee(page, triage):
 
 
 def test_status(page, triage):
-    study = first_page_study(study_viewer_status="incomplete")
+    study = first_page_study(triage.sandbox, study_viewer_status="incomplete")
     triage.login(page, "supervisor")
     cell = row(page, study.study_id).locator("td.cell-status")
     expect(cell).to_have_text("To read")
@@ -79,7 +78,7 @@ def test_status(page, triage):
 
 
 def test_dismissing_a_control_puts_the_row_back_unchanged(page, triage):
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
 
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
@@ -94,9 +93,7 @@ def test_dismissing_a_control_puts_the_row_back_unchanged(page, triage):
 def test_a_save_on_a_study_cancelled_meanwhile_is_refused_and_the_row_leaves(
     page, triage, browser_log
 ):
-    from sandbox.models import Study
-
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
     control = row(page, study.study_id).locator("td.cell-severity select[name=value]")
@@ -104,8 +101,7 @@ def test_a_save_on_a_study_cancelled_meanwhile_is_refused_and_the_row_leaves(
 
     # Someone cancels the study upstream while the control is open: the read before the
     # write sees it, nothing is sent, and a supervisor's list no longer shows the study.
-    now = timezone.now()
-    Study.objects.filter(pk=study.pk).update(is_cancelled=True, cancelled_at=now, updated_at=now)
+    triage.sandbox.cancel(study.study_id)
     browser_log.allow("status of 409")
     control.select_option("high")
     row(page, study.study_id).get_by_role("button", name="Save").click()
@@ -113,20 +109,18 @@ def test_a_save_on_a_study_cancelled_meanwhile_is_refused_and_the_row_leaves(
     message = "This study is cancelled; it must be restored before it can be changed."
     expect(toast(page, f"{message} It left this list.")).to_be_visible()
     expect(row(page, study.study_id)).to_have_count(0)
-    assert Study.objects.get(pk=study.pk).severity == "normal"
+    assert triage.sandbox.get(study.study_id).severity == "normal"
 
 
-def test_a_failed_save_keeps_the_choice_open_with_the_reason(page, triage, browser_log, settings):
+def test_a_failed_save_keeps_the_choice_open_with_the_reason(page, triage, browser_log):
     """Avara down for the save: the control stays open with the user's choice and why."""
-    from sandbox.models import Study
-
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
     control = row(page, study.study_id).locator("td.cell-severity select[name=value]")
     control.select_option("stat")
 
-    settings.SANDBOX_FAULT_RATE, settings.SANDBOX_FAULT_STATUSES = 1.0, [503]  # Avara down
+    triage.sandbox.fault(path="/v1/*", status=503)  # Avara down
     browser_log.allow("status of 503")
     row(page, study.study_id).get_by_role("button", name="Save").click()
 
@@ -134,4 +128,5 @@ def test_a_failed_save_keeps_the_choice_open_with_the_reason(page, triage, brows
     expect(error).to_contain_text("Avara is not answering right now")
     expect(control).to_be_visible()
     expect(control).to_have_value("stat")
-    assert Study.objects.get(pk=study.pk).severity == "normal"
+    triage.sandbox.clear_faults()
+    assert triage.sandbox.get(study.study_id).severity == "normal"

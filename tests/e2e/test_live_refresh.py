@@ -57,7 +57,7 @@ def test_a_new_stat_appears_within_one_interval_marked_new(page, triage, fast_re
 
 
 def test_an_open_control_is_not_wiped_by_a_refresh(page, triage, fast_refresh):
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     triage.worklist(page)
     polls = []

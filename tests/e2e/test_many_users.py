@@ -5,7 +5,6 @@ screen, and no screen shows a list older than the navigation."""
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from .pages import display_name, first_page_study, row, sandbox_user, toast
@@ -16,13 +15,12 @@ pytestmark = pytest.mark.e2e
 def test_a_picker_saved_after_someone_claimed_the_study_shows_the_conflict(
     page, second_page, triage, browser_log
 ):
-    from sandbox.models import ApiUser, Study
     from studies.models import Account
 
-    study = first_page_study(assigned_to=None)
+    study = first_page_study(triage.sandbox, assigned_to=None)
     reader_id = Account.objects.get(user__username="radiologist").avara_user_id
-    reader = display_name(ApiUser.objects.get(user_id=reader_id))
-    doctor = sandbox_user("radiologist3")
+    reader = display_name(triage.sandbox.user_get(reader_id))
+    doctor = sandbox_user(triage.sandbox, "radiologist3")
     supervisor, radiologist = page, second_page
     triage.login(supervisor, "supervisor")
     triage.login(radiologist, "radiologist")
@@ -43,7 +41,7 @@ def test_a_picker_saved_after_someone_claimed_the_study_shows_the_conflict(
     expect(error).to_contain_text(f"Assignee is now {reader}, set ")
     expect(error).to_contain_text("Save again to apply your choice over it")
     expect(picker).to_have_value(doctor.user_id)
-    assert Study.objects.get(pk=study.pk).assigned_to_id == reader_id
+    assert triage.sandbox.get(study.study_id).assigned_to_id == reader_id
     radiologist.reload()
     expect(row(radiologist, study.study_id).locator(".tag-me")).to_be_visible()
 
@@ -52,7 +50,7 @@ def test_a_picker_saved_after_someone_claimed_the_study_shows_the_conflict(
     expect(row(supervisor, study.study_id).locator("td.cell-assignee")).to_have_text(
         display_name(doctor)
     )
-    assert Study.objects.get(pk=study.pk).assigned_to_id == doctor.user_id
+    assert triage.sandbox.get(study.study_id).assigned_to_id == doctor.user_id
 
 
 def log_in(page, triage, username: str, password: str) -> None:
@@ -64,21 +62,19 @@ def log_in(page, triage, username: str, password: str) -> None:
     triage.worklist(page)
 
 
-def second_radiologist(password: str):
+def second_radiologist(sandbox, password: str):
     """Another radiologist's login, acting as another seeded Avara radiologist."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from sandbox.models import ApiUser
     from studies.models import Account
 
-    taken = Account.objects.values_list("avara_user_id", flat=True)
-    avara_user = (
-        ApiUser.objects.filter(email__startswith="radiologist")
-        .exclude(user_id__in=list(taken))
-        .order_by("email")
-        .first()
+    taken = set(Account.objects.values_list("avara_user_id", flat=True))
+    avara_user = min(
+        (u for u in sandbox.users() if u.email.startswith("radiologist")),
+        key=lambda u: (u.user_id in taken, u.email),
     )
+    assert avara_user.user_id not in taken
     user = get_user_model().objects.create_user(
         username="reader2", password=password, first_name="Second", last_name="Reader"
     )
@@ -90,11 +86,9 @@ def second_radiologist(password: str):
 def test_two_radiologists_claiming_the_same_study_one_is_told_who_won(
     page, second_page, triage, browser_log
 ):
-    from sandbox.models import Study
-
-    study = first_page_study(assigned_to=None)
+    study = first_page_study(triage.sandbox, assigned_to=None)
     first, second = page, second_page
-    second_radiologist(password="Reader-Two-Password-42")
+    second_radiologist(triage.sandbox, password="Reader-Two-Password-42")
     triage.login(first, "radiologist")
     log_in(second, triage, "reader2", "Reader-Two-Password-42")
 
@@ -103,7 +97,7 @@ def test_two_radiologists_claiming_the_same_study_one_is_told_who_won(
     browser_log.allow("status of 409")
     row(second, study.study_id).get_by_role("button", name="Claim").click()
 
-    owner = Study.objects.select_related("assigned_to").get(pk=study.pk).assigned_to
+    owner = triage.sandbox.get(study.study_id).assigned_to
     name = display_name(owner)
     expect(toast(second, re.compile(rf"^{re.escape(name)} has this study"))).to_be_visible()
     expect(row(second, study.study_id).locator("td.cell-assignee")).to_have_text(name)
@@ -111,9 +105,7 @@ def test_two_radiologists_claiming_the_same_study_one_is_told_who_won(
 
 
 def test_back_shows_the_list_as_it_is_now_without_an_open_control(page, triage):
-    from sandbox.models import Study
-
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
     expect(row(page, study.study_id).locator("td.editing")).to_be_visible()
@@ -122,9 +114,7 @@ def test_back_shows_the_list_as_it_is_now_without_an_open_control(page, triage):
     page.wait_for_url(re.compile(r"[?&]severity=stat(&|$)"))
     expect(row(page, study.study_id)).to_have_count(0)
     # Someone else changes the study while this user looks at another list.
-    Study.objects.filter(pk=study.pk).update(
-        study_description="Changed elsewhere", severity="high", updated_at=timezone.now()
-    )
+    triage.sandbox.update(study.study_id, study_description="Changed elsewhere", severity="high")
 
     page.go_back()
 

@@ -38,7 +38,7 @@ def _check(page: Page, url: str) -> None:
 
 @pytest.mark.parametrize("role", list(PAGES))
 def test_pages_load_cleanly_under_the_content_security_policy(page, triage, role):
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, role)
 
     for path in PAGES[role]:

@@ -9,8 +9,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_claim_complete_and_open_the_study_page(page, triage):
-    study = first_page_study(assigned_to=None, study_viewer_status="incomplete")
-    me = display_name(sandbox_user("radiologist1"))
+    study = first_page_study(triage.sandbox, assigned_to=None, study_viewer_status="incomplete")
+    me = display_name(sandbox_user(triage.sandbox, "radiologist1"))
     triage.login(page, "radiologist")
     the_row = row(page, study.study_id)
     expect(the_row.locator("td.cell-assignee")).to_have_text("Unassigned")
@@ -50,8 +50,8 @@ def test_claim_complete_and_open_the_study_page(page, triage):
 
 
 def test_a_radiologist_cannot_take_someone_elses_study(page, triage, browser_log):
-    other = sandbox_user("radiologist2")
-    study = first_page_study(assigned_to=other.user_id)
+    other = sandbox_user(triage.sandbox, "radiologist2")
+    study = first_page_study(triage.sandbox, assigned_to=other.user_id)
     triage.login(page, "radiologist")
     the_row = row(page, study.study_id)
 

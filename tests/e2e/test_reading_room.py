@@ -15,23 +15,22 @@ def test_a_refused_complete_redraws_the_row_with_the_new_assignee(
     page, second_page, triage, browser_log
 ):
     """B marks complete a study A just reassigned: refused, and B's row shows the truth."""
-    reader = sandbox_user("radiologist1")
-    colleague = sandbox_user("radiologist3")
-    study = first_page_study(assigned_to=reader.user_id, study_viewer_status="incomplete")
+    reader = sandbox_user(triage.sandbox, "radiologist1")
+    colleague = sandbox_user(triage.sandbox, "radiologist3")
+    study = first_page_study(
+        triage.sandbox, assigned_to=reader.user_id, study_viewer_status="incomplete"
+    )
     browser_log.allow("403")
 
     triage.login(second_page, "radiologist")
     complete = row(second_page, study.study_id).get_by_role("button", name="Complete")
     expect(complete).to_be_visible()
 
-    from sandbox.models import Study
-
-    Study.objects.filter(study_id=study.study_id).update(assigned_to_id=colleague.user_id)
+    triage.sandbox.update(study.study_id, assigned_to=colleague)
     complete.click()
 
     expect(toast(second_page, f"assigned to {display_name(colleague)}")).to_be_visible()
     the_row = row(second_page, study.study_id)
     expect(the_row.locator("td.cell-assignee")).to_have_text(display_name(colleague))
     expect(the_row.get_by_role("button", name="Complete")).to_have_count(0)
-    study.refresh_from_db()
-    assert study.study_viewer_status == "incomplete"
+    assert triage.sandbox.get(study.study_id).study_viewer_status == "incomplete"

@@ -26,7 +26,7 @@ def test_each_role_logs_in_and_sees_what_it_may_do(page, triage, role):
     page.wait_for_url("**/accounts/login/?next=/")
     triage.login(page, role)
 
-    expected = [s.study_id for s in active_studies()[:PAGE_SIZE]]
+    expected = [s.study_id for s in active_studies(triage.sandbox)[:PAGE_SIZE]]
     expect(rows(page)).to_have_count(PAGE_SIZE)
     assert row_ids(page) == expected
     expect(page.locator("nav.pager span")).to_have_text(f"Page 1 · {PAGE_SIZE} studies")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_description_saved_from_the_study_page(page, triage):
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     page.goto(f"{triage.url}/studies/{study.study_id}")
 
@@ -32,7 +32,7 @@ def test_description_saved_from_the_study_page(page, triage):
 
 
 def test_change_severity_from_the_study_page(page, triage, browser_log):
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
     page.goto(f"{triage.url}/studies/{study.study_id}")
     severity = page.locator("dl.fields dt:has-text('Severity') + dd")
@@ -51,7 +51,7 @@ def test_change_severity_from_the_study_page(page, triage, browser_log):
 def test_cancel_from_the_study_page(page, triage, browser_log, role, lands_on_study):
     """Admins see the cancelled study; supervisors (who may not see cancelled studies)
     land on the worklist instead of on a refusal."""
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, role)
     page.goto(f"{triage.url}/studies/{study.study_id}")
 

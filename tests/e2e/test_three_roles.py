@@ -11,17 +11,13 @@ pytestmark = pytest.mark.e2e
 
 
 def test_back_to_a_study_page_shows_the_study_as_it_is_now(page, triage):
-    from sandbox.models import Study
-
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     page.goto(f"{triage.url}/studies/{study.study_id}")
     page.get_by_role("link", name="← Worklist").click()
     expect(page.locator("table.studies")).to_be_visible()
     # Someone else changes the study while this user looks at the worklist.
-    Study.objects.filter(pk=study.pk).update(
-        study_description="Changed elsewhere", severity="stat", updated_at=timezone.now()
-    )
+    triage.sandbox.update(study.study_id, study_description="Changed elsewhere", severity="stat")
 
     page.go_back()
 
@@ -68,15 +64,13 @@ def test_after_an_unchanged_poll_a_filter_change_marks_no_row_as_new(page, triag
 
 
 def test_a_refresh_that_changes_the_list_keeps_the_keyboard_focus(page, triage, fast_refresh):
-    from sandbox.models import Study
-
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     triage.worklist(page)
     link = page.locator(f"#study-{study.study_id} td.cell-description a")
     link.focus()
     # Something on screen changes: the next poll redraws the list.
-    Study.objects.filter(pk=study.pk).update(severity="stat", updated_at=timezone.now())
+    triage.sandbox.update(study.study_id, severity="stat")
 
     next_poll(page, 200)
 
@@ -102,9 +96,9 @@ def test_skip_from_the_keyboard_lands_on_the_reason(page, triage):
 def test_after_a_conflict_the_keyboard_stays_in_the_open_control(
     page, second_page, triage, browser_log
 ):
-    study = first_page_study(assigned_to=None)
-    colleague = sandbox_user("radiologist3")
-    reader = sandbox_user("radiologist1")  # the demo radiologist's Avara user
+    study = first_page_study(triage.sandbox, assigned_to=None)
+    colleague = sandbox_user(triage.sandbox, "radiologist3")
+    reader = sandbox_user(triage.sandbox, "radiologist1")  # the demo radiologist's Avara user
     browser_log.allow("409")
     triage.login(page, "supervisor")
     triage.login(second_page, "radiologist")
@@ -129,9 +123,7 @@ def test_after_a_conflict_the_keyboard_stays_in_the_open_control(
 def test_a_refresh_answer_older_than_a_claim_does_not_undo_it_on_screen(page, triage, fast_refresh):
     """A poll leaves, the user claims a study, then the poll's answer (read before the
     claim: a slow network) arrives: the row must keep showing the claim."""
-    from sandbox.models import Study
-
-    study = first_page_study(assigned_to=None)
+    study = first_page_study(triage.sandbox, assigned_to=None)
     triage.login(page, "radiologist")
     triage.worklist(page)
     held = []
@@ -148,8 +140,8 @@ def test_a_refresh_answer_older_than_a_claim_does_not_undo_it_on_screen(page, tr
         " if (e.detail.requestConfig.headers['X-Triage-Refresh'] === '1') window.polls++; })"
     )
     # Something else changes, so that poll's answer is a new list (not a 304).
-    other = first_page_study(severity="normal")
-    Study.objects.filter(pk=other.pk).update(severity="high", updated_at=timezone.now())
+    other = first_page_study(triage.sandbox, severity="normal")
+    triage.sandbox.update(other.study_id, severity="high")
     while not held:
         page.wait_for_timeout(50)
     assert held[0][1].status == 200
@@ -171,11 +163,9 @@ def test_ages_keep_counting_while_polls_find_nothing_new(page, triage, fast_refr
     screen must not stay those of the first load."""
     import datetime as dt
 
-    from sandbox.models import Study
-
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     created = timezone.now() - dt.timedelta(minutes=10)
-    Study.objects.filter(pk=study.pk).update(created_at=created, updated_at=created)
+    triage.sandbox.set_times(study.study_id, created_at=created, updated_at=created)
     page.clock.install(time=timezone.now())
     triage.login(page, "supervisor")
     triage.worklist(page)

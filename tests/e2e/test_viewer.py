@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize("role", ["radiologist", "supervisor"])
 def test_open_opens_the_viewer_in_a_new_tab(page, triage, role):
-    study = first_page_study()
+    study = first_page_study(triage.sandbox)
     triage.login(page, role)
     assert "token=" not in page.content()
     raw = page.request.get(triage.url + "/")

@@ -25,9 +25,7 @@ def page(browser, browser_log):
 
 
 def test_severity_changed_on_the_controls_own_page(page, triage):
-    from sandbox.models import Study
-
-    study = first_page_study(severity="normal")
+    study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
 
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
@@ -41,23 +39,21 @@ def test_severity_changed_on_the_controls_own_page(page, triage):
 
     page.wait_for_url(f"**/studies/{study.study_id}")
     expect(toast(page, "Severity saved: STAT.")).to_be_visible()
-    assert Study.objects.get(pk=study.pk).severity == "stat"
+    assert triage.sandbox.get(study.study_id).severity == "stat"
 
 
 def test_claim_asks_first_then_claims(page, triage):
-    from sandbox.models import Study
-
-    study = first_page_study(assigned_to=None)
-    me = sandbox_user("radiologist1")
+    study = first_page_study(triage.sandbox, assigned_to=None)
+    me = sandbox_user(triage.sandbox, "radiologist1")
     triage.login(page, "radiologist")
 
     row(page, study.study_id).get_by_role("button", name="Claim").click()
 
     page.wait_for_url(f"**/studies/{study.study_id}/claim")
     expect(page.get_by_role("heading", level=1)).to_have_text("Claim this study?")
-    assert Study.objects.get(pk=study.pk).assigned_to_id is None  # nothing yet
+    assert triage.sandbox.get(study.study_id).assigned_to_id is None  # nothing yet
     page.get_by_role("button", name="Yes, claim it").click()
 
     page.wait_for_url(f"**/studies/{study.study_id}")
     expect(toast(page, f"Assignee saved: {display_name(me)}.")).to_be_visible()
-    assert Study.objects.get(pk=study.pk).assigned_to_id == me.user_id
+    assert triage.sandbox.get(study.study_id).assigned_to_id == me.user_id

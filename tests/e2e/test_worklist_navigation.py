@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 def test_severity_filter_pushes_the_url_and_back_restores_the_list(page, triage):
     triage.login(page, "supervisor")
     first_page = row_ids(page)
-    stat = [s.study_id for s in active_studies() if s.severity == "stat"]
+    stat = [s.study_id for s in active_studies(triage.sandbox) if s.severity == "stat"]
     assert 0 < len(stat) < PAGE_SIZE, "the seed should give a short STAT list"
 
     page.locator("#filters").get_by_label("Severity").select_option("stat")
@@ -41,7 +41,7 @@ def test_severity_filter_pushes_the_url_and_back_restores_the_list(page, triage)
 def test_next_and_previous_pages_and_the_browser_buttons(page, triage):
     triage.login(page, "supervisor")
     triage.worklist(page, f"?limit={PAGE_SIZE}")
-    active = [s.study_id for s in active_studies()]
+    active = [s.study_id for s in active_studies(triage.sandbox)]
     pages = [active[i : i + PAGE_SIZE] for i in range(0, len(active), PAGE_SIZE)]
     assert len(pages) >= 3, "80 seeded studies should make several pages of 25"
     next_link = page.get_by_role("link", name="Next →")

@@ -2,8 +2,9 @@
 
 Planted through the sandbox's control plane (a user, a customer), its API (a study with
 the corpus in its description and metadata, created with an API key whose description is
-hostile too) and its factories (studies whose id and UID break the expected format, a NUL
-in a description, 1000-character text). Then the worklist, the queue, the study page, an
+hostile too, MARKUP_API_KEY) and a stub between the dashboard and the sandbox (a study
+whose id and UID break the expected format, with a NUL in its description, first in
+every list it matches: no sandbox would hold it). Then the worklist, the queue, the study page, an
 opened inline control, the audit trail and the accounts pages are visited in Chromium:
 nothing runs (no dialog, `window.__xss` never set, no console error or CSP report: the
 `page` fixture fails the test on those), every string shows literally, no 500.
@@ -13,11 +14,11 @@ dashboard (msgspec refuses them); that path is covered by tests/views/test_audit
 and tests/services/test_upstream_hostile.py.
 """
 
-import httpx
 import pytest
-from django.conf import settings
+from avara_stub import Mangler, planted_in_lists
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from sandbox_control import MARKUP_API_KEY, MARKUP_KEY_DESCRIPTION
 
 from .pages import display_name, row
 
@@ -36,7 +37,8 @@ CORPUS = [
     "\u202eevil\u200d\u0301 \u0440\u0430\u0443\u0440\u0430l \U0001f600",  # RTL, ZWJ, homoglyphs
 ]
 LONG = "L" * 600 + "<b>end</b>"  # long, with the corpus the description is ~1000 characters
-KEY_DESCRIPTION = f"<script>{RUN}</script> key \u202e"
+KEY_DESCRIPTION = MARKUP_KEY_DESCRIPTION
+assert RUN in KEY_DESCRIPTION
 HOSTILE_USER = {
     "email": f'"<img/src=x/onerror={RUN}>"@example.org',  # a quoted local part
     "firstName": CORPUS[1],
@@ -50,49 +52,54 @@ BAD_ID = "stu_<svg onload=window.__xss=1>"
 BAD_UID = '1.2"><svg onload=window.__xss=1>'
 
 
-def _plant(triage, settings_fixture) -> dict:
-    """Everything hostile, through the control plane, the API and the factories."""
-    from sandbox.models import ApiUser, Study
-
-    control = {"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
-    api = {"Authorization": f"Bearer {settings.SANDBOX_DEV_API_KEY}"}
-    with httpx.Client(base_url=triage.sandbox_url, timeout=10) as http:
-        user = http.post("/_sandbox/users", json=HOSTILE_USER, headers=control)
-        assert user.status_code == 201, user.text
-        customer_name = CORPUS[2] + CORPUS[4]
-        customer = http.post(
-            "/_sandbox/customers", json={"expressCustomerName": customer_name}, headers=control
-        )
-        assert customer.status_code == 201, customer.text
-        # The key the study is created with describes itself with markup too.
-        keys = dict(settings.SANDBOX_API_KEYS)
-        key_id = keys[settings.SANDBOX_DEV_API_KEY]["id"]
-        keys[settings.SANDBOX_DEV_API_KEY] = {"id": key_id, "description": KEY_DESCRIPTION}
-        settings_fixture.SANDBOX_API_KEYS = keys
-        body = {
-            "severity": "stat",
-            "studyDescription": " | ".join(CORPUS) + " " + LONG,
-            "studyInstanceUid": "1.2.826.0.1.3680043.10.543.666",
-            "assignedTo": user.json()["userId"],
-            "expressCustomerId": customer.json()["expressCustomerId"],
-            "metadata": {value[:100]: value for value in CORPUS} | {"long": LONG},
-        }
-        study = http.post("/v1/viewer/studies", json=body, headers=api)
-        assert study.status_code == 201, study.text
-    # Ids and UIDs of the wrong shape, and a NUL, straight into the sandbox's database.
-    now = timezone.now()
-    Study.objects.create(
-        study_id=BAD_ID,
-        study_instance_uid=BAD_UID,
-        study_description="Malformed id <b>here</b> NUL\x00end",
-        severity="stat",
-        created_at=now,
-        updated_at=now,
+def _plant(triage) -> dict:
+    """Everything hostile, through the control plane and the API."""
+    sandbox = triage.sandbox
+    user = sandbox.control.post("/_sandbox/users", json=HOSTILE_USER)
+    assert user.status_code == 201, user.text
+    customer_name = CORPUS[2] + CORPUS[4]
+    customer = sandbox.control.post(
+        "/_sandbox/customers", json={"expressCustomerName": customer_name}
     )
+    assert customer.status_code == 201, customer.text
+    body = {
+        "severity": "stat",
+        "studyDescription": " | ".join(CORPUS) + " " + LONG,
+        "studyInstanceUid": "1.2.826.0.1.3680043.10.543.666",
+        "assignedTo": user.json()["userId"],
+        "expressCustomerId": customer.json()["expressCustomerId"],
+        "metadata": {value[:100]: value for value in CORPUS} | {"long": LONG},
+    }
+    # Created with the key that describes itself with markup.
+    study = sandbox.api.post(
+        "/v1/viewer/studies", json=body, headers={"Authorization": f"Bearer {MARKUP_API_KEY}"}
+    )
+    assert study.status_code == 201, study.text
     return {
-        "user": ApiUser.objects.get(user_id=user.json()["userId"]),
+        "user": sandbox.user_get(user.json()["userId"]),
         "customer": customer_name,
         "study": study.json(),
+    }
+
+
+def _malformed() -> dict:
+    """A study whose id and UID break the expected format, a NUL in its description."""
+    now = timezone.now().isoformat()
+    return {
+        "studyId": BAD_ID,
+        "studyInstanceUid": BAD_UID,
+        "studyDescription": "Malformed id <b>here</b> NUL\x00end",
+        "severity": "stat",
+        "studyViewerStatus": "incomplete",
+        "isCancelled": False,
+        "cancelledAt": None,
+        "createdAt": now,
+        "updatedAt": now,
+        "assignedTo": None,
+        "createdByApiKey": None,
+        "createdByUser": None,
+        "expressCustomer": None,
+        "metadata": {},
     }
 
 
@@ -107,13 +114,19 @@ def _visit(page: Page, url: str) -> None:
 
 
 @pytest.fixture
-def planted(triage, settings, page):
-    hostile = _plant(triage, settings)
+def planted(triage, page):
+    from studies.upstream import client as upstream_client
+
+    hostile = _plant(triage)
+    stub = Mangler()
+    stub.rules[("GET", "/v1/viewer/studies")] = planted_in_lists(_malformed())
+    upstream_client.set_client(upstream_client.build_client(transport=stub))
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     hostile["dialogs"] = dialogs
     hostile["name"] = display_name(hostile["user"])
-    return hostile
+    yield hostile
+    upstream_client.reset_client()
 
 
 def test_the_worklist_queue_and_an_open_control_show_the_corpus_as_text(page, triage, planted):

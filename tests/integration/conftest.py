@@ -1,8 +1,9 @@
 """The dashboard against the real sandbox over HTTP: seeded studies, demo accounts.
 
-`dashboard` points the service module at `sandbox_live_server` with the development key,
-seeds 60 studies (seed 1) and creates the demo accounts; `as_role(role)` is a Django test
-client logged in with that demo account's username and password.
+`dashboard` points the service module at the sandbox (its own process, tests/conftest.py)
+with its key, resets it to 60 seeded studies (seed 1) through its control plane and
+creates the demo accounts; `as_role(role)` is a Django test client logged in with that
+demo account's username and password.
 """
 
 from io import StringIO
@@ -12,7 +13,6 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from sandbox.seeding import seed_sandbox
 from studies.upstream import client as upstream_client
 
 # role -> (demo username, demo password), as printed by `make run` (README).
@@ -24,16 +24,16 @@ DEMO_LOGINS = {
 
 
 @pytest.fixture
-def dashboard(settings, sandbox_live_server, sandbox_api_key):
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = sandbox_api_key
+def dashboard(settings, sandbox):
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     settings.AVARA_RETRY_BACKOFF = 0
     settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    seed_sandbox(studies=60, seed=1)
+    sandbox.reset(seed=1, studies=60)
     call_command("create_demo_accounts", stdout=StringIO())
-    yield sandbox_live_server
+    yield sandbox.url
     cache.clear()
     upstream_client.reset_client()
 

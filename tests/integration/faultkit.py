@@ -6,11 +6,12 @@ a malformed-body stub, and the dashboard's actions with how to tell whether each
   or until removed. Faults fire before any state change, so an injected status never
   changes a study; a latency delays the request, which then runs (and may land after the
   dashboard gave up waiting).
-- `Mangler` stands between the dashboard and the sandbox: the request goes through and
-  lands, then the answer's body is replaced (truncated JSON, wrong types): Avara said yes
-  in a way the dashboard cannot read.
+- `Mangler` (tests/support/avara_stub.py) stands between the dashboard and the sandbox:
+  the request goes through and lands, then the answer's body is replaced (truncated
+  JSON, wrong types): Avara said yes in a way the dashboard cannot read.
 - `ACTIONS`: each user action, who does it, the Avara write it makes (for faults aimed at
-  the write alone) and `landed(before, after)` read from the sandbox's own database.
+  the write alone), and `prepare(sandbox)`: the study it acts on and `landed()`, read
+  back from the sandbox through its API (another client's view, past any stub).
 """
 
 from __future__ import annotations
@@ -19,12 +20,9 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
-import httpx
-from django.conf import settings
+from sandbox_control import SandboxControl, Study
 
-from sandbox.models import ApiUser, Study
 from studies.seen import seen_token_for
 
 HX = {"HX-Request": "true"}
@@ -34,44 +32,17 @@ STUDIES = "/v1/viewer/studies"
 class Faults:
     """The sandbox's run-time faults, through its control plane."""
 
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"},
-            timeout=10,
-        )
+    def __init__(self, sandbox: SandboxControl) -> None:
+        self.sandbox = sandbox
 
     def add(self, *, method: str = "*", path: str = "/v1/*", **rule) -> None:
-        answer = self.http.post("/_sandbox/faults", json={"method": method, "path": path, **rule})
-        assert answer.status_code == 201, answer.text
+        self.sandbox.fault(method=method, path=path, **rule)
 
     def clear(self) -> None:
-        assert self.http.delete("/_sandbox/faults").status_code in (200, 204)
+        self.sandbox.clear_faults()
 
     def close(self) -> None:
         self.clear()
-        self.http.close()
-
-
-class Mangler(httpx.BaseTransport):
-    """Forwards every request; answers matching (method, path glob) with `body` instead
-    of the real one, its status kept (the request itself went through)."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
-        self.rules: dict[tuple[str, str], bytes] = {}
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        for (method, glob), body in self.rules.items():
-            if request.method == method and fnmatchcase(request.url.path, glob):
-                response.read()
-                headers = {"Content-Type": "application/json"}
-                return httpx.Response(response.status_code, content=body, headers=headers)
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 TRUNCATED = b'{"studyId": "stu_'
@@ -85,7 +56,7 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-# --- The sandbox's state, read directly --------------------------------------------------
+# --- The sandbox's state, through its API --------------------------------------------------
 
 
 def avara_id(username: str) -> str:
@@ -94,17 +65,18 @@ def avara_id(username: str) -> str:
     return Account.objects.get(user__username=username).avara_user_id
 
 
-def open_study(**conditions) -> Study:
-    """An active, unassigned study still to be read, of normal severity, unless told."""
+def open_study(sandbox: SandboxControl, **conditions) -> Study:
+    """The newest active, unassigned study still to be read, of normal severity, unless
+    told."""
     wanted = {
         "is_cancelled": False,
         "assigned_to": None,
         "study_viewer_status": "incomplete",
         "severity": "normal",
     } | conditions
-    study = Study.objects.filter(**wanted).order_by("-created_at").first()
-    assert study is not None, wanted
-    return study
+    found = sandbox.studies(**wanted)
+    assert found, wanted
+    return found[0]
 
 
 def token(study: Study) -> str:
@@ -114,10 +86,6 @@ def token(study: Study) -> str:
         status=study.study_viewer_status,
         assignee=study.assigned_to_id or "",
     )
-
-
-def fresh(study: Study) -> Study:
-    return Study.objects.get(pk=study.pk)
 
 
 def wait_for_late_writes(seconds: float) -> None:
@@ -143,57 +111,60 @@ class Action:
     role: str
     write: tuple[str, str] | None  # (method, path glob) of the Avara write it makes
     audit: str | None  # the audit action it records
-    prepare: Callable[[], Prepared]
+    prepare: Callable[[SandboxControl], Prepared]
     inline: str | None = None  # the inline field, whose control must keep the choice
 
 
 def _edit(field: str, value_of: Callable[[], str], check: Callable[[Study], bool]):
-    def prepare() -> Prepared:
-        study = open_study()
+    def prepare(sandbox: SandboxControl) -> Prepared:
+        study = open_study(sandbox)
         value = value_of()
 
         def send(client):
             data = {"value": value, "t": token(study)}
             return client.post(f"/studies/{study.study_id}/edit/{field}", data, headers=HX)
 
-        return Prepared(study, send, lambda: check(fresh(study)), chosen=value)
+        return Prepared(study, send, lambda: check(sandbox.get(study.study_id)), chosen=value)
 
     return prepare
 
 
-def _claim() -> Prepared:
-    study = open_study()
+def _claim(sandbox: SandboxControl) -> Prepared:
+    study = open_study(sandbox)
     me = avara_id("radiologist")
 
     def send(client):
         data = {"t": token(study)}
         return client.post(f"/studies/{study.study_id}/claim", data, headers=HX)
 
-    return Prepared(study, send, lambda: fresh(study).assigned_to_id == me)
+    return Prepared(study, send, lambda: sandbox.get(study.study_id).assigned_to_id == me)
 
 
-def _complete() -> Prepared:
-    study = open_study()
-    study.assigned_to = ApiUser.objects.get(user_id=avara_id("radiologist"))
-    study.save(update_fields=["assigned_to"])
+def _complete(sandbox: SandboxControl) -> Prepared:
+    study = sandbox.update(open_study(sandbox).study_id, assigned_to=avara_id("radiologist"))
 
     def send(client):
         return client.post(f"/studies/{study.study_id}/complete", headers=HX)
 
-    return Prepared(study, send, lambda: fresh(study).study_viewer_status == "complete")
+    def landed() -> bool:
+        return sandbox.get(study.study_id).study_viewer_status == "complete"
+
+    return Prepared(study, send, landed)
 
 
-def _flip(verb: str) -> Callable[[], Prepared]:
-    def prepare() -> Prepared:
-        study = open_study()
+def _flip(verb: str) -> Callable[[SandboxControl], Prepared]:
+    def prepare(sandbox: SandboxControl) -> Prepared:
+        study = open_study(sandbox)
         if verb == "uncancel":
-            study.is_cancelled = True
-            study.save(update_fields=["is_cancelled"])
+            sandbox.cancel(study.study_id)
 
         def send(client):
             return client.post(f"/studies/{study.study_id}/{verb}", headers=HX)
 
-        return Prepared(study, send, lambda: fresh(study).is_cancelled == (verb == "cancel"))
+        def landed() -> bool:
+            return sandbox.get(study.study_id).is_cancelled == (verb == "cancel")
+
+        return Prepared(study, send, landed)
 
     return prepare
 
@@ -201,7 +172,7 @@ def _flip(verb: str) -> Callable[[], Prepared]:
 NEW_UID = "1.2.826.0.1.3680043.10.543.4711"
 
 
-def _create() -> Prepared:
+def _create(sandbox: SandboxControl) -> Prepared:
     form = {
         "severity": "stat",
         "study_description": "Fault matrix CT",
@@ -219,26 +190,28 @@ def _create() -> Prepared:
     def send(client):
         return client.post("/studies/new", form)
 
-    return Prepared(None, send, lambda: Study.objects.filter(study_instance_uid=NEW_UID).exists())
-
-
-def _read_next() -> Prepared:
-    me = avara_id("radiologist")
-    before = set(Study.objects.filter(assigned_to_id=me).values_list("pk", flat=True))
-
-    def send(client):
-        return client.post("/queue/next")
-
     def landed() -> bool:
-        return bool(
-            set(Study.objects.filter(assigned_to_id=me).values_list("pk", flat=True)) - before
-        )
+        return any(s.study_instance_uid == NEW_UID for s in sandbox.studies())
 
     return Prepared(None, send, landed)
 
 
-def _skip() -> Prepared:
-    study = open_study()
+def _read_next(sandbox: SandboxControl) -> Prepared:
+    me = avara_id("radiologist")
+
+    def mine() -> set[str]:
+        return {s.study_id for s in sandbox.studies(assigned_to=me)}
+
+    before = mine()
+
+    def send(client):
+        return client.post("/queue/next")
+
+    return Prepared(None, send, lambda: bool(mine() - before))
+
+
+def _skip(sandbox: SandboxControl) -> Prepared:
+    study = open_study(sandbox)
 
     def send(client):
         return client.post(f"/studies/{study.study_id}/skip", {"reason": "Other"}, headers=HX)
@@ -246,8 +219,8 @@ def _skip() -> Prepared:
     return Prepared(study, send, lambda: False)  # a skip changes nothing at Avara
 
 
-def _viewer() -> Prepared:
-    study = open_study()
+def _viewer(sandbox: SandboxControl) -> Prepared:
+    study = open_study(sandbox)
 
     def send(client):
         return client.post(f"/studies/{study.study_id}/viewer")

@@ -7,16 +7,18 @@ a burst of 5xx that retries absorb, persistent 5xx, and a 2xx whose body cannot 
 (truncated JSON, wrong types) after the write landed.
 
 For each: never a 500; the user is told something (and, when it failed, that Avara is
-why); the audit tells the truth, checked against the sandbox's own database: a write that
+why); the audit tells the truth, checked against what the sandbox holds: a write that
 landed is never audited "refused" or "not applied", one that did not is never "applied",
 and "unknown" only when a fresh read cannot tell (the read failed too, or the write may
 still be on its way); an inline control that failed keeps the user's choice.
 """
 
+import html
 import json
 from io import StringIO
 
 import pytest
+from avara_stub import Mangler
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.management import call_command
@@ -27,12 +29,11 @@ from faultkit import (
     TRUNCATED,
     WRONG_TYPES,
     Faults,
-    Mangler,
     closed_port,
+    open_study,
     wait_for_late_writes,
 )
 
-from sandbox.seeding import seed_sandbox
 from studies.models import AuditEntry
 from studies.upstream import client as upstream_client
 
@@ -66,11 +67,11 @@ ABSORBED = {"5xx-burst"}
 
 
 @pytest.fixture
-def stack(settings, sandbox_live_server, sandbox_api_key):
+def stack(settings, sandbox):
     """The sandbox (seeded, demo accounts) and the dashboard pointed at it through the
     malformed-body stub."""
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = sandbox_api_key
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
     settings.AVARA_RETRY_BACKOFF = 0
     settings.TRIAGE_QUEUE_BACKGROUND = False
@@ -78,9 +79,9 @@ def stack(settings, sandbox_live_server, sandbox_api_key):
     settings.TRIAGE_TITLE_COUNTS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    seed_sandbox(studies=20, seed=1)
+    sandbox.reset(seed=1, studies=20)
     call_command("create_demo_accounts", stdout=StringIO())
-    faults = Faults(sandbox_live_server)
+    faults = Faults(sandbox)
     mangler = Mangler()
     upstream_client.set_client(upstream_client.build_client(transport=mangler))
     yield faults, mangler
@@ -140,9 +141,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("action", "fault"), CASES)
-def test_an_action_while_avara_misbehaves(stack, settings, action, fault):
+def test_an_action_while_avara_misbehaves(stack, sandbox, settings, action, fault):
     faults, mangler = stack
-    prepared = action.prepare()
+    prepared = action.prepare(sandbox)
     client = logged_in(action.role)
     apply_fault(fault, action.write, faults, mangler, settings)
 
@@ -194,11 +195,9 @@ READ_FAULTS = ["down", "slow", "429", "5xx", "5xx-burst", "truncated"]
 
 @pytest.mark.parametrize("fault", READ_FAULTS)
 @pytest.mark.parametrize("page", list(READS))
-def test_a_page_while_avara_misbehaves(stack, settings, page, fault):
-    from faultkit import open_study
-
+def test_a_page_while_avara_misbehaves(stack, sandbox, settings, page, fault):
     faults, mangler = stack
-    study = open_study()
+    study = open_study(sandbox)
     client = logged_in("Supervisor")
     target = ("GET", "/v1/viewer/studies*")
     if fault == "5xx":
@@ -218,3 +217,46 @@ def test_a_page_while_avara_misbehaves(stack, settings, page, fault):
     else:
         assert response.status_code in (502, 503), response.status_code
         assert "Avara" in said(response)
+
+
+# Ids a stub puts in Avara's answer to a whole-UID search (GET .../by-uid/{uid}).
+MALFORMED_IDS = {
+    "not-hex": "stu_XYZ",
+    "upper-hex": "stu_" + "AB" * 16,
+    "empty": "",
+    "markup": "<script>alert(1)</script>",
+    "trailing-newline": "stu_" + "a" * 32 + "\n",
+}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+@pytest.mark.parametrize("bad", list(MALFORMED_IDS.values()), ids=list(MALFORMED_IDS))
+def test_a_uid_search_answered_with_a_malformed_study_id(stack, sandbox, bad, htmx):
+    """The worklist's search box takes a whole DICOM UID and opens that study: when
+    Avara's answer names a study id the dashboard cannot use, the user is told so (a
+    message, not a 500), and no link or redirect is built from it."""
+    _, mangler = stack
+    study = open_study(sandbox)
+    mangler.rules[("GET", "/v1/viewer/studies/by-uid/*")] = lambda request, answer: (
+        answer | {"studyId": bad}
+    )
+    client = logged_in("Supervisor")
+    search = {"q": study.study_instance_uid}
+    headers = HX | {"HX-Target": "results"} if htmx else {}
+
+    response = client.get("/", search, headers=headers)
+    mangler.rules.clear()
+    answered = client.get("/", search, headers=headers)  # the real answer opens the study
+
+    assert response.status_code == 502
+    assert "HX-Redirect" not in response and "Location" not in response
+    told = html.unescape(said(response))
+    assert f"Avara's answer for the Study Instance UID {study.study_instance_uid}" in told
+    assert "could not be used" in told
+    for end in ('"', "/", "?"):  # no link built from it
+        assert f'href="/studies/{html.escape(bad)}{end}' not in response.content.decode()
+    page = f"/studies/{study.study_id}"
+    if htmx:
+        assert (answered.status_code, answered["HX-Redirect"]) == (200, page)
+    else:
+        assert (answered.status_code, answered["Location"]) == (302, page)

@@ -1,5 +1,6 @@
 """The dashboard end to end against the sandbox served over HTTP, logged in as the demo
-accounts: what each page shows is compared with the sandbox's own database."""
+accounts: what each page shows is compared with what the sandbox holds (read through its
+API, as another client would)."""
 
 import html
 import json
@@ -10,7 +11,6 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from sandbox.models import Study
 from studies.models import Account, AuditEntry
 from studies.seen import seen_token_for
 
@@ -30,37 +30,37 @@ def pager_href(response, rel: str) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
-def active():
+def active(sandbox, **filters):
     """The sandbox's active studies in its list order (newest first, id breaks ties)."""
-    return Study.objects.filter(is_cancelled=False).order_by("-created_at", "-study_id")
+    return sandbox.studies(is_cancelled=False, **filters)
 
 
-def ids(queryset) -> list[str]:
-    return list(queryset.values_list("study_id", flat=True))
+def ids(studies) -> list[str]:
+    return [study.study_id for study in studies]
 
 
-def test_worklist_renders_the_newest_seeded_studies(as_role):
+def test_worklist_renders_the_newest_seeded_studies(as_role, sandbox):
     response = as_role("Radiologist").get("/")
 
     assert response.status_code == 200
-    expected = ids(active())[:25]
+    expected = ids(active(sandbox))[:25]
     assert len(expected) == 25
     assert row_ids(response) == expected
-    newest = active().first()
+    newest = active(sandbox)[0]
     assert html.escape(newest.study_description) in response.content.decode()
 
 
-def test_severity_filter_lists_only_that_severity(as_role):
+def test_severity_filter_lists_only_that_severity(as_role, sandbox):
     response = as_role("Radiologist").get("/?severity=stat&limit=100")
 
-    expected = ids(active().filter(severity="stat"))
+    expected = ids(active(sandbox, severity="stat"))
     assert expected
     assert row_ids(response) == expected[:100]
 
 
-def test_cursor_pages_forward_and_back(as_role):
+def test_cursor_pages_forward_and_back(as_role, sandbox):
     client = as_role("Supervisor")
-    everything = ids(active())
+    everything = ids(active(sandbox))
     assert len(everything) > 50
 
     first = client.get("/")
@@ -84,8 +84,8 @@ def snapshot_from_page(client, study_id: str) -> str:
     return unquote(match.group(1))
 
 
-def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
-    study = active().exclude(severity="stat").first()
+def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role, sandbox):
+    study = next(s for s in active(sandbox) if s.severity != "stat")
     study_before = study.severity
     client = as_role("Supervisor")
 
@@ -98,8 +98,7 @@ def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
     assert response.status_code == 200
     assert response["HX-Retarget"] == f"#study-{study.study_id}"
     assert 'class="badge badge-stat"' in response.content.decode()
-    study.refresh_from_db()
-    assert study.severity == "stat"
+    assert sandbox.get(study.study_id).severity == "stat"
     entry = AuditEntry.objects.get(study_id=study.study_id)
     assert (entry.actor_username, entry.outcome, entry.after) == (
         "supervisor",
@@ -109,11 +108,11 @@ def test_inline_severity_edit_is_persisted_in_the_sandbox(as_role):
     assert entry.before == {"severity": study_before}
 
 
-def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role):
+def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role, sandbox):
     client = as_role("Radiologist")
     me = Account.objects.get(user__username="radiologist").avara_user_id
-    free = active().filter(assigned_to__isnull=True).first()
-    taken = active().exclude(assigned_to__isnull=True).exclude(assigned_to_id=me).first()
+    free = active(sandbox, assigned_to=None)[0]
+    taken = next(s for s in active(sandbox) if s.assigned_to_id not in (None, me))
 
     free_token = snapshot_from_page(client, free.study_id)
     # A taken study offers a radiologist no control; a crafted request is refused anyway.
@@ -126,28 +125,24 @@ def test_radiologist_claims_an_unassigned_study_but_not_a_taken_one(as_role):
     )
 
     assert claimed.status_code == 200 and 'class="tag tag-me"' in claimed.content.decode()
-    free.refresh_from_db()
-    assert free.assigned_to_id == me
+    assert sandbox.get(free.study_id).assigned_to_id == me
     assert refused.status_code == 403
     toast = json.loads(refused["HX-Trigger"])["toast"]
     assert toast["level"] == "error" and toast["message"].startswith("Already assigned to ")
     assert refused["HX-Retarget"] == f"#study-{taken.study_id}"  # the row, as it is now
-    owner = taken.assigned_to_id
-    taken.refresh_from_db()
-    assert taken.assigned_to_id == owner
+    assert sandbox.get(taken.study_id).assigned_to_id == taken.assigned_to_id
 
 
-def test_supervisor_cancels_then_admin_restores(as_role):
+def test_supervisor_cancels_then_admin_restores(as_role, sandbox):
     supervisor, admin = as_role("Supervisor"), as_role("Admin")
-    study = active().first()
+    study = active(sandbox)[0]
     path = f"/studies/{study.study_id}"
 
     cancelled = supervisor.post(
         f"{path}/cancel", headers={**HX, "HX-Current-URL": "http://testserver/"}
     )
-    study.refresh_from_db()
     assert cancelled["HX-Reswap"] == "delete"
-    assert study.is_cancelled is True
+    assert sandbox.get(study.study_id).is_cancelled is True
     assert study.study_id not in row_ids(supervisor.get("/?cancelled=cancelled"))
     assert study.study_id in row_ids(admin.get("/?cancelled=cancelled"))
 
@@ -155,9 +150,8 @@ def test_supervisor_cancels_then_admin_restores(as_role):
         f"{path}/uncancel",
         headers={**HX, "HX-Current-URL": "http://testserver/?cancelled=cancelled"},
     )
-    study.refresh_from_db()
     assert restored["HX-Reswap"] == "delete"
-    assert study.is_cancelled is False
+    assert sandbox.get(study.study_id).is_cancelled is False
     assert study.study_id in row_ids(supervisor.get("/"))
     outcomes = AuditEntry.objects.filter(study_id=study.study_id).order_by("id")
     assert [(e.actor_username, e.action, e.outcome) for e in outcomes] == [
@@ -166,8 +160,8 @@ def test_supervisor_cancels_then_admin_restores(as_role):
     ]
 
 
-def test_open_viewer_redirects_to_the_sandbox_viewer_page(dashboard, as_role):
-    study = active().first()
+def test_open_viewer_redirects_to_the_sandbox_viewer_page(dashboard, as_role, sandbox):
+    study = active(sandbox)[0]
 
     response = as_role("Radiologist").post(f"/studies/{study.study_id}/viewer")
 
@@ -181,7 +175,7 @@ def test_open_viewer_redirects_to_the_sandbox_viewer_page(dashboard, as_role):
     assert tampered.status_code == 403
 
 
-def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
+def test_created_study_is_found_by_its_uid_in_the_search_box(as_role, sandbox):
     client = as_role("Supervisor")
     description = f"Integration CT {timezone.now():%H%M%S}"
     form = {
@@ -199,7 +193,7 @@ def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
     created = client.post("/studies/new", form)
 
     assert created.status_code == 302
-    stored = Study.objects.get(study_instance_uid=NEW_UID)
+    (stored,) = [s for s in sandbox.studies() if s.study_instance_uid == NEW_UID]
     assert created["Location"] == f"/studies/{stored.study_id}"
     assert (stored.study_description, stored.severity, stored.metadata) == (
         description,
@@ -213,17 +207,17 @@ def test_created_study_is_found_by_its_uid_in_the_search_box(as_role):
     again = client.post("/studies/new", form)
     assert again.status_code == 400
     assert "A study with this Study Instance UID already exists." in again.content.decode()
-    assert Study.objects.filter(study_instance_uid=NEW_UID).count() == 1
+    assert [s.study_instance_uid for s in sandbox.studies()].count(NEW_UID) == 1
 
 
-def test_a_supervisor_saving_over_a_claim_made_meanwhile_sees_a_conflict(as_role):
+def test_a_supervisor_saving_over_a_claim_made_meanwhile_sees_a_conflict(as_role, sandbox):
     """The issue's lost update: a supervisor opens the assignee picker, a radiologist
     claims the study, the supervisor saves a name. The claim stays; the supervisor is
     shown who has it now, with their choice kept, and can save again over it."""
     supervisor, radiologist = as_role("Supervisor"), as_role("Radiologist")
     me = Account.objects.get(user__username="radiologist").avara_user_id
     other = Account.objects.get(user__username="admin").avara_user_id
-    study = active().filter(assigned_to__isnull=True).first()
+    study = active(sandbox, assigned_to=None)[0]
     path = f"/studies/{study.study_id}"
     seen = snapshot_from_page(supervisor, study.study_id)  # the picker opens on this
 
@@ -237,8 +231,7 @@ def test_a_supervisor_saving_over_a_claim_made_meanwhile_sees_a_conflict(as_role
     page = html.unescape(conflict.content.decode())
     assert "Assignee is now " in page and "Save again to apply your choice" in page
     assert f'<option value="{other}" selected>' in conflict.content.decode()
-    study.refresh_from_db()
-    assert study.assigned_to_id == me  # the claim was not overwritten
+    assert sandbox.get(study.study_id).assigned_to_id == me  # the claim was not overwritten
     entries = AuditEntry.objects.filter(study_id=study.study_id).order_by("id")
     assert [(e.actor_username, e.outcome) for e in entries] == [
         ("radiologist", "applied"),
@@ -251,8 +244,7 @@ def test_a_supervisor_saving_over_a_claim_made_meanwhile_sees_a_conflict(as_role
     )
 
     assert again.status_code == 200
-    study.refresh_from_db()
-    assert study.assigned_to_id == other
+    assert sandbox.get(study.study_id).assigned_to_id == other
     last = AuditEntry.objects.filter(study_id=study.study_id).latest("id")
     assert (last.outcome, last.before["assigned_to"], last.after["assigned_to"]) == (
         "applied",
@@ -261,10 +253,10 @@ def test_a_supervisor_saving_over_a_claim_made_meanwhile_sees_a_conflict(as_role
     )
 
 
-def test_claim_without_javascript_confirms_then_claims(as_role):
+def test_claim_without_javascript_confirms_then_claims(as_role, sandbox):
     client = as_role("Radiologist")
     me = Account.objects.get(user__username="radiologist").avara_user_id
-    study = active().filter(assigned_to__isnull=True).first()
+    study = active(sandbox, assigned_to=None)[0]
     path = f"/studies/{study.study_id}"
 
     confirm = client.get(f"{path}/claim")
@@ -273,8 +265,7 @@ def test_claim_without_javascript_confirms_then_claims(as_role):
 
     assert confirm.status_code == 200 and "Claim this study?" in confirm.content.decode()
     assert done.status_code == 302 and done["Location"] == "/?assignee=me"
-    study.refresh_from_db()
-    assert study.assigned_to_id == me
+    assert sandbox.get(study.study_id).assigned_to_id == me
     assert study.study_id in row_ids(client.get("/?assignee=me&limit=100"))
 
 

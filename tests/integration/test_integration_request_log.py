@@ -2,9 +2,7 @@
 GET /_sandbox/requests): a worklist page is one list call plus the users directory,
 which is then cached; a study page is one GET of that study."""
 
-import httpx
 import pytest
-from django.conf import settings
 
 pytestmark = pytest.mark.stores
 
@@ -13,19 +11,14 @@ USERS = "/v1/viewer/users"
 
 
 @pytest.fixture
-def log(dashboard):
+def log(dashboard, sandbox):
     """The sandbox's request log, emptied first: `log()` lists (method, path, status)."""
-    control = httpx.Client(
-        base_url=dashboard, headers={"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
-    )
-    assert control.delete("/_sandbox/requests").status_code == 204
+    sandbox.clear_requests()
 
     def calls() -> list[tuple[str, str, int]]:
-        rows = control.get("/_sandbox/requests").json()["requests"]
-        return [(r["method"], r["path"], r["status"]) for r in rows]
+        return [(r["method"], r["path"], r["status"]) for r in sandbox.requests()]
 
-    yield calls
-    control.close()
+    return calls
 
 
 def test_a_worklist_page_is_one_list_call_plus_the_users_directory(as_role, log):
@@ -43,10 +36,8 @@ def test_a_worklist_page_is_one_list_call_plus_the_users_directory(as_role, log)
     assert log()[len(first) :] == [("GET", STUDIES, 200)]
 
 
-def test_a_study_page_reads_that_study(as_role, log, sandbox_factory):
-    from sandbox.models import Study
-
-    study = Study.objects.filter(is_cancelled=False).first()
+def test_a_study_page_reads_that_study(as_role, log, sandbox):
+    study = sandbox.studies(is_cancelled=False)[0]
     client = as_role("Supervisor")
     client.get("/")  # warm the users directory
     before = len(log())

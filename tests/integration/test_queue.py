@@ -5,7 +5,6 @@ contention; identical list reads shared across users."""
 import re
 from datetime import timedelta
 
-import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -22,30 +21,30 @@ HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
-def avara(settings, sandbox_live_server):
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = settings.SANDBOX_DEV_API_KEY
+def avara(settings, sandbox):
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     settings.AVARA_RETRY_BACKOFF = 0
     settings.AVARA_VIEWER_HOSTS = ["127.0.0.1"]
     settings.TRIAGE_QUEUE_SECONDS = 0  # every read rebuilds: what the tests change shows
     settings.TRIAGE_LIST_SHARE_SECONDS = 0  # and no list read is shared between requests
     cache.clear()
-    yield sandbox_live_server
+    yield sandbox
     cache.clear()
     upstream_client.reset_client()
 
 
-def reader(n: int, sandbox_factory, role: str = "Radiologist"):
-    avara_user = sandbox_factory.user(first_name=f"Reader{n}", last_name="Q")
+def reader(n: int, sandbox, role: str = "Radiologist"):
+    avara_user = sandbox.user(first_name=f"Reader{n}", last_name="Q")
     user = get_user_model().objects.create_user(username=f"q-reader{n}")
     user.groups.add(Group.objects.get(name=role))
     Account.objects.create(user=user, avara_user_id=avara_user.user_id)
     return get_user_model().objects.get(pk=user.pk), avara_user
 
 
-def aged(sandbox_factory, severity: str, waited: timedelta, **fields):
+def aged(sandbox, severity: str, waited: timedelta, **fields):
     stamp = timezone.now() - waited
-    return sandbox_factory.study(severity=severity, created_at=stamp, updated_at=stamp, **fields)
+    return sandbox.study(severity=severity, created_at=stamp, updated_at=stamp, **fields)
 
 
 def queue_ids(client: Client, show: str = "all") -> list[str]:
@@ -53,19 +52,19 @@ def queue_ids(client: Client, show: str = "all") -> list[str]:
     return re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', body)
 
 
-def test_the_queue_follows_the_rule_with_ages_straddling_each_threshold(avara, sandbox_factory):
+def test_the_queue_follows_the_rule_with_ages_straddling_each_threshold(avara, sandbox):
     # Thresholds: STAT 1 h, High 4 h, Normal 24 h.
-    stat_fresh = aged(sandbox_factory, "stat", 10 * timedelta(minutes=1))
-    stat_old = aged(sandbox_factory, "stat", 50 * timedelta(minutes=1))
-    high_under = aged(sandbox_factory, "high", 3 * HOUR + 59 * timedelta(minutes=1))
-    high_over = aged(sandbox_factory, "high", 4 * HOUR + timedelta(minutes=1))
-    high_fresh = aged(sandbox_factory, "high", 5 * timedelta(minutes=1))
-    normal_under = aged(sandbox_factory, "normal", 23 * HOUR)
-    normal_over = aged(sandbox_factory, "normal", 25 * HOUR)
-    normal_fresh = aged(sandbox_factory, "normal", timedelta(minutes=1))
-    sandbox_factory.study(severity="stat", study_viewer_status="complete")  # not open
-    sandbox_factory.study(severity="stat", is_cancelled=True)  # not open
-    user, _ = reader(1, sandbox_factory)
+    stat_fresh = aged(sandbox, "stat", 10 * timedelta(minutes=1))
+    stat_old = aged(sandbox, "stat", 50 * timedelta(minutes=1))
+    high_under = aged(sandbox, "high", 3 * HOUR + 59 * timedelta(minutes=1))
+    high_over = aged(sandbox, "high", 4 * HOUR + timedelta(minutes=1))
+    high_fresh = aged(sandbox, "high", 5 * timedelta(minutes=1))
+    normal_under = aged(sandbox, "normal", 23 * HOUR)
+    normal_over = aged(sandbox, "normal", 25 * HOUR)
+    normal_fresh = aged(sandbox, "normal", timedelta(minutes=1))
+    sandbox.study(severity="stat", study_viewer_status="complete")  # not open
+    sandbox.study(severity="stat", is_cancelled=True)  # not open
+    user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
 
@@ -95,22 +94,18 @@ def test_the_queue_follows_the_rule_with_ages_straddling_each_threshold(avara, s
     assert queue_ids(client, "overdue") == [normal_over.study_id, high_over.study_id]
 
 
-def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox_factory):
-    user, _ = reader(1, sandbox_factory)
-    other, _ = reader(2, sandbox_factory)
-    studies = [aged(sandbox_factory, "normal", n * timedelta(minutes=7)) for n in range(150)]
+def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox):
+    user, _ = reader(1, sandbox)
+    other, _ = reader(2, sandbox)
+    studies = [aged(sandbox, "normal", n * timedelta(minutes=7)) for n in range(150)]
     client = Client()
     client.force_login(user)
 
     for round_ in range(4):
         # Between two reads: a new study arrives, one is claimed, one is completed.
-        studies.append(aged(sandbox_factory, "high", timedelta(minutes=round_)))
+        studies.append(aged(sandbox, "high", timedelta(minutes=round_)))
         services.study_claim(actor=other, study_id=studies[round_].study_id)
-        from sandbox.models import Study
-
-        Study.objects.filter(study_id=studies[-2 - round_].study_id).update(
-            study_viewer_status="complete"
-        )
+        sandbox.update(studies[-2 - round_].study_id, study_viewer_status="complete")
         ids, page = [], 1
         while True:
             body = client.get(f"/queue?page={page}").content.decode()
@@ -118,21 +113,20 @@ def test_no_study_twice_and_none_missing_while_the_work_moves(avara, sandbox_fac
             if 'rel="next"' not in body:
                 break
             page += 1
-        expected = set(
-            Study.objects.filter(study_viewer_status="incomplete", is_cancelled=False).values_list(
-                "study_id", flat=True
-            )
-        )
+        expected = {
+            s.study_id
+            for s in sandbox.studies(study_viewer_status="incomplete", is_cancelled=False)
+        }
         assert len(ids) == len(set(ids)), "a study appeared twice"
         assert set(ids) == expected, "the queue lost or invented a study"
 
 
-def test_read_next_takes_a_new_stat_before_high_studies_days_overdue(avara, sandbox_factory):
+def test_read_next_takes_a_new_stat_before_high_studies_days_overdue(avara, sandbox):
     for days in (6, 5, 4):
-        aged(sandbox_factory, "high", timedelta(days=days))
-    aged(sandbox_factory, "normal", timedelta(days=3))  # overdue Normal: after STAT too
-    stat = aged(sandbox_factory, "stat", timedelta(seconds=30))
-    user, avara_user = reader(1, sandbox_factory)
+        aged(sandbox, "high", timedelta(days=days))
+    aged(sandbox, "normal", timedelta(days=3))  # overdue Normal: after STAT too
+    stat = aged(sandbox, "stat", timedelta(seconds=30))
+    user, avara_user = reader(1, sandbox)
 
     taken = services.study_read_next(actor=user)
 
@@ -141,10 +135,10 @@ def test_read_next_takes_a_new_stat_before_high_studies_days_overdue(avara, sand
     assert taken.study.assigned_to.user_id == avara_user.user_id
 
 
-def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avara, sandbox_factory):
-    first = aged(sandbox_factory, "stat", 30 * timedelta(minutes=1))
-    second = aged(sandbox_factory, "stat", 20 * timedelta(minutes=1))
-    user, _ = reader(1, sandbox_factory)
+def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avara, sandbox):
+    first = aged(sandbox, "stat", 30 * timedelta(minutes=1))
+    second = aged(sandbox, "stat", 20 * timedelta(minutes=1))
+    user, _ = reader(1, sandbox)
 
     skipped = services.study_skip(
         actor=user, study_id=first.study_id, reason="Conflict of interest"
@@ -162,12 +156,10 @@ def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avar
     assert (entry.study_id, entry.detail) == (first.study_id, "Conflict of interest")
 
 
-def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(
-    avara, sandbox_factory, settings
-):
+def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(avara, sandbox, settings):
     settings.TRIAGE_QUEUE_SECONDS = 600  # the picture would stay stale for ten minutes
-    study = aged(sandbox_factory, "normal", HOUR)
-    user, _ = reader(1, sandbox_factory)
+    study = aged(sandbox, "normal", HOUR)
+    user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
     assert study.study_id in queue_ids(client, "unassigned")
@@ -179,16 +171,13 @@ def test_a_write_through_the_dashboard_shows_at_once_despite_the_snapshot(
     assert queue.queue_snapshot().age_seconds < 600  # the same picture, with the claim laid over
 
 
-def test_a_study_aged_through_the_control_plane_shows_as_overdue(avara, sandbox_factory, settings):
+def test_a_study_aged_through_the_control_plane_shows_as_overdue(avara, sandbox):
     """The sandbox's control plane ages a study (issue 9): the queue and the worklist show
     the turnaround clock move from on time to due soon to overdue, in words."""
-    study = aged(sandbox_factory, "high", timedelta(minutes=5))
-    user, _ = reader(1, sandbox_factory)
+    study = aged(sandbox, "high", timedelta(minutes=5))
+    user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
-    control = httpx.Client(
-        base_url=avara, headers={"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
-    )
 
     def row_on(path: str) -> str:
         body = client.get(path).content.decode()
@@ -199,20 +188,15 @@ def test_a_study_aged_through_the_control_plane_shows_as_overdue(avara, sandbox_
         (3 * HOUR + 30 * timedelta(minutes=1), "clock-soon", "Due soon"),  # 75 % of 4 h
         (4 * HOUR + timedelta(minutes=1), "clock-overdue", "Overdue"),
     ):
-        stamp = (timezone.now() - waited).isoformat()
-        aged_answer = control.patch(
-            f"/_sandbox/studies/{study.study_id}", json={"createdAt": stamp}
-        )
-        assert aged_answer.status_code == 200, aged_answer.text
+        sandbox.set_times(study.study_id, created_at=timezone.now() - waited)
         for path in ("/queue", "/"):
             row = row_on(path)
             assert clock in row and f">{label}<" in row, (path, row)
     assert study.study_id in queue_ids(client, "overdue")
-    control.close()
 
 
 def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
-    avara, sandbox_factory, settings, monkeypatch
+    avara, sandbox, settings, monkeypatch
 ):
     """The picture in the store is served until a rebuild lands (a slow or failing Avara,
     or nobody asked for a while): a claim made through the dashboard must stay laid over
@@ -221,8 +205,8 @@ def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
 
     settings.TRIAGE_QUEUE_SECONDS = 15
     settings.TRIAGE_QUEUE_BACKGROUND = False  # the rebuild has not landed yet
-    study = aged(sandbox_factory, "normal", HOUR)
-    user, _ = reader(1, sandbox_factory)
+    study = aged(sandbox, "normal", HOUR)
+    user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
     assert study.study_id in queue_ids(client, "unassigned")
@@ -236,12 +220,12 @@ def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
     assert study.study_id in queue_ids(client, "mine")
 
 
-def _claimed_on_an_old_picture(sandbox_factory, monkeypatch, *, seconds_later: float):
+def _claimed_on_an_old_picture(sandbox, monkeypatch, *, seconds_later: float):
     """A reader's claim noted over a picture built before it; then the clock moves on."""
     import time as time_module
 
-    study = aged(sandbox_factory, "normal", HOUR)
-    user, _ = reader(1, sandbox_factory)
+    study = aged(sandbox, "normal", HOUR)
+    user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
     queue.queue_snapshot()
@@ -252,15 +236,13 @@ def _claimed_on_an_old_picture(sandbox_factory, monkeypatch, *, seconds_later: f
     return study, client
 
 
-def test_notes_are_dropped_once_no_picture_served_needs_them(
-    avara, sandbox_factory, settings, monkeypatch
-):
+def test_notes_are_dropped_once_no_picture_served_needs_them(avara, sandbox, settings, monkeypatch):
     """Notes are kept only until no picture that lacks them can still be served (the
     store does not grow with every save of the day); the change stays on screen, now
     from Avara's own read."""
     settings.TRIAGE_QUEUE_SECONDS = 600
     settings.TRIAGE_QUEUE_BACKGROUND = False
-    study, client = _claimed_on_an_old_picture(sandbox_factory, monkeypatch, seconds_later=30)
+    study, client = _claimed_on_an_old_picture(sandbox, monkeypatch, seconds_later=30)
 
     queue._build()  # holds the claim; a request may still hold the picture before it
     assert set(notes_all(queue.CHANGES_KEY)) == {study.study_id}
@@ -272,13 +254,13 @@ def test_notes_are_dropped_once_no_picture_served_needs_them(
 
 
 def test_a_rebuild_landing_during_a_request_does_not_undo_its_own_claim(
-    avara, sandbox_factory, settings, monkeypatch
+    avara, sandbox, settings, monkeypatch
 ):
     """A request reads the stored picture, then the notes: another process's rebuild may
     land in between, and the notes the older picture needs must still be there."""
     settings.TRIAGE_QUEUE_SECONDS = 600
     settings.TRIAGE_QUEUE_BACKGROUND = False
-    study, client = _claimed_on_an_old_picture(sandbox_factory, monkeypatch, seconds_later=30)
+    study, client = _claimed_on_an_old_picture(sandbox, monkeypatch, seconds_later=30)
     overlay = queue._overlay
     landed = []
 
@@ -294,14 +276,14 @@ def test_a_rebuild_landing_during_a_request_does_not_undo_its_own_claim(
 
 
 def test_a_claim_made_while_a_picture_is_built_outlives_that_build(
-    avara, sandbox_factory, settings, monkeypatch
+    avara, sandbox, settings, monkeypatch
 ):
     """The picture may or may not hold a write made while it was read from Avara: that
     write's note stays over it."""
     settings.TRIAGE_QUEUE_SECONDS = 600
     settings.TRIAGE_QUEUE_BACKGROUND = False
-    study = aged(sandbox_factory, "normal", HOUR)
-    user, _ = reader(1, sandbox_factory)
+    study = aged(sandbox, "normal", HOUR)
+    user, _ = reader(1, sandbox)
     queue.queue_snapshot()
     read_all = queue._read_all
 
@@ -320,14 +302,14 @@ def test_a_claim_made_while_a_picture_is_built_outlives_that_build(
 
 
 def test_read_next_never_gives_the_same_study_twice_even_if_the_picture_lags(
-    avara, sandbox_factory, settings
+    avara, sandbox, settings
 ):
     """The picture may lag (a lost note, an assignment made outside the dashboard): a
     study the reader already has is not "the next one" again; Read next moves on."""
     settings.TRIAGE_QUEUE_SECONDS = 600
-    first = aged(sandbox_factory, "stat", 30 * timedelta(minutes=1))
-    second = aged(sandbox_factory, "stat", 20 * timedelta(minutes=1))
-    user, _ = reader(1, sandbox_factory)
+    first = aged(sandbox, "stat", 30 * timedelta(minutes=1))
+    second = aged(sandbox, "stat", 20 * timedelta(minutes=1))
+    user, _ = reader(1, sandbox)
     queue.queue_snapshot()  # the picture: both unassigned
 
     taken = services.study_read_next(actor=user)
@@ -344,9 +326,9 @@ def _on(url: str) -> dict:
     return {"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"}
 
 
-def test_a_queue_row_redrawn_after_an_action_keeps_its_skip_link(avara, sandbox_factory):
-    study = aged(sandbox_factory, "normal", HOUR)
-    user, _ = reader(1, sandbox_factory)
+def test_a_queue_row_redrawn_after_an_action_keeps_its_skip_link(avara, sandbox):
+    study = aged(sandbox, "normal", HOUR)
+    user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
     skip = f'href="/studies/{study.study_id}/skip"'
@@ -375,13 +357,11 @@ def queue_token(study_id: str) -> str:
     return seen_token(upstream.study_get(study_id=study_id))
 
 
-def test_a_study_that_leaves_the_queue_view_leaves_the_page(avara, sandbox_factory):
-    done = aged(sandbox_factory, "normal", HOUR)
-    taken = aged(sandbox_factory, "normal", HOUR)
-    user, avara_user = reader(1, sandbox_factory)
-    from sandbox.models import Study
-
-    Study.objects.filter(pk=done.pk).update(assigned_to=avara_user)
+def test_a_study_that_leaves_the_queue_view_leaves_the_page(avara, sandbox):
+    done = aged(sandbox, "normal", HOUR)
+    taken = aged(sandbox, "normal", HOUR)
+    user, avara_user = reader(1, sandbox)
+    sandbox.update(done.study_id, assigned_to=avara_user)
     client = Client()
     client.force_login(user)
 
@@ -404,22 +384,21 @@ def test_a_study_that_leaves_the_queue_view_leaves_the_page(avara, sandbox_facto
 
 
 def test_a_study_whose_severity_changes_during_a_rebuild_is_listed_once(
-    avara, sandbox_factory, monkeypatch
+    avara, sandbox, monkeypatch
 ):
     """The picture is read one severity after another: a study moved from STAT to High
     by another Avara client between those reads is in both answers."""
-    from sandbox.models import Study
     from studies import upstream
 
-    moving = aged(sandbox_factory, "stat", HOUR / 2)
-    aged(sandbox_factory, "high", HOUR)
-    user, _ = reader(1, sandbox_factory)
+    moving = aged(sandbox, "stat", HOUR / 2)
+    aged(sandbox, "high", HOUR)
+    user, _ = reader(1, sandbox)
     read = upstream.study_list
 
     def list_then_move(**query):
         page = read(**query)
         if query.get("severity") == "stat":
-            Study.objects.filter(pk=moving.pk).update(severity="high", updated_at=timezone.now())
+            sandbox.update(moving.study_id, severity="high")  # another Avara client
         return page
 
     monkeypatch.setattr(upstream, "study_list", list_then_move)
@@ -432,9 +411,9 @@ def test_a_study_whose_severity_changes_during_a_rebuild_is_listed_once(
     assert len(ids) == 2
 
 
-def test_read_next_with_only_skipped_studies_left_says_so(avara, sandbox_factory):
-    skipped = aged(sandbox_factory, "stat", HOUR / 2)
-    user, _ = reader(1, sandbox_factory)
+def test_read_next_with_only_skipped_studies_left_says_so(avara, sandbox):
+    skipped = aged(sandbox, "stat", HOUR / 2)
+    user, _ = reader(1, sandbox)
     assert services.study_skip(actor=user, study_id=skipped.study_id, reason="Other").ok
 
     result = services.study_read_next(actor=user)

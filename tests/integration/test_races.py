@@ -1,4 +1,4 @@
-"""Races over real HTTP against real server processes (tests/integration/served.py).
+"""Races over real HTTP against real server processes (tests/integration/race_stack.py).
 
 - Twenty radiologists press Claim on the same study at the same moment, twenty times
   over: each time exactly one wins, Avara holds the winner, and every other radiologist
@@ -14,14 +14,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from race_stack import assignee_of, new_study, readers, served
 
 pytestmark = [pytest.mark.stores, pytest.mark.django_db]
 
 CLAIMERS, ROUNDS = 20, 20
-CONTROL_KEY = "sk_sandbox_control_dev_0123456789"  # the sandbox's development default
 
 
 @pytest.fixture
@@ -89,15 +87,11 @@ def test_readers_pressing_read_next_at_once_take_every_stat_before_overdue_high(
     """Ten High studies six days overdue, then three new STAT studies: six readers at
     once. The STAT studies are read first, always: all three are taken."""
     crowd = readers(stack, 6)
-    control = httpx.Client(
-        base_url=stack.sandbox.url, headers={"Authorization": f"Bearer {CONTROL_KEY}"}
-    )
-    long_ago = (datetime.now(UTC) - timedelta(days=6)).isoformat()
-    with stack.api() as api, control:
+    control = stack.control()
+    long_ago = datetime.now(UTC) - timedelta(days=6)
+    with stack.api() as api:
         for _ in range(10):
-            high = new_study(api, severity="high")
-            aged = control.patch(f"/_sandbox/studies/{high}", json={"createdAt": long_ago})
-            assert aged.status_code == 200, aged.text
+            control.set_times(new_study(api, severity="high"), created_at=long_ago)
         stats = {new_study(api, severity="stat") for _ in range(3)}
 
         answers = _at_once(crowd, lambda r: r.browser.post("/queue/next"))
@@ -106,6 +100,7 @@ def test_readers_pressing_read_next_at_once_take_every_stat_before_overdue_high(
         opened = [a.headers["Location"].split("/viewer/studies/")[1].split("?")[0] for a in answers]
         assert len(set(opened)) == 6
         assert stats <= set(opened), "a reader was given an overdue High before a waiting STAT"
+    control.close()
     for reader in crowd:
         reader.browser.close()
 
@@ -118,21 +113,17 @@ def test_fifty_identical_polls_at_once_cost_avara_at_most_two_list_calls(stack):
     with stack.api() as api:
         for _ in range(5):
             new_study(api)
-    control_key = "sk_sandbox_control_dev_0123456789"  # the documented development key
-    with httpx.Client(
-        base_url=stack.sandbox.url, headers={"Authorization": f"Bearer {control_key}"}
-    ) as control:
-        assert control.delete("/_sandbox/requests").status_code in (200, 204)
-        answers = _at_once(
-            crowd,
-            lambda r: r.browser.get(
-                "/?limit=25",
-                headers={"HX-Request": "true", "HX-Target": "results", "X-Triage-Refresh": "1"},
-            ),
-        )
-        logged = control.get(
-            "/_sandbox/requests", params={"method": "GET", "path": "/v1/viewer/studies"}
-        ).json()["requests"]
+    control = stack.control()
+    control.clear_requests()
+    answers = _at_once(
+        crowd,
+        lambda r: r.browser.get(
+            "/?limit=25",
+            headers={"HX-Request": "true", "HX-Target": "results", "X-Triage-Refresh": "1"},
+        ),
+    )
+    logged = control.requests(method="GET", path="/v1/viewer/studies")
+    control.close()
 
     assert [a.status_code for a in answers] == [200] * 50
     assert {a.text.count('<tr id="study-') for a in answers} == {5}  # the same list for all

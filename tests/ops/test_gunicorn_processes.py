@@ -8,11 +8,9 @@ the session in another).
 import multiprocessing
 import runpy
 import subprocess
-import sys
 import time
 from types import SimpleNamespace
 
-import httpx
 import pytest
 
 from .servers import ROOT, START_SECONDS, VENV_BIN, clean_environ, free_port
@@ -54,20 +52,21 @@ def test_the_default_is_one_process_unless_the_store_is_shared(
 
 
 @pytest.mark.parametrize(
-    ("app", "workers", "backend", "refused"),
+    ("workers", "backend", "refused"),
     [
-        ("dashboard.wsgi:application", 3, LOCMEM, True),
-        ("wsgi:application", 2, LOCMEM, True),  # the dashboard under another name
-        ("dashboard.wsgi", 2, "django.core.cache.backends.db.DatabaseCache", True),
-        ("dashboard.wsgi", 2, "django.core.cache.backends.filebased.FileBasedCache", True),
-        ("dashboard.wsgi", 4, REDIS, False),  # shared: any number
-        ("dashboard.wsgi", 4, "django.core.cache.backends.redis.RedisCache", False),
-        ("dashboard.wsgi", 1, LOCMEM, False),  # one process shares its own memory
-        ("sandbox.wsgi:application", 2, LOCMEM, False),  # the sandbox keeps nothing there
+        (3, LOCMEM, True),
+        (2, LOCMEM, True),
+        (2, "django.core.cache.backends.db.DatabaseCache", True),
+        (2, "django.core.cache.backends.filebased.FileBasedCache", True),
+        (4, REDIS, False),  # shared: any number
+        (4, "django.core.cache.backends.redis.RedisCache", False),
+        (1, LOCMEM, False),  # one process shares its own memory
     ],
 )
-def test_the_rule(monkeypatch, app, workers, backend, refused):
-    reason = conf(monkeypatch)["_refusal"](app, workers, backend)
+def test_the_rule(monkeypatch, workers, backend, refused):
+    """(gunicorn_conf.py serves only the dashboard: the sandbox is served with settings
+    and a command line of its own, and keeps nothing in a cache.)"""
+    reason = conf(monkeypatch)["_refusal"](workers, backend)
     assert (reason is not None) is refused
     if refused:
         assert f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store" in (
@@ -82,7 +81,6 @@ def test_more_processes_at_run_time_are_held_to_the_rule(monkeypatch):
     hook.__globals__["_backend"] = LOCMEM  # as on_starting read it
     errors = []
     server = SimpleNamespace(
-        app=SimpleNamespace(app_uri="dashboard.wsgi"),
         num_workers=2,
         log=SimpleNamespace(error=lambda *args: errors.append(args)),
     )
@@ -154,40 +152,6 @@ def test_a_shared_store_given_with_e_lets_several_processes_start(tmp_path):
     assert booted, log.read_text()
 
 
-def test_the_sandbox_still_serves_from_two_processes(tmp_path):
-    port = free_port()
-    environ = _environ(
-        WEB_CONCURRENCY="2",
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        SANDBOX_DATABASE_URL=f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'dashboard.sqlite3'}",
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--database", "sandbox", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=environ,
-        check=True,
-        timeout=START_SECONDS,
-    )
-    log = tmp_path / "sandbox.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [GUNICORN, "-c", str(CONF), "--no-control-socket", "sandbox.wsgi:application"],
-            cwd=ROOT,
-            env=environ,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        answer = _first_answer(f"http://127.0.0.1:{port}/openapi.json", process)
-        booted = _wait_for(lambda: log.read_text().count("Booting worker") == 2)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert answer == 200
-    assert booted, log.read_text()
-
-
 def _wait_for(condition, seconds: float = START_SECONDS) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -195,19 +159,3 @@ def _wait_for(condition, seconds: float = START_SECONDS) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-def _first_answer(url: str, process: subprocess.Popen) -> int | None:
-    status = None
-
-    def answered() -> bool:
-        nonlocal status
-        assert process.poll() is None, "the sandbox exited at start"
-        try:
-            status = httpx.get(url, timeout=2).status_code
-        except httpx.HTTPError:
-            return False
-        return True
-
-    _wait_for(answered)
-    return status

@@ -44,7 +44,6 @@ def test_two_servers_starting_together_migrate_once_and_both_serve(empty_databas
     env = clean_environ() | {
         "DJANGO_ENV": "development",
         "DJANGO_DEBUG": "0",
-        "SANDBOX_ENABLED": "0",
         "DJANGO_SECRET_KEY": SECRET,
         "DATABASE_URL": f"{url}/{name}",
         "DJANGO_MIGRATE_ON_START": "1",

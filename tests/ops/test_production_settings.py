@@ -39,6 +39,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 PROBE = """
 import json, logging, django
+PARTS = ("NAME", "SECURE", "PATH", "DOMAIN")
 django.setup()
 from django.conf import settings
 logging.getLogger("studies").warning("probe %s", "line", extra={"answer": 42})
@@ -48,6 +49,12 @@ print(json.dumps({
     "hsts_seconds": settings.SECURE_HSTS_SECONDS,
     "session_engine": settings.SESSION_ENGINE,
     "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
+    "cookies": {
+        name: [getattr(settings, f"{name}_COOKIE_{part}") for part in PARTS]
+        for name in ("SESSION", "CSRF")
+    },
+    "message_storage": settings.MESSAGE_STORAGE,
+    "sandbox": [name for name in dir(settings) if name.startswith("SANDBOX_")],
 }))
 """
 
@@ -117,3 +124,33 @@ def test_production_refuses_to_start_without_a_required_setting(missing):
     assert done.returncode != 0
     assert missing in done.stderr
     assert PRODUCTION["AVARA_API_KEY"] not in done.stderr
+
+
+def test_production_cookies_are_the_dashboards_own_and_host_only():
+    """Cookies ignore ports: anything on the same host could read or overwrite cookies
+    named as Django names them by default. The __Host- prefix makes browsers take them
+    only Secure, for "/", and with no Domain (no other host of the domain can set them)."""
+    settings, _ = probe(PRODUCTION)
+
+    assert settings["cookies"] == {
+        "SESSION": ["__Host-triage_session", True, "/", None],
+        "CSRF": ["__Host-triage_csrftoken", True, "/", None],
+    }
+    # Django's message cookie is always named "messages": messages live in the session.
+    assert settings["message_storage"].endswith("session.SessionStorage")
+
+
+def test_development_cookies_have_names_of_their_own_too():
+    settings, _ = probe({"DJANGO_ENV": "development"})
+
+    assert settings["cookies"]["SESSION"][0] == "triage_session"
+    assert settings["cookies"]["CSRF"][0] == "triage_csrftoken"
+
+
+def test_the_dashboards_settings_hold_nothing_of_the_sandbox_but_how_to_find_it():
+    """Its development default only: the URL `make run` serves it on and its documented
+    key (sandbox/README.md). The sandbox has settings of its own."""
+    assert probe({"DJANGO_ENV": "development"})[0]["sandbox"] == [
+        "SANDBOX_DEFAULT_URL",
+        "SANDBOX_DEV_API_KEY",
+    ]

@@ -3,8 +3,8 @@ one sandbox: whatever a user does on one is true on the other.
 
 Runs only in the `stores` pass of `make test` (scripts/with-stores provides PostgreSQL
 and Redis); on SQLite + local memory there is nothing to share, so it is skipped. The
-processes use pytest's test databases (test_triage, the sandbox's served from this
-process) and the same Redis.
+processes use pytest's test database (test_triage) and the same Redis; the sandbox is
+the suite's own, in its own process (tests/conftest.py).
 """
 
 import html
@@ -18,8 +18,6 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
-
-from sandbox.seeding import seed_sandbox
 
 from .servers import clean_environ, free_port, serve_all
 
@@ -42,15 +40,15 @@ def _postgres_url() -> str:
 
 
 @pytest.fixture
-def two_dashboards(sandbox_live_server, tmp_path, settings):
+def two_dashboards(sandbox, tmp_path, settings):
     if connections["default"].vendor != "postgresql" or not settings.CACHES["default"][
         "BACKEND"
     ].endswith("RedisCache"):
         pytest.skip("needs PostgreSQL + Redis (make test-stores)")
-    seed_sandbox(studies=12, seed=1)
+    sandbox.reset(seed=1, studies=12)
     # The demo accounts find their Avara users through the API: point it at the sandbox.
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = settings.SANDBOX_DEV_API_KEY
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     call_command("create_demo_accounts", stdout=StringIO())  # with the tests' fast hasher
     # The servers check passwords with Django's own hashers: one real hash, for the one
     # account the tests log in with.
@@ -62,13 +60,12 @@ def two_dashboards(sandbox_live_server, tmp_path, settings):
     env = clean_environ() | {
         "DJANGO_ENV": "development",
         "DJANGO_DEBUG": "0",
-        "SANDBOX_ENABLED": "0",
         "DJANGO_SECRET_KEY": SECRET,
         "DJANGO_LOG_FORMAT": "json",
         "DATABASE_URL": _postgres_url(),
         "CACHE_URL": settings.CACHES["default"]["LOCATION"],
-        "AVARA_BASE_URL": sandbox_live_server,
-        "AVARA_API_KEY": settings.SANDBOX_DEV_API_KEY,
+        "AVARA_BASE_URL": sandbox.url,
+        "AVARA_API_KEY": sandbox.api_key,
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "4",
         "DJANGO_LOGIN_FAILURE_LIMIT": str(FAILURE_LIMIT),

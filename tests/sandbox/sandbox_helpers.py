@@ -2,9 +2,12 @@
 error-body check."""
 
 import json as jsonlib
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,17 +79,15 @@ def error_of(response) -> dict[str, Any]:
 
 
 class Served:
-    """httpx clients for a sandbox served over HTTP: `.api` with the development key,
-    `.control` with the control key."""
+    """httpx clients for a sandbox served in a process of its own (served_sandbox):
+    `.api` with the development key, `.control` with that server's control key."""
 
-    def __init__(self, url: str) -> None:
-        from django.conf import settings
-
-        self.url = url
-        api_headers = {"Authorization": f"Bearer {settings.SANDBOX_DEV_API_KEY}"}
-        control_headers = {"Authorization": f"Bearer {settings.SANDBOX_CONTROL_KEY}"}
-        self.api = httpx.Client(base_url=url, headers=api_headers, timeout=60)
-        self.control = httpx.Client(base_url=url, headers=control_headers, timeout=120)
+    def __init__(self, sandbox) -> None:
+        self.url = sandbox.url
+        api_headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+        control_headers = {"Authorization": f"Bearer {sandbox.control_key}"}
+        self.api = httpx.Client(base_url=self.url, headers=api_headers, timeout=60)
+        self.control = httpx.Client(base_url=self.url, headers=control_headers, timeout=120)
 
     def __enter__(self) -> "Served":
         return self
@@ -121,3 +122,63 @@ def simultaneously(calls: list[Callable[[], Any]]) -> list[Any]:
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+# --- The sandbox in a fresh interpreter ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Python run by run_python: sandbox.wsgi loaded as gunicorn loads it (its settings from
+# DJANGO_SETTINGS_MODULE's default, sandbox.settings), a migrated and seeded database, and
+# `call(method, path, auth=, cookie=, body=)` sending a request through the WSGI callable:
+# {"status", "body", "cookies" (whether the answer sets one)}.
+WSGI_PRELUDE = r"""
+import io, json, sys, wsgiref.util
+from django.core.management import call_command
+import sandbox.wsgi
+
+call_command("migrate", verbosity=0)
+call_command("seed_sandbox", studies=3, seed=1, stdout=io.StringIO())
+API = "Bearer sk_sandbox_dev_0123456789abcdef"
+CONTROL = "Bearer sk_sandbox_control_dev_0123456789"
+
+
+def call(method, path, *, auth=None, cookie=None, body=None):
+    path, _, query = path.partition("?")
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+               "HTTP_HOST": "127.0.0.1:8001", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8001"}
+    wsgiref.util.setup_testing_defaults(environ)
+    data = json.dumps(body).encode() if body is not None else b""
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    if body is not None:
+        environ["CONTENT_TYPE"] = "application/json"
+    if auth:
+        environ["HTTP_AUTHORIZATION"] = auth
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    started = {}
+    chunks = sandbox.wsgi.application(environ, lambda s, h, e=None: started.update(s=s, h=h))
+    text = b"".join(chunks).decode("utf-8", "replace")
+    sets_cookie = any(name.lower() == "set-cookie" for name, _ in started["h"])
+    return {"status": int(started["s"].split()[0]), "body": text, "cookies": sets_cookie}
+"""
+
+
+def run_python(code: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`code` in a fresh interpreter with only the sandbox's settings in its environment
+    (SQLite in tmp_path, plus `env`)."""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}",
+        **env,
+    }
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -3,7 +3,7 @@
 import pytest
 from sandbox_helpers import STUDIES, USERS, Api, error_of
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 STUDY = "stu_" + "a" * 32
 EVERY_ENDPOINT = [

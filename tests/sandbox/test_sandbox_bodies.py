@@ -5,7 +5,7 @@ from sandbox_helpers import STUDIES, error_of
 
 from sandbox.models import Study
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 BODY_ENDPOINTS = [
     ("POST", STUDIES),

@@ -11,7 +11,7 @@ from sandbox_helpers import STUDIES, USERS, error_of
 from sandbox import faults
 from sandbox.models import ApiUser, Study
 
-pytestmark = [pytest.mark.django_db(databases=["default", "sandbox"]), pytest.mark.stores]
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 HOSTILE = {
     "email": "o'brien+tag@example.org",

@@ -6,7 +6,7 @@ from sandbox_helpers import STUDIES, VALID_UID, error_of
 from sandbox.models import Study
 
 # `stores`: these also run on PostgreSQL (SANDBOX_DATABASE_URL=postgres://...).
-pytestmark = [pytest.mark.django_db(databases=["default", "sandbox"]), pytest.mark.stores]
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 HEX32 = "0123456789abcdef" * 2
 

@@ -6,7 +6,7 @@ from sandbox_helpers import STUDIES, error_of
 from sandbox import faults
 from sandbox.models import Study
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 NEW = {"severity": "normal", "studyDescription": "CT", "studyInstanceUid": "1.2.3"}
 

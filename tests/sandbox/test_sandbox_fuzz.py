@@ -24,7 +24,7 @@ MAX_EXAMPLES = 12
 EXAMPLE_ID = "1234567890abcdef1234567890abcdef"  # the documents' example ids
 EXAMPLE_UID = "1.2.840.113619.2.55.3.604688119.868.1234567890.123"
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 FUZZ = hypothesis_settings(
     max_examples=MAX_EXAMPLES,
@@ -98,6 +98,8 @@ SEMANTIC = (
     "must not be after updatedAt",
     "give a status or latencyMs",
     "must be an email address",
+    "only a cancelled study (isCancelled true) has one",
+    "must be from createdAt to updatedAt",
 )
 
 

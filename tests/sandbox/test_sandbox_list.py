@@ -10,7 +10,7 @@ from sandbox_helpers import STUDIES, USERS, error_of
 from sandbox.models import Study, new_id
 
 # `stores`: these also run on PostgreSQL (SANDBOX_DATABASE_URL=postgres://...).
-pytestmark = [pytest.mark.django_db(databases=["default", "sandbox"]), pytest.mark.stores]
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 HEX32 = "0123456789abcdef" * 2
@@ -295,7 +295,7 @@ def test_a_deep_page_is_one_indexed_query_without_offset(api):
         cursor = api.get(STUDIES, {"limit": 20} | ({"cursor": cursor} if cursor else {})).json()[
             "cursor"
         ]
-    connection = connections["sandbox"]
+    connection = connections["default"]
     with CaptureQueriesContext(connection) as queries:
         page = api.get(STUDIES, {"limit": 20, "cursor": cursor})
     assert len(ids(page)) == 20

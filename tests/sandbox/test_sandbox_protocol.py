@@ -29,7 +29,7 @@ def paths(sandbox_factory) -> list[str]:
     ]
 
 
-@pytest.mark.django_db(databases=["default", "sandbox"])
+@pytest.mark.django_db
 def test_head_is_served_wherever_get_is(api, paths):
     for path in paths:
         get = api.get(path)
@@ -39,7 +39,7 @@ def test_head_is_served_wherever_get_is(api, paths):
         assert head["Content-Type"] == get["Content-Type"]
 
 
-@pytest.mark.django_db(databases=["default", "sandbox"])
+@pytest.mark.django_db
 def test_head_goes_through_auth_and_validation(anonymous, api):
     assert anonymous.client.head(STUDIES).status_code == 401
     auth = {"Authorization": f"Bearer {api.key}"}
@@ -47,7 +47,7 @@ def test_head_goes_through_auth_and_validation(anonymous, api):
     assert api.client.head(f"{STUDIES}/stu_{'0' * 32}", headers=auth).status_code == 404
 
 
-@pytest.mark.django_db(databases=["default", "sandbox"])
+@pytest.mark.django_db
 def test_head_is_405_where_get_is_not(api):
     response = api.client.head(f"{STUDIES}/cancel", headers={"Authorization": f"Bearer {api.key}"})
     assert response.status_code == 405

@@ -5,7 +5,7 @@ everything)."""
 import pytest
 from sandbox_helpers import STUDIES, USERS, error_of
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 LISTS = [STUDIES, USERS]
 NUL = "must not contain NUL characters (\\u0000)"

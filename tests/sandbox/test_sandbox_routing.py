@@ -5,7 +5,7 @@ from sandbox_helpers import STUDIES, USERS, error_of
 
 from sandbox import selectors
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 HEX32 = "0123456789abcdef" * 2
 

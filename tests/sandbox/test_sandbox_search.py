@@ -12,7 +12,7 @@ from sandbox_helpers import STUDIES
 
 from sandbox.models import Study, new_id
 
-pytestmark = [pytest.mark.django_db(databases=["default", "sandbox"]), pytest.mark.stores]
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 # A radiology mix (like the seed's) plus descriptions with LIKE's and FTS5's special
@@ -96,7 +96,7 @@ def test_the_filter_follows_creates_updates_and_removals(api, control):
 def test_a_rare_term_is_served_by_the_index(api, sandbox_factory):
     _studies(3000)
     rare = [sandbox_factory.study(study_description=f"Zygomatic Arch {n}") for n in range(3)]
-    connection = connections["sandbox"]
+    connection = connections["default"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE sandbox_study")
@@ -121,7 +121,7 @@ def test_a_rare_term_is_served_by_the_index(api, sandbox_factory):
 
 def test_a_term_matching_nothing_reads_no_study_on_sqlite(api):
     _studies(500)
-    connection = connections["sandbox"]
+    connection = connections["default"]
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's path: the trigram table answers before any study is read")
     with CaptureQueriesContext(connection) as queries:

@@ -9,7 +9,7 @@ from sandbox_helpers import STUDIES, VALID_UID, error_of
 
 from sandbox.models import Study
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 SURROGATE = "must not contain lone UTF-16 surrogates (not valid Unicode)"
 NUL = "must not contain NUL characters (\\u0000)"

@@ -8,7 +8,7 @@ from sandbox_helpers import STUDIES, error_of
 from sandbox.models import Study
 
 # `stores`: these also run on PostgreSQL (SANDBOX_DATABASE_URL=postgres://...).
-pytestmark = [pytest.mark.django_db(databases=["default", "sandbox"]), pytest.mark.stores]
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
 HEX32 = "0123456789abcdef" * 2
 PAST = datetime(2024, 3, 15, 10, 30, tzinfo=UTC)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sandbox_helpers import USERS, error_of
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 HEX32 = "0123456789abcdef" * 2

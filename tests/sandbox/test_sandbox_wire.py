@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sandbox_helpers import STUDIES, USERS
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 STUDY_KEYS = {

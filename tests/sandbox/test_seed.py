@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from sandbox.models import ApiUser, ExpressCustomer, Study
 from sandbox.seeding import DEMO_EMAILS, UID_ROOT, default_now, seed_sandbox, seed_users
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 DICOM_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$")

@@ -12,24 +12,23 @@ LIVE_UID = "1.2.826.0.1.3680043.10.543.777.1"
 
 
 @pytest.fixture
-def live(settings, sandbox_live_server, sandbox_api_key):
-    """Point the service module at the live sandbox with the development key."""
-    settings.AVARA_BASE_URL = sandbox_live_server
-    settings.AVARA_API_KEY = sandbox_api_key
+def live(settings, sandbox):
+    """Point the service module at the sandbox (its own process) with its key."""
+    settings.AVARA_BASE_URL = sandbox.url
+    settings.AVARA_API_KEY = sandbox.api_key
     settings.AVARA_MAX_RETRIES = 0
-    return sandbox_live_server
+    yield sandbox
+    upstream.reset_client()
 
 
 @pytest.fixture
-def rows(live, sandbox_factory):
-    doctor = sandbox_factory.user(
-        first_name="John", middle_name="Robert", last_name="Smith", suffix1="MD"
-    )
-    customer = sandbox_factory.customer(name="City Medical Center")
-    assigned = sandbox_factory.study(
+def rows(live):
+    doctor = live.user(first_name="John", middle_name="Robert", last_name="Smith", suffix1="MD")
+    customer = live.customer(name="City Medical Center")
+    assigned = live.study(
         assigned_to=doctor, express_customer=customer, severity="stat", metadata={"a": "b"}
     )
-    unassigned = sandbox_factory.study(study_description="Plain chest film")
+    unassigned = live.study(study_description="Plain chest film")
     return doctor, customer, assigned, unassigned
 
 

@@ -8,6 +8,7 @@ holding one never breaks the audit pages (issue 8: each of these was a 500 once)
 import html
 
 import pytest
+from django.urls import resolve
 from view_helpers import (
     RADIOLOGIST_ID,
     STUDIES,
@@ -22,6 +23,7 @@ from view_helpers import (
     text,
 )
 
+from studies import links, validators
 from studies.models import AuditEntry
 from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
@@ -42,6 +44,8 @@ BAD_IDS = {
     "rtl-override": "stu_\u202e1",
     "nul": "stu_\x001",
     "long": "stu_" + "a" * 300,
+    # Well formed but for a newline at the end: `$` matches before one, the URL does not.
+    "trailing-newline": "stu_" + "a" * 32 + "\n",
 }
 IDS = pytest.mark.parametrize("bad", list(BAD_IDS.values()), ids=list(BAD_IDS))
 
@@ -62,6 +66,29 @@ def test_the_worklist_shows_such_a_row_without_links(login, avara, bad):
     page = text(response)
     assert response.status_code == 200
     assert "Example study 1" in page and f'href="/studies/{study_id(2)}"' in page
+    no_link_from(page, bad)
+
+
+@IDS
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_a_uid_search_answered_with_such_an_id_says_so(login, avara, bad, htmx):
+    """The search box: a whole DICOM UID opens its study, through Avara's by-uid lookup.
+    An answer naming no usable study is a message on the worklist, not a redirect built
+    from it (that was a 500: NoReverseMatch)."""
+    uid = "1.2.826.0.1.3680043.8.498.7"
+    by_uid = avara.get(f"{STUDIES}/by-uid/{uid}").respond(
+        json=study_json(1, studyId=bad, studyInstanceUid=uid)
+    )
+    listing = avara.get(STUDIES)
+
+    response = login(RADIOLOGIST).get("/", {"q": uid}, headers=hx() if htmx else {})
+
+    page = text(response)
+    assert response.status_code == 502
+    assert "HX-Redirect" not in response and "Location" not in response
+    said = html.unescape(page)
+    assert f"Avara's answer for the Study Instance UID {uid} could not be used" in said
+    assert (by_uid.call_count, listing.call_count) == (1, 0)
     no_link_from(page, bad)
 
 
@@ -191,3 +218,15 @@ def test_read_next_whose_claim_is_answered_with_such_an_id_sends_the_user_to_the
     response = login(RADIOLOGIST).post("/queue/next")
 
     assert response.status_code == 302 and response["Location"] == "/queue"
+
+
+@pytest.mark.parametrize("value", [study_id(1), *BAD_IDS.values()])
+def test_the_one_check_and_the_study_url_agree(value):
+    """studies/links.py is where an id from Avara becomes a URL: it links exactly the ids
+    the check accepts, and each such link resolves back to the same id (the URL
+    converter and the check share one pattern, so no accepted id fails to reverse)."""
+    page = links.study_page(value)
+
+    assert bool(page) is validators.is_study_id(value)
+    if page:
+        assert resolve(page).kwargs == {"study_id": value}

@@ -1,7 +1,8 @@
-"""`python manage.py runsandbox [addr:port]`: serve the Viewer API sandbox alone.
+"""`python -m sandbox runsandbox [addr:port]`: serve the Viewer API sandbox.
 
-Threaded, no autoreload; default 127.0.0.1:8001. Any Avara client can point at the
-printed base URL with the printed development key.
+Threaded, no autoreload; default 127.0.0.1:8001; the sandbox's own settings. Any Avara
+client can point at the printed base URL with the printed development key (printed
+only while it is configured; a configured key is never printed).
 """
 
 import re
@@ -9,14 +10,12 @@ import re
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import run
-from django.db import connections
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from sandbox.routers import SANDBOX_DB
 from sandbox.server import SandboxHTTPServer, SandboxWSGIHandler
 
 DEFAULT_ADDR, DEFAULT_PORT = "127.0.0.1", 8001
-DEV_CONTROL_KEY = "sk_sandbox_control_dev_0123456789"  # settings' development default
 ADDRPORT = re.compile(r"^(?:(?P<addr>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(?P<port>\d+)$")
 
 
@@ -30,17 +29,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if SANDBOX_DB not in settings.DATABASES:
-            raise CommandError("The sandbox is disabled (SANDBOX_ENABLED is false).")
         addr, port = parse_addrport(options["addrport"])
         self._warn_unmigrated()
         host = f"[{addr}]" if ":" in addr else addr
         self.stdout.write(f"Avara Viewer API sandbox on http://{host}:{port}/")
-        self.stdout.write(f"Development key: {settings.SANDBOX_DEV_API_KEY}")
+        if settings.SANDBOX_DEV_API_KEY in settings.SANDBOX_API_KEYS:
+            self.stdout.write(f"Development key: {settings.SANDBOX_DEV_API_KEY}")
+        else:
+            self.stdout.write("API keys: from SANDBOX_API_KEYS")
         if settings.SANDBOX_CONTROL_KEY:
             # The documented development key is shown; a configured one never is.
             key = settings.SANDBOX_CONTROL_KEY
-            shown = key if key == DEV_CONTROL_KEY else "from SANDBOX_CONTROL_KEY"
+            shown = key if key == settings.SANDBOX_DEV_CONTROL_KEY else "from SANDBOX_CONTROL_KEY"
             self.stdout.write(f"Control plane: http://{host}:{port}/_sandbox/ (key {shown})")
         self.stdout.write(f"API description: http://{host}:{port}/openapi.json")
         self.stdout.write("Quit with CONTROL-C.")
@@ -59,14 +59,12 @@ class Command(BaseCommand):
             pass
 
     def _warn_unmigrated(self) -> None:
-        connection = connections[SANDBOX_DB]
         executor = MigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
         if any(migration.app_label == "sandbox" for migration, _ in plan):
             self.stderr.write(
                 self.style.WARNING(
-                    "The sandbox database is not migrated; run "
-                    f"'python manage.py migrate --database {SANDBOX_DB}' first."
+                    "The sandbox database is not migrated; run 'python -m sandbox migrate' first."
                 )
             )
 

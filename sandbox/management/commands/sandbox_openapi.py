@@ -1,4 +1,4 @@
-"""`python manage.py sandbox_openapi [--check]`: write the sandbox's two OpenAPI
+"""`python -m sandbox sandbox_openapi [--check]`: write the sandbox's two OpenAPI
 documents (sandbox/openapi.json, sandbox/openapi-control.json) from the code that
 builds them, or with --check fail when a checked-in file is out of date."""
 
@@ -27,4 +27,5 @@ class Command(BaseCommand):
                 path.write_text(text)
                 self.stdout.write(f"{path.name}: written")
         if stale:
-            raise CommandError(f"Out of date: {', '.join(stale)}; run manage.py sandbox_openapi.")
+            names = ", ".join(stale)
+            raise CommandError(f"Out of date: {names}; run python -m sandbox sandbox_openapi.")

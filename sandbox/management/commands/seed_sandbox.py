@@ -1,8 +1,8 @@
 """Fill the sandbox database with deterministic demo data.
 
-    python manage.py seed_sandbox --studies 300 --seed 1 [--now 2026-03-01T00:00:00Z]
+    python -m sandbox seed_sandbox --studies 300 --seed 1 [--now 2026-03-01T00:00:00Z]
 
-Writes to the "sandbox" database alias (the router sends sandbox models there).
+Writes to the sandbox's database (SANDBOX_DATABASE_URL).
 
 Deterministic: ids, DICOM UIDs, names and states come from `random.Random` seeded
 with the seed (see sandbox/seeding.py); timestamps are offsets from the anchor
