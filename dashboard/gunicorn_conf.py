@@ -8,7 +8,7 @@ few gthread workers serve many users; several workers (or hosts) share sessions,
 and caches through the shared store (CACHE_URL) and the database (DATABASE_URL).
 
 Logs: gunicorn's own lines use the dashboard's format (DJANGO_LOG_FORMAT, JSON by
-default in production, see studies/logs.py). Its access log is off unless
+default in production, see studies/infra/logs.py). Its access log is off unless
 GUNICORN_ACCESS_LOG is set: the dashboard writes one line per request itself, with the
 request id and Avara's share of the time.
 
@@ -72,8 +72,8 @@ if os.environ.get("DJANGO_LOG_FORMAT", "json" if _production else "text") == "js
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "studies.logs.RequestIdFilter"}},
-        "formatters": {"json": {"()": "studies.logs.JsonFormatter"}},
+        "filters": {"request_id": {"()": "studies.infra.logs.RequestIdFilter"}},
+        "formatters": {"json": {"()": "studies.infra.logs.JsonFormatter"}},
         "handlers": {
             "json": {
                 "class": "logging.StreamHandler",

@@ -9,7 +9,7 @@ class StudiesConfig(AppConfig):
         from django.core.signals import request_finished
         from django.db.models.signals import post_migrate
 
-        from studies.requestid import request_id_clear
+        from studies.infra.requestid import request_id_clear
 
         post_migrate.connect(_sync_roles, sender=self)
         _watch_accounts()
@@ -19,7 +19,7 @@ class StudiesConfig(AppConfig):
 def _sync_roles(sender, using="default", **kwargs) -> None:
     if using != "default":
         return
-    from studies.roles import role_sync
+    from studies.accounts.roles import role_sync
 
     role_sync()
 
@@ -27,7 +27,7 @@ def _sync_roles(sender, using="default", **kwargs) -> None:
 def _watch_accounts() -> None:
     """Move the accounts generation whenever Django saves or deletes a user, an account
     (the Avara link) or a group, or changes whose groups or permissions are whose: the
-    users and capabilities kept per process (studies/backends.py, presenters.py) are
+    users and capabilities kept per process (studies/accounts/backends.py, presenters.py) are
     keyed by it. A login's own `last_login` write changes nothing they hold."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -59,7 +59,7 @@ def _account_changed(sender, using="default", **kwargs) -> None:
     second move leaves behind."""
     from django.db import transaction
 
-    from studies.shared import accounts_generation_bump
+    from studies.infra.shared import accounts_generation_bump
 
     accounts_generation_bump()
     # robust: the change is saved by then; a store that fails here must not turn it

@@ -9,7 +9,7 @@ dashboard keeps its own picture of every incomplete, active study:
   so, and the studies beyond it (the *oldest*, since Avara lists newest first) are
   reachable in the worklist, filtered by severity. Keep the bound above the open work.
 - Kept in the shared store for TRIAGE_QUEUE_SECONDS (default 15 s) and rebuilt by one
-  process at a time (studies/shared.py: single flight; the others keep serving the
+  process at a time (studies/infra/shared.py: single flight; the others keep serving the
   previous picture meanwhile, so an expiry never sends every process to Avara at once).
 - Writes made through the dashboard are laid over it at once (`queue_note`), so a user
   never sees their own change undone by a snapshot taken a moment before it.
@@ -33,8 +33,8 @@ from django.db import connections
 from django.utils import timezone
 
 from studies import upstream
-from studies.notes import notes_all, notes_drop_before, notes_put
-from studies.shared import try_lock, unlock, wait_for
+from studies.infra.notes import notes_all, notes_drop_before, notes_put
+from studies.infra.shared import try_lock, unlock, wait_for
 
 log = logging.getLogger(__name__)
 SEVERITY_ORDER = ("stat", "high", "normal")
@@ -208,7 +208,7 @@ def queue_note(study) -> None:
     while Avara fails, so a note must not expire before it); a study written again
     replaces its earlier note. Best effort: a lost note only delays the change until the
     next rebuild (TRIAGE_QUEUE_SECONDS). On Redis one atomic write, with no lock shared by
-    the room's saves (studies/notes.py).
+    the room's saves (studies/infra/notes.py).
     """
     if settings.TRIAGE_QUEUE_SECONDS <= 0:
         return  # every read rebuilds the picture: nothing to lay over it

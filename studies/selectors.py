@@ -8,9 +8,9 @@ from django.conf import settings
 
 from studies import upstream, validators
 from studies.audit import storable_text
-from studies.forms import WorklistFilterForm
+from studies.infra.shared import generation, single_flight
 from studies.models import AuditEntry
-from studies.shared import generation, single_flight
+from studies.web.forms import WorklistFilterForm
 
 
 def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
@@ -55,7 +55,7 @@ def study_matches(study, filters: dict) -> bool:
 
 def shared_study_list(**query) -> upstream.StudyPage:
     """`upstream.study_list(**query)`, shared: identical reads by anyone, in any process,
-    within TRIAGE_LIST_SHARE_SECONDS cost Avara one call (studies/shared.py). A write
+    within TRIAGE_LIST_SHARE_SECONDS cost Avara one call (studies/infra/shared.py). A write
     through the dashboard moves the generation, so no one is served a list read before
     their own change."""
     ttl = settings.TRIAGE_LIST_SHARE_SECONDS

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from studies import upstream
 from studies.audit import audit_last_setter, audit_record
+from studies.infra.shared import generation_bump
 from studies.messages import upstream_message
 from studies.models import AuditAction
 from studies.queue import queue_note
 from studies.services import fields, rules
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
-from studies.shared import generation_bump
 
 BUSY = "Someone else is saving this study right now; nothing was changed. Try again."
 UNKNOWN = (

@@ -6,7 +6,8 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from studies import presenters, validators
+from studies import validators
+from studies.web import presenters
 
 register = template.Library()
 

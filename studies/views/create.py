@@ -7,10 +7,10 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from studies import directory, services, validators
-from studies.forms import StudyCreateForm, metadata_formset
-from studies.http import permission_required, redirect_to
 from studies.models import AuditAction
 from studies.views.respond import status_of
+from studies.web.forms import StudyCreateForm, metadata_formset
+from studies.web.http import permission_required, redirect_to
 
 
 def _render(request, form, formset, *, problem="", status=200):

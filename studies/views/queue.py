@@ -12,10 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services, upstream, validators
-from studies.forms import QueueFilterForm
-from studies.http import redirect_to, refuse, safe_next
 from studies.messages import upstream_message
-from studies.presenters import Capabilities, list_digest, rendered_rows
 from studies.queue import RULE, in_view, prioritised, queue_snapshot
 from studies.selectors import stat_waiting
 from studies.views.respond import (
@@ -26,6 +23,9 @@ from studies.views.respond import (
     status_of,
     unchanged_since,
 )
+from studies.web.forms import QueueFilterForm
+from studies.web.http import redirect_to, refuse, safe_next
+from studies.web.presenters import Capabilities, list_digest, rendered_rows
 
 PAGE_SIZE = 50
 

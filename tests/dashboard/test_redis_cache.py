@@ -1,9 +1,9 @@
-"""studies.redis_cache: Django's Redis cache with one redis-py client per pool. No Redis
+"""studies.infra.redis_cache: Django's Redis cache with one redis-py client per pool. No Redis
 is needed here: clients connect only when a command is sent."""
 
 import random
 
-from studies.redis_cache import RedisCacheClient
+from studies.infra.redis_cache import RedisCacheClient
 
 PRIMARY, REPLICAS = 6391, {6392, 6393}
 

@@ -25,7 +25,7 @@ import httpx
 from django.conf import settings
 
 from sandbox.models import ApiUser, Study
-from studies.seen import seen_token_for
+from studies.web.seen import seen_token_for
 
 HX = {"HX-Request": "true"}
 STUDIES = "/v1/viewer/studies"

@@ -162,7 +162,7 @@ from django.contrib.sessions.backends.cached_db import SessionStore
 from django.utils import timezone
 from sandbox.models import ApiUser, new_id
 from studies.models import Account
-from studies.roles import role_sync
+from studies.accounts.roles import role_sync
 
 role_sync()
 readers = []
@@ -176,7 +176,7 @@ for n in range({count}):
     Account.objects.create(user=user, avara_user_id=avara.user_id)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "studies.backends.AccountBackend"
+    session[BACKEND_SESSION_KEY] = "studies.accounts.backends.AccountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     readers.append({{"user_id": avara.user_id, "name": f"Reader{{n}} Racer",

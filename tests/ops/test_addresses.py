@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from studies.addresses import client_ip, from_trusted_proxy
+from studies.infra.addresses import client_ip, from_trusted_proxy
 
 
 def request(remote: str, forwarded: str | None = None):

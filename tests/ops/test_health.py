@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.test import Client, override_settings
 from services.samples import API_KEY, user_json
 
-from studies import health
+from studies.web import health
 
 from .conftest import USERS
 

@@ -53,7 +53,7 @@ def test_the_page_needs_nothing_of_the_dashboard(api, study):
     """The sandbox's own process never drew a dashboard page: the dashboard's links,
     reversed once per process, are not there to be reused (they were, in a test run
     that drew one before, which hid a 500 here)."""
-    from studies import context
+    from studies.web import context_processors as context
 
     context._page_urls.cache_clear()
     path, token = reroute(api, study)

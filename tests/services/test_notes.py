@@ -1,4 +1,4 @@
-"""Timed notes (studies/notes.py), the queue's record of the dashboard's own writes: many
+"""Timed notes (studies/infra/notes.py), the queue's record of the dashboard's own writes: many
 writers at once lose none of each other's notes, old notes are dropped, and on Redis a
 write waits for no one."""
 
@@ -9,7 +9,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from studies import notes
+from studies.infra import notes
 
 pytestmark = pytest.mark.stores  # the stores pass runs these on Redis
 

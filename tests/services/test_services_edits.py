@@ -269,7 +269,7 @@ def test_a_radiologist_completes_only_their_own_study(avara_fake):
 
 
 def test_a_held_lock_makes_a_write_wait_then_say_busy(avara_fake, settings):
-    from studies.locks import study_lock
+    from studies.infra.locks import study_lock
 
     settings.TRIAGE_LOCK_WAIT = 0.05
     supervisor = actor("Supervisor")

@@ -1,11 +1,11 @@
 """Locks and counters in the shared store: releasing a lock frees only the caller's own (a
 lock that expired and was taken again stays its new holder's), and a counter moves only
-if it exists. On Redis each is one atomic step (studies/redis_cache.py)."""
+if it exists. On Redis each is one atomic step (studies/infra/redis_cache.py)."""
 
 import pytest
 from django.core.cache import cache
 
-from studies import locks, shared
+from studies.infra import locks, shared
 
 pytestmark = pytest.mark.stores  # the stores pass runs these on Redis
 
@@ -57,7 +57,7 @@ def test_on_redis_the_release_is_one_step(settings):
 
 
 def test_a_counter_moves_by_one_and_a_missing_one_is_refused():
-    """Django's incr contract, kept by studies/redis_cache.py's one-step version."""
+    """Django's incr contract, kept by studies/infra/redis_cache.py's one-step version."""
     cache.set("test:unlock", 41, timeout=30)
     assert cache.incr("test:unlock") == 42
     assert cache.incr("test:unlock", 3) == 45

@@ -4,7 +4,7 @@ method tests (test_roles_matrix.py, test_routes_methods.py) are checked against.
 from django.urls import URLPattern, URLResolver, resolve
 from view_helpers import study_id
 
-from studies.middleware import HealthCheckMiddleware
+from studies.web.middleware import HealthCheckMiddleware
 
 STUDY = f"/studies/{study_id(1)}"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

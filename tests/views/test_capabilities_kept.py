@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
-from studies import presenters
-from studies.presenters import Capabilities
-from studies.roles import ADMIN, RADIOLOGIST, role_sync
-from studies.shared import ACCOUNTS_KEY, accounts_generation, accounts_generation_bump
+from studies.accounts.roles import ADMIN, RADIOLOGIST, role_sync
+from studies.infra.shared import ACCOUNTS_KEY, accounts_generation, accounts_generation_bump
+from studies.web import presenters
+from studies.web.presenters import Capabilities
 
 pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
@@ -63,7 +63,7 @@ def test_a_store_that_lost_its_counter_never_hands_out_an_old_generation(admin):
 
 def test_a_change_that_moves_no_generation_shows_once_the_kept_value_expires(admin, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("studies.kept.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("studies.infra.kept.time.monotonic", lambda: clock[0])
     account = fresh(admin.pk)
     assert Capabilities.of(account).see_cancelled
     # Changed by SQL (past Django's signals): no generation moves; the shared store's

@@ -6,7 +6,7 @@ import gzip
 import zstandard
 from view_helpers import STUDIES, page_json, study_json
 
-from studies.roles import SUPERVISOR
+from studies.accounts.roles import SUPERVISOR
 
 
 def _worklist(login, avara, encoding: str):

@@ -10,8 +10,8 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditAction, AuditEntry, AuditOutcome
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 # Run again on PostgreSQL + Redis by `make test`: attempts, audit rows, sessions.
 pytestmark = pytest.mark.stores

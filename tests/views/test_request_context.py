@@ -5,7 +5,7 @@ import re
 
 from view_helpers import STUDIES, page_json, study_json
 
-from studies.roles import RADIOLOGIST
+from studies.accounts.roles import RADIOLOGIST
 
 SERVER_TIMING = re.compile(
     r'avara;dur=(?P<avara>\d+\.\d);desc="Avara API \((?P<calls>\d+) calls?\)", '

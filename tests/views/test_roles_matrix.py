@@ -35,9 +35,9 @@ from view_helpers import (
     token_query,
 )
 
-from studies.middleware import HealthCheckMiddleware
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.web.middleware import HealthCheckMiddleware
 
 # Run again on PostgreSQL + Redis by `make test`: sessions and audit rows for every role and action.
 pytestmark = pytest.mark.stores
@@ -45,7 +45,7 @@ pytestmark = pytest.mark.stores
 SID = study_id(1)
 STUDY = f"/studies/{SID}"
 CANCELLED = f"/studies/{study_id(2)}"  # what a restore is tried on
-# Saves carry the row's signed token of what it showed (studies/seen.py); opening a
+# Saves carry the row's signed token of what it showed (studies/web/seen.py); opening a
 # control without JavaScript needs none: its page is drawn from a fresh read.
 ROW = row_token(SID)
 SEVERITY_CONTROL = f"{STUDY}/edit/severity?{token_query(SID, 'severity', 'high')}"

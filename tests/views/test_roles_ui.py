@@ -15,7 +15,7 @@ from view_helpers import (
     token_query,
 )
 
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 # Run again on PostgreSQL + Redis by `make test`: sessions and audit rows.
 pytestmark = pytest.mark.stores

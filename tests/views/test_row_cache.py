@@ -1,4 +1,4 @@
-"""Rows are rendered once and reused (studies/fragments.py), so these pin down what a
+"""Rows are rendered once and reused (studies/web/fragments.py), so these pin down what a
 reuse must never do: show a study as it was before a change upstream, or show one
 user's controls to another."""
 
@@ -18,9 +18,9 @@ from view_helpers import (
     text,
 )
 
-from studies import presenters
-from studies.roles import RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 from studies.upstream import wire
+from studies.web import presenters
 
 SID = study_id(1)
 
@@ -78,13 +78,13 @@ def test_a_study_crossing_its_threshold_gets_the_overdue_tag(login, avara, monke
     assert ">Due soon<" in _row(client.get("/"))
 
     later = timezone.now() + timedelta(minutes=20)
-    monkeypatch.setattr("studies.presenters.timezone.now", lambda: later)
+    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: later)
 
     row = _row(client.get("/"))
     assert ">Overdue<" in row and "clock-overdue" in row
 
 
-# --- A whole list's rows, reused (studies/presenters.py: rendered_rows) ------------------
+# --- A whole list's rows, reused (studies/web/presenters.py: rendered_rows) ------------------
 
 
 def _rows(response) -> list[str]:
@@ -137,7 +137,7 @@ def test_ages_move_on_with_the_clock_alone(login, avara, monkeypatch):
     assert ">3m ago<" in _row(client.get("/"))
 
     later = timezone.now() + timedelta(minutes=2)
-    monkeypatch.setattr("studies.presenters.timezone.now", lambda: later)
+    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: later)
 
     assert ">5m ago<" in _row(client.get("/"))
 
@@ -175,13 +175,13 @@ def test_a_row_edited_seconds_ago_counts_on_without_being_drawn_again(login, ava
     now = timezone.now()
     _serve(avara, updatedAt=_stamp(now - timedelta(seconds=45)))
     client = login(SUPERVISOR)
-    monkeypatch.setattr("studies.presenters.timezone.now", lambda: now)
+    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: now)
     assert ">45s ago<" in _row(client.get("/"))
     looked_up, rendered = _count_row_work(monkeypatch)
 
     for later in (1, 2, 14):
         moment = now + timedelta(seconds=later)
-        monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
+        monkeypatch.setattr("studies.web.presenters.timezone.now", lambda m=moment: m)
         assert f">{45 + later}s ago<" in _row(client.get("/"))
 
     assert looked_up == [] and rendered == []
@@ -227,7 +227,7 @@ def test_a_reused_row_is_exactly_the_row_drawn_whole(make_account, monkeypatch, 
     moments += [start + timedelta(seconds=5)]  # the clock set back (a corrected time)
     shown = []
     for moment in moments:
-        monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
+        monkeypatch.setattr("studies.web.presenters.timezone.now", lambda m=moment: m)
 
         shown.append(presenters.rendered_rows(studies, user))
 
@@ -247,7 +247,7 @@ def test_a_study_whose_text_holds_the_marker_is_still_drawn_right(make_account, 
     studies = _studies(study_json(1, studyDescription="CT\u00000\u0000 Head\u0000"))
     for minutes in (0, 7):
         moment = timezone.now() + timedelta(minutes=minutes)
-        monkeypatch.setattr("studies.presenters.timezone.now", lambda m=moment: m)
+        monkeypatch.setattr("studies.web.presenters.timezone.now", lambda m=moment: m)
 
         shown = presenters.rendered_rows(studies, user)
 
@@ -258,7 +258,7 @@ def test_a_study_whose_text_holds_the_marker_is_still_drawn_right(make_account, 
 def test_a_changed_turnaround_rule_shows_on_a_kept_list(make_account, monkeypatch, settings):
     user = make_account(SUPERVISOR)
     now = timezone.now()
-    monkeypatch.setattr("studies.presenters.timezone.now", lambda: now)
+    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: now)
     created = now - timedelta(hours=2)
     studies = _studies(study_json(1, severity="high", createdAt=_stamp(created)))
     assert "clock-ok" in presenters.rendered_rows(studies, user)  # High: 4 h

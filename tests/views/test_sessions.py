@@ -1,5 +1,5 @@
 """Sessions are Django's cached_db, read in one round trip with the accounts' generation
-(studies/sessions.py): the same sessions, one store read fewer per request, and never
+(studies/accounts/sessions.py): the same sessions, one store read fewer per request, and never
 a generation another request read."""
 
 import pytest
@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from view_helpers import STUDIES, StoreReads, page_json
 
-from studies import sessions, shared
-from studies.roles import RADIOLOGIST, SUPERVISOR
-from studies.shared import accounts_generation_bump
+from studies.accounts import sessions
+from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
+from studies.infra import shared
+from studies.infra.shared import accounts_generation_bump
 
 pytestmark = pytest.mark.stores  # on Redis too, where the two keys are one MGET
 

@@ -13,7 +13,7 @@ from django.test import Client
 from view_helpers import CUSTOMER_ID, STUDIES, page_json, study_json
 
 from studies import directory
-from studies.roles import RADIOLOGIST
+from studies.accounts.roles import RADIOLOGIST
 
 pytestmark = pytest.mark.stores
 
@@ -28,7 +28,7 @@ def test_the_stores_run_uses_the_stores_it_was_given(db):
     else:
         assert connections["default"].vendor == "sqlite"
     if cache_url.startswith("redis"):
-        assert backend == "studies.redis_cache.RedisCache"
+        assert backend == "studies.infra.redis_cache.RedisCache"
     else:
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
     cache.set("triage:test:roundtrip", {"ok": [1, 2]}, 30)

@@ -22,8 +22,8 @@ from view_helpers import (
     text,
 )
 
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 # Run again on PostgreSQL + Redis by `make test`: the audit rows holding these ids.
 pytestmark = pytest.mark.stores

@@ -1,5 +1,5 @@
 """Each request's user is kept per process under the accounts generation
-(studies/backends.py): a page stops reading the user from the database on every request,
+(studies/accounts/backends.py): a page stops reading the user from the database on every request,
 while every change made through Django - the accounts page, a shell, `changepassword` -
 shows at the very next request, and a change made past Django (SQL) within
 USERS_SECONDS."""
@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from view_helpers import STUDIES, hx, page_json, row_token, study_id, study_json, toast_of
 
 from dashboard.stores import cache_is_shared
-from studies import backends
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
-from studies.shared import accounts_generation
+from studies.accounts import backends
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.infra.shared import accounts_generation
 
 # Also on PostgreSQL + Redis (the stores pass): users are kept only with a shared store.
 pytestmark = [pytest.mark.django_db, pytest.mark.stores]
@@ -93,7 +93,7 @@ def test_a_role_taken_away_in_a_shell_shows_at_the_next_request(login, studies_r
 
 def test_a_change_past_django_shows_once_the_kept_user_expires(login, studies_route, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("studies.kept.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("studies.infra.kept.time.monotonic", lambda: clock[0])
     client = login(SUPERVISOR)
     assert client.get("/").status_code == 200
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from services.samples import API_KEY, BASE_URL, CUSTOMER_ID, EXAMPLE_STUDY, USER_ID, user_json
 
 from studies.models import AuditEntry
-from studies.seen import seen_token_for
+from studies.web.seen import seen_token_for
 
 __all__ = [
     "API_KEY",
@@ -218,7 +218,7 @@ def row_token(
     status: str = "incomplete",
     assignee: str = "",
 ) -> str:
-    """The signed token a worklist row sends (what the user saw): see studies/seen.py."""
+    """The signed token a worklist row sends (what the user saw): see studies/web/seen.py."""
     return seen_token_for(study_id=sid, severity=severity, status=status, assignee=assignee)
 
 

@@ -3,7 +3,7 @@ no account changes.
 
 Django's ModelBackend reads the user from the database on every request (about 0.5 ms
 here, a tenth of a page's own time). This backend keeps what it read under the accounts
-generation (studies/shared.py), which moves whenever an account, its role, its groups,
+generation (studies/infra/shared.py), which moves whenever an account, its role, its groups,
 its permissions or its Avara link changes - through the dashboard's own account pages
 and through anything else that saves or deletes through Django (the signals in
 studies/apps.py: a shell, `changepassword`, the admin). So a password change, a
@@ -28,8 +28,8 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from studies.kept import Kept
-from studies.shared import accounts_generation
+from studies.infra.kept import Kept
+from studies.infra.shared import accounts_generation
 
 USERS_SECONDS = 60
 _kept = Kept(5_000, seconds=USERS_SECONDS)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import cache
 
-from studies.shared import unlock
+from studies.infra.shared import unlock
 
 PREFIX = "triage:lock:study:"
 

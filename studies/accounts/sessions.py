@@ -1,7 +1,7 @@
 """Django's cached_db sessions, read together with what the request will need next.
 
 Every logged-in request reads its session from the shared store, then the accounts'
-generation (the kept user and its capabilities are keyed by it: studies/backends.py),
+generation (the kept user and its capabilities are keyed by it: studies/accounts/backends.py),
 and a page such as the worklist reads a few keys more (its filter form's choices):
 round trips of 0.2 to 0.6 ms each on a busy machine. This store reads them all in one:
 the generation goes to `shared.accounts_generation()` for the rest of the request, the
@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db
 
-from studies import shared
+from studies.infra import shared
 
 
 class SessionStore(cached_db.SessionStore):

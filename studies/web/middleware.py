@@ -11,11 +11,14 @@ from django.shortcuts import resolve_url
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from studies import health, requestid, shared, upstream
-from studies.addresses import from_trusted_proxy
-from studies.http import refuse, upstream_refusal
+from studies import upstream
+from studies.infra import requestid, shared
+from studies.infra.addresses import from_trusted_proxy
+from studies.web import health
+from studies.web.http import refuse, upstream_refusal
 
-log = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved: log lines carry it.
+log = logging.getLogger("studies.middleware")
 request_log = logging.getLogger("studies.request")
 
 
@@ -40,7 +43,7 @@ class RequestContextMiddleware:
         requestid.request_id_activate(request.request_id)
         stats = upstream.stats_reset()
         started = time.perf_counter()
-        with shared.request_scope():  # see studies/sessions.py
+        with shared.request_scope():  # see studies/accounts/sessions.py
             response = self.get_response(request)
         total_ms = (time.perf_counter() - started) * 1000.0
         response[requestid.HEADER] = request.request_id
@@ -93,7 +96,7 @@ class HealthCheckMiddleware:
 
     Placed right after RequestContextMiddleware: no ALLOWED_HOSTS check (probes come by
     address), no HTTPS redirect (probes speak plain HTTP inside the network), no session,
-    no login. See studies/health.py for what they answer.
+    no login. See studies/web/health.py for what they answer.
     """
 
     PATHS = {"/healthz": health.healthz, "/readyz": health.readyz}
@@ -198,7 +201,7 @@ class RoleRequiredMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in self.OPEN:
             return None
-        from studies.presenters import Capabilities  # presenters needs the app registry
+        from studies.web.presenters import Capabilities  # presenters needs the app registry
 
         if Capabilities.of(user).role:
             return None

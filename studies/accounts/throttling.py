@@ -8,7 +8,7 @@ Policy (settings, from the environment):
   has it, so the lock page reveals nothing about which usernames exist.
 - Per username *and* address: an attacker cannot lock a colleague out from elsewhere, and
   one address may try other usernames (each counted on its own).
-- The address is the peer's, or the one a trusted proxy forwarded (studies/addresses.py).
+- The address is the peer's, or the one a trusted proxy forwarded (studies/infra/addresses.py).
 - Admins see current locks on the accounts page and can lift one (`login_unlock`).
 - Every failure, lock and unlock goes to the audit trail and the logs.
 
@@ -38,7 +38,8 @@ from django.utils.formats import date_format
 from studies.audit import audit_record
 from studies.models import AuditAction, AuditOutcome
 
-log = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved: log lines carry it.
+log = logging.getLogger("studies.throttling")
 
 MAX_USERNAME = 150  # Django's username length: longer input never reaches authenticate()
 

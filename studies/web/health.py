@@ -1,6 +1,6 @@
 """`/healthz` (the process answers) and `/readyz` (its database, cache and Avara answer).
 
-Both are served by `studies.middleware.HealthCheckMiddleware` before host validation,
+Both are served by `studies.web.middleware.HealthCheckMiddleware` before host validation,
 HTTPS redirection, sessions and login: a load balancer or Docker's HEALTHCHECK probes
 them by address, over plain HTTP, without an account. They say nothing secret: each
 check's name, status, duration and, on failure, the kind of error (an exception's class
@@ -26,7 +26,8 @@ from django.http import HttpRequest, JsonResponse
 
 from studies import upstream
 
-log = logging.getLogger(__name__)
+# The logger keeps the name it had before the module moved: log lines carry it.
+log = logging.getLogger("studies.health")
 
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -23,13 +23,13 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from studies import validators
-from studies.context import me_of
-from studies.kept import Kept
+from studies.accounts.roles import role_of
+from studies.infra.kept import Kept
+from studies.infra.shared import accounts_generation
 from studies.queue import clock, clock_changes_at
-from studies.roles import role_of
-from studies.seen import seen_token
 from studies.services.fields import SEVERITY_LABELS, STATUS_LABELS
-from studies.shared import accounts_generation
+from studies.web.context_processors import me_of
+from studies.web.seen import seen_token
 
 PLACEHOLDER = "stu_" + "0" * 32
 ROW_TEMPLATE = "studies/_table.html#row"
@@ -75,7 +75,7 @@ class Capabilities:
             generation = getattr(user, "_triage_generation", None) or accounts_generation()
             key = f"triage:caps:{generation}:{user.pk}:{joined}"
         # The key names the accounts' generation, whose numbers are never reused (see
-        # studies/shared.py): this process keeps what it holds too, about as long as the
+        # studies/infra/shared.py): this process keeps what it holds too, about as long as the
         # shared store does, and asks the store only when it has not got it.
         if key is None:
             caps = cls._work_out(user)
@@ -171,7 +171,7 @@ class Row:
     study: object
     id: str
     url: str  # the study page; other actions are url + "/edit/severity", "/claim", ...
-    seen: str  # the signed token of what the row shows (studies/seen.py)
+    seen: str  # the signed token of what the row shows (studies/web/seen.py)
     severity_label: str
     status_label: str
     assignee: str
@@ -259,7 +259,7 @@ def _clock_state(study, now: datetime) -> str:
     return clock(study, now) if _running(study) else "ok"
 
 
-# --- Rendered rows, reused (kept in this process: studies/kept.py) ----------------------
+# --- Rendered rows, reused (kept in this process: studies/infra/kept.py) ----------------------
 # A row's HTML depends only on what it shows, on who looks and on the clock. A row is
 # rendered once per study and viewer with markers where its clock-driven values go (its
 # turnaround class, its two ages, its turnaround tag) and cut there; each time it is

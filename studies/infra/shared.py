@@ -92,7 +92,7 @@ def try_lock(key: str, *, seconds: float) -> str | None:
 
 def unlock(key: str, token: str) -> None:
     """Release `key` if this caller still holds it: only our own, as it may have expired
-    and been taken again. On Redis in one atomic step (studies/redis_cache.py)."""
+    and been taken again. On Redis in one atomic step (studies/infra/redis_cache.py)."""
     delete_if = getattr(cache, "delete_if", None)
     if delete_if is not None:
         delete_if(key, token)
@@ -117,7 +117,7 @@ ACCOUNTS_KEY = "triage:accounts-generation"
 
 
 # What this request's session load read from the store besides the session itself
-# (studies/sessions.py): the accounts' generation, and any keys asked for before it
+# (studies/accounts/sessions.py): the accounts' generation, and any keys asked for before it
 # (`read_with_session`), so a request asks the store for all of them in one round trip.
 # Only inside a request (`request_scope`, opened by RequestContextMiddleware): anywhere
 # else (a shell, a test, a background thread) every read asks the store.

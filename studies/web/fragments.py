@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 
 from django.template.loader import get_template
 
-from studies.kept import Kept
+from studies.infra.kept import Kept
 
 SIZE = 20_000
 _pieces = Kept(SIZE)

@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from studies import upstream
+from studies.accounts.roles import role_of
 from studies.audit import audit_record
 from studies.messages import PERMISSION_MESSAGES, upstream_message
-from studies.roles import role_of
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ def role_sync() -> None:
         group, _ = Group.objects.get_or_create(name=role)
         perms = Permission.objects.filter(content_type__app_label="studies", codename__in=codenames)
         group.permissions.set(perms)
-    from studies.shared import accounts_generation_bump
+    from studies.infra.shared import accounts_generation_bump
 
     accounts_generation_bump()
 

@@ -27,7 +27,7 @@ def identity(request) -> dict:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
-    from studies.presenters import Capabilities  # presenters imports this module
+    from studies.web.presenters import Capabilities  # presenters imports this module
 
     caps = Capabilities.of(user)
     return {

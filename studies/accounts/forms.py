@@ -5,10 +5,10 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from studies.accounts.roles import ROLES, role_of
 from studies.audit import audit_record
+from studies.infra.shared import accounts_generation_bump
 from studies.models import Account, AuditAction, AuditOutcome
-from studies.roles import ROLES, role_of
-from studies.shared import accounts_generation_bump
 from studies.validators import USER_ID_RE
 
 User = get_user_model()

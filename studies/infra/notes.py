@@ -1,7 +1,7 @@
 """Timed notes in the shared store: a map of id -> (when, bytes) that many processes add to
 at once, without one writer undoing another's note.
 
-On Redis (studies/redis_cache.py) each note is a field of its own, written in one atomic
+On Redis (studies/infra/redis_cache.py) each note is a field of its own, written in one atomic
 round trip with no lock, so writers never wait for each other. On any other store (local
 memory in development: one process) the map is one value, read, changed and written back
 under a short lock.
@@ -16,7 +16,7 @@ import time
 
 from django.core.cache import cache
 
-from studies.shared import try_lock, unlock
+from studies.infra.shared import try_lock, unlock
 
 
 def _native():

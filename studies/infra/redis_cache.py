@@ -10,7 +10,7 @@ timeouts and serialisation are Django's, unchanged.
 
 Three steps a save takes are one round trip each here, and atomic: `incr` (Django's asks
 EXISTS, then INCRBY), `delete_if`, a lock's release (a get, then a delete), and
-`notes_put`, the queue's note of the change (studies/notes.py: without it, a lock, a
+`notes_put`, the queue's note of the change (studies/infra/notes.py: without it, a lock, a
 read, a write and a release, under one lock that every save in the room shares).
 """
 
@@ -52,7 +52,7 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return value
 
 
-# Timed notes (studies/notes.py): a hash of values and a sorted set of their times, kept
+# Timed notes (studies/infra/notes.py): a hash of values and a sorted set of their times, kept
 # together. Put one and drop those older than a horizon, in one atomic step.
 # KEYS: values, times. ARGV: field, value, when, horizon, keep (ms).
 _NOTE_PUT = """
@@ -100,7 +100,7 @@ class RedisCache(django_redis.RedisCache):
         client = self._cache.get_client(key, write=True)
         return bool(client.eval(_DELETE_IF, 1, key, self._cache._serializer.dumps(value)))
 
-    # Timed notes (studies/notes.py): each note is its own hash field, so writers never
+    # Timed notes (studies/infra/notes.py): each note is its own hash field, so writers never
     # read, change and write back a shared value (no lock, one round trip each).
 
     def _note_keys(self, key: str) -> tuple[str, str]:

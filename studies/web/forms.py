@@ -145,7 +145,7 @@ def cursor_trail(query) -> tuple[list[str], int]:
 class InlineEditForm(forms.Form):
     """One field of one study, as sent by a row's inline control.
 
-    What the row showed comes separately, as the row's signed token: see studies/seen.py.
+    What the row showed comes separately, as the row's signed token: see studies/web/seen.py.
     """
 
     value = forms.CharField(required=False, max_length=40)

@@ -17,7 +17,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from studies.requestid import current_request_id
+from studies.infra.requestid import current_request_id
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
 _STANDARD = frozenset(

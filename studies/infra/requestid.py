@@ -1,8 +1,8 @@
 """The id of the request being served: in every log line, in the answer, sent to Avara.
 
-`studies.middleware.RequestContextMiddleware` takes it from a trusted proxy's
+`studies.web.middleware.RequestContextMiddleware` takes it from a trusted proxy's
 `X-Request-Id` or makes one, and activates it for the request; the log filter
-(`studies.logs`) and the upstream client (`studies.upstream.client`) read it here. It
+(`studies.infra.logs`) and the upstream client (`studies.upstream.client`) read it here. It
 lives in a context variable, so concurrent requests (threads) never see each other's.
 """
 
