@@ -22,6 +22,11 @@ def is_dicom_uid(value: str) -> bool:
     return len(value) <= 64 and bool(DICOM_UID_RE.match(value))
 
 
+def is_lookup(q: str) -> bool:
+    """Whether the search box holds a study id or a DICOM UID (opens one study)."""
+    return is_study_id(q) or is_dicom_uid(q)
+
+
 def dicom_uid_problem(value: str) -> str | None:
     """Why a Study Instance UID is not valid DICOM syntax, or None when it is."""
     if len(value) > 64:

@@ -3,10 +3,10 @@ no account changes.
 
 Django's ModelBackend reads the user from the database on every request (about 0.5 ms
 here, a tenth of a page's own time). This backend keeps what it read under the accounts
-generation (studies/infra/shared.py), which moves whenever an account, its role, its groups,
-its permissions or its Avara link changes - through the dashboard's own account pages
-and through anything else that saves or deletes through Django (the signals in
-studies/apps.py: a shell, `changepassword`, the admin). So a password change, a
+generation (studies/infra/shared.py), which moves whenever an account, its role, its
+groups, its permissions or its Avara link changes - through the dashboard's own account
+pages and through anything else that saves or deletes through Django (the signals in
+studies/accounts/signals.py: a shell, `changepassword`, the admin). So a password change, a
 deactivation or a removed role shows at the next request, in every process. A change
 that bypasses Django's signals (SQL by hand, `QuerySet.update()`) shows within
 USERS_SECONDS.

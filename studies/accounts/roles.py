@@ -5,6 +5,10 @@ Supervisor: also assign anyone, change severity, description and metadata, creat
 Admin: also restore cancelled studies, see them, manage accounts, read the audit trail.
 """
 
+from django.contrib.auth.models import Group, Permission
+
+from studies.infra.shared import accounts_generation_bump
+
 RADIOLOGIST = "Radiologist"
 SUPERVISOR = "Supervisor"
 ADMIN = "Admin"
@@ -36,14 +40,10 @@ ROLE_PERMISSIONS = {
 
 def role_sync() -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
-    from django.contrib.auth.models import Group, Permission
-
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         perms = Permission.objects.filter(content_type__app_label="studies", codename__in=codenames)
         group.permissions.set(perms)
-    from studies.infra.shared import accounts_generation_bump
-
     accounts_generation_bump()
 
 

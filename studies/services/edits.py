@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from studies import upstream
+from studies.accounts.capabilities import me_of
 from studies.infra.locks import study_lock
 from studies.models import AuditAction
 from studies.services import fields, rules
@@ -32,7 +33,6 @@ from studies.services.outcomes import (
     written,
 )
 from studies.services.results import Outcome, Reason, WriteResult
-from studies.web.context_processors import me_of
 
 ME = "me"  # in changes["assigned_to"]: the actor's own Avara user
 

@@ -95,6 +95,20 @@ def refused(
     )
 
 
+def refusal_record(*, actor, codename: str, action: AuditAction | str, study_id: str = "") -> str:
+    """A change the actor's role may not ask for at all, refused at the door (before any
+    study is read): audited, and the sentence that says why."""
+    message = rules.role_refusal(actor, codename)
+    audit_record(
+        actor=actor,
+        action=action,
+        study_id=study_id,
+        accepted=False,
+        detail=f"Refused by the dashboard: {message}",
+    )
+    return message
+
+
 def when(stamp) -> str:
     """10:42 today, "29 Nov 10:42" otherwise, in the dashboard's time zone."""
     if stamp is None:

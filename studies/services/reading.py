@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from studies import upstream
+from studies.accounts.capabilities import me_of
 from studies.models import AuditAction
 from studies.queue import prioritised, queue_snapshot
 from studies.services import rules
@@ -27,7 +28,6 @@ from studies.services.lifecycle import study_viewer_link
 from studies.services.outcomes import audit, refused
 from studies.services.results import Outcome, Reason, WriteResult
 from studies.validators import is_study_id
-from studies.web.context_processors import me_of
 
 _MOVED_ON = (Reason.CANCELLED, Reason.NOT_FOUND, Reason.BUSY, Reason.TAKEN)
 # How many studies Read next tries before saying the queue is too busy: each try that

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from studies.accounts.capabilities import me_of
 from studies.accounts.roles import role_of
 from studies.messages import PERMISSION_MESSAGES
 from studies.services import fields
-from studies.web.context_processors import me_of
 
 # field -> the permission that allows changing it (assignment is decided below)
 FIELD_PERMISSION = {

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services, upstream, validators
+from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
 from studies.queue import RULE, in_view, prioritised, queue_snapshot
 from studies.selectors import stat_waiting
@@ -25,7 +26,7 @@ from studies.views.respond import (
 )
 from studies.web.forms import QueueFilterForm
 from studies.web.http import redirect_to, refuse, safe_next
-from studies.web.presenters import Capabilities, list_digest, rendered_rows
+from studies.web.row_cache import list_digest, rendered_rows
 
 PAGE_SIZE = 50
 

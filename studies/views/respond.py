@@ -14,17 +14,20 @@ from django.utils import timezone
 from django_htmx.http import reswap, retarget
 
 from studies import directory, validators
+from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view
-from studies.selectors import list_filters, study_matches
+from studies.selectors import study_matches
 from studies.services import Outcome, Reason, WriteResult
 from studies.web.forms import (
     SEVERITY_CHOICES,
     STATUS_CHOICES,
     QueueFilterForm,
     WorklistFilterForm,
+    list_filters,
 )
 from studies.web.http import safe_next, toast
-from studies.web.presenters import Capabilities, list_clocks, list_digest, row_of
+from studies.web.presenters import row_of
+from studies.web.row_cache import list_clocks, list_digest
 from studies.web.seen import seen_token
 
 # url field name -> (label, service field name)

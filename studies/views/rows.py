@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from studies import services, upstream
+from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
 from studies.selectors import study_visible
 from studies.views.respond import (
@@ -29,7 +30,7 @@ from studies.views.respond import (
 )
 from studies.web.forms import InlineEditForm
 from studies.web.http import redirect_to, refuse, safe_next, toast, upstream_status
-from studies.web.presenters import Capabilities, row_of
+from studies.web.presenters import row_of
 from studies.web.seen import seen_read
 
 STALE_ROW = "This row is out of date or was altered; reload the page and try again."

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from studies import directory, upstream, validators
-from studies.selectors import list_filters, worklist_page
+from studies.accounts.capabilities import Capabilities
+from studies.selectors import worklist_page
 from studies.views.respond import (
     etag_of,
     list_state,
@@ -26,10 +27,11 @@ from studies.web.forms import (
     WorklistFilterForm,
     cursor_trail,
     filter_selects,
+    list_filters,
 )
 from studies.web.fragments import fragment
 from studies.web.http import upstream_message, upstream_status
-from studies.web.presenters import Capabilities, list_digest, rendered_rows
+from studies.web.row_cache import list_digest, rendered_rows
 
 
 def _lookup(request, q: str) -> HttpResponse | str | None:

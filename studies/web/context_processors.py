@@ -1,5 +1,5 @@
-"""Who is asking: role and linked Avara user, for views and templates; the links every
-page prints."""
+"""Template context processors: who is asking (role, linked Avara user, what pages
+offer them) and the links and static files every page prints."""
 
 import functools
 
@@ -9,17 +9,7 @@ from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 
-from studies.models import Account
-
-
-def me_of(user) -> str | None:
-    """The Avara userId the account acts as ("Me"), or None when not linked."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.account.avara_user_id or None
-    except Account.DoesNotExist:
-        return None
+from studies.accounts.capabilities import Capabilities
 
 
 def identity(request) -> dict:
@@ -27,8 +17,6 @@ def identity(request) -> dict:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
-    from studies.web.presenters import Capabilities  # presenters imports this module
-
     caps = Capabilities.of(user)
     return {
         "caps": caps,

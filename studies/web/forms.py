@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from studies import validators
+from studies import upstream, validators
 
 SEVERITY_CHOICES = [("stat", "STAT"), ("high", "High"), ("normal", "Normal")]
 STATUS_CHOICES = [("incomplete", "To read"), ("complete", "Complete")]
@@ -69,6 +69,23 @@ class WorklistFilterForm(forms.Form):
 
 # Printed by hand (worklist.html, filter_selects), never through the widgets.
 WorklistFilterForm.base_fields = _SharedFields(WorklistFilterForm.base_fields)
+
+
+def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
+    """Translate the validated filter form into study_list() keyword arguments: the plain
+    values the selectors take (studies/selectors.py)."""
+    assignee = form.value("assignee")
+    customer = form.value("customer")
+    cancelled = form.value("cancelled", "active") if can_see_cancelled else "active"
+    q = form.value("q")
+    return {
+        "severity": form.value("severity") or None,
+        "study_viewer_status": form.value("status") or None,
+        "study_description": q if q and not validators.is_lookup(q) else None,
+        "is_cancelled": {"active": False, "cancelled": True}.get(cancelled),
+        "assigned_to": {"me": me, "none": upstream.NULL}.get(assignee, assignee) or None,
+        "express_customer_id": upstream.NULL if customer == "none" else customer or None,
+    }
 
 
 QUEUE_SHOWS = [

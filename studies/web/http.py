@@ -5,19 +5,15 @@ page. Nothing here ever shows a stack trace or the API key.
 """
 
 import functools
-import logging
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from studies import upstream
-from studies.accounts.roles import role_of
-from studies.audit import audit_record
-from studies.messages import PERMISSION_MESSAGES, upstream_message
-
-log = logging.getLogger(__name__)
+from studies import services, upstream
+from studies.messages import upstream_message
 
 
 def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
@@ -69,23 +65,23 @@ def upstream_refusal(request: HttpRequest, exc: upstream.UpstreamError) -> HttpR
 
 
 def permission_required(codename: str, *, audit_action: str = ""):
-    """Check a role permission on the server; refuse with a 403 that says why."""
+    """Check a role permission on the server; refuse with a 403 that says why (a refused
+    change, with `audit_action`, is recorded by the services)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.user.has_perm(f"studies.{codename}"):
                 return view(request, *args, **kwargs)
-            role = role_of(request.user) or "account without a role"
-            message = f"Your role ({role}) may not {PERMISSION_MESSAGES.get(codename, codename)}."
             if audit_action and request.method not in ("GET", "HEAD"):
-                audit_record(
+                message = services.refusal_record(
                     actor=request.user,
+                    codename=codename,
                     action=audit_action,
                     study_id=kwargs.get("study_id", ""),
-                    accepted=False,
-                    detail=f"Refused by the dashboard: {message}",
                 )
+            else:
+                message = services.role_refusal(request.user, codename)
             return refuse(request, message, status=403)
 
         return wrapper
@@ -113,9 +109,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
         return reswap(retarget(response, "#toasts"), "beforeend")
-    from django.views.defaults import server_error as default_server_error
-
-    return default_server_error(request)
+    return defaults.server_error(request)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from studies import upstream
+from studies.accounts.capabilities import Capabilities
 from studies.infra import requestid, shared
 from studies.infra.addresses import from_trusted_proxy
 from studies.web import health
@@ -201,8 +202,6 @@ class RoleRequiredMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in self.OPEN:
             return None
-        from studies.web.presenters import Capabilities  # presenters needs the app registry
-
         if Capabilities.of(user).role:
             return None
         message = "Your account has no role yet, so it can see nothing here: ask an admin."

@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from studies.accounts import capabilities
+from studies.accounts.capabilities import Capabilities
 from studies.accounts.roles import ADMIN, RADIOLOGIST, role_sync
 from studies.infra.shared import ACCOUNTS_KEY, accounts_generation, accounts_generation_bump
-from studies.web import presenters
-from studies.web.presenters import Capabilities
 
 pytestmark = [pytest.mark.django_db, pytest.mark.stores]
 
@@ -71,10 +71,10 @@ def test_a_change_that_moves_no_generation_shows_once_the_kept_value_expires(adm
     through = get_user_model().groups.through
     through.objects.filter(user_id=admin.pk).update(group_id=Group.objects.get(name=RADIOLOGIST).pk)
     joined = account.date_joined.timestamp()
-    cache.delete(f"triage:caps:{accounts_generation()}:{admin.pk}:{joined}")
+    cache.delete(f"triage:caps:v2:{accounts_generation()}:{admin.pk}:{joined}")
 
     assert Capabilities.of(fresh(admin.pk)).see_cancelled  # still kept in this process
-    clock[0] += presenters.CAPS_SECONDS + 1
+    clock[0] += capabilities.CAPS_SECONDS + 1
     assert not Capabilities.of(fresh(admin.pk)).see_cancelled
 
 

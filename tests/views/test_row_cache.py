@@ -1,4 +1,4 @@
-"""Rows are rendered once and reused (studies/web/fragments.py), so these pin down what a
+"""Rows are rendered once and reused (studies/web/row_cache.py), so these pin down what a
 reuse must never do: show a study as it was before a change upstream, or show one
 user's controls to another."""
 
@@ -18,9 +18,10 @@ from view_helpers import (
     text,
 )
 
+from studies.accounts.capabilities import Capabilities
 from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 from studies.upstream import wire
-from studies.web import presenters
+from studies.web import presenters, row_cache
 
 SID = study_id(1)
 
@@ -78,13 +79,13 @@ def test_a_study_crossing_its_threshold_gets_the_overdue_tag(login, avara, monke
     assert ">Due soon<" in _row(client.get("/"))
 
     later = timezone.now() + timedelta(minutes=20)
-    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: later)
+    monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda: later)
 
     row = _row(client.get("/"))
     assert ">Overdue<" in row and "clock-overdue" in row
 
 
-# --- A whole list's rows, reused (studies/web/presenters.py: rendered_rows) ------------------
+# --- A whole list's rows, reused (studies/web/row_cache.py: rendered_rows) ------------------
 
 
 def _rows(response) -> list[str]:
@@ -137,7 +138,7 @@ def test_ages_move_on_with_the_clock_alone(login, avara, monkeypatch):
     assert ">3m ago<" in _row(client.get("/"))
 
     later = timezone.now() + timedelta(minutes=2)
-    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: later)
+    monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda: later)
 
     assert ">5m ago<" in _row(client.get("/"))
 
@@ -145,12 +146,12 @@ def test_ages_move_on_with_the_clock_alone(login, avara, monkeypatch):
 def _count_row_work(monkeypatch) -> tuple[list, list]:
     """(rows looked up one by one, rows rendered) from here on."""
     looked_up, rendered = [], []
-    lookup, cut = presenters._kept_cut, presenters._cut_row
+    lookup, cut = row_cache._kept_cut, row_cache._cut_row
     monkeypatch.setattr(
-        presenters, "_kept_cut", lambda s, caps: looked_up.append(s.study_id) or lookup(s, caps)
+        row_cache, "_kept_cut", lambda s, caps: looked_up.append(s.study_id) or lookup(s, caps)
     )
     monkeypatch.setattr(
-        presenters, "_cut_row", lambda s, caps: rendered.append(s.study_id) or cut(s, caps)
+        row_cache, "_cut_row", lambda s, caps: rendered.append(s.study_id) or cut(s, caps)
     )
     return looked_up, rendered
 
@@ -175,13 +176,13 @@ def test_a_row_edited_seconds_ago_counts_on_without_being_drawn_again(login, ava
     now = timezone.now()
     _serve(avara, updatedAt=_stamp(now - timedelta(seconds=45)))
     client = login(SUPERVISOR)
-    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: now)
+    monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda: now)
     assert ">45s ago<" in _row(client.get("/"))
     looked_up, rendered = _count_row_work(monkeypatch)
 
     for later in (1, 2, 14):
         moment = now + timedelta(seconds=later)
-        monkeypatch.setattr("studies.web.presenters.timezone.now", lambda m=moment: m)
+        monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda m=moment: m)
         assert f">{45 + later}s ago<" in _row(client.get("/"))
 
     assert looked_up == [] and rendered == []
@@ -190,7 +191,7 @@ def test_a_row_edited_seconds_ago_counts_on_without_being_drawn_again(login, ava
 def _drawn_whole(study, caps, now) -> str:
     """The row as the row template renders it with every value in place."""
     context = {"row": presenters.row_of(study, caps, now), "editing": {}}
-    return get_template(presenters.ROW_TEMPLATE).render(context)
+    return get_template(row_cache.ROW_TEMPLATE).render(context)
 
 
 def _studies(*payloads):
@@ -200,7 +201,7 @@ def _studies(*payloads):
 def test_a_reused_row_is_exactly_the_row_drawn_whole(make_account, monkeypatch, settings):
     """Moment by moment, across every kind of change the clock makes to a row."""
     user = make_account(RADIOLOGIST)
-    caps = presenters.Capabilities.of(user)
+    caps = Capabilities.of(user)
     start = timezone.now()
     # High's turnaround: due soon at 3/4 of it, then overdue. Not a whole number of
     # minutes, so that those moments are not also moments when an age changes.
@@ -227,9 +228,9 @@ def test_a_reused_row_is_exactly_the_row_drawn_whole(make_account, monkeypatch, 
     moments += [start + timedelta(seconds=5)]  # the clock set back (a corrected time)
     shown = []
     for moment in moments:
-        monkeypatch.setattr("studies.web.presenters.timezone.now", lambda m=moment: m)
+        monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda m=moment: m)
 
-        shown.append(presenters.rendered_rows(studies, user))
+        shown.append(row_cache.rendered_rows(studies, user))
 
         assert shown[-1] == "\n".join(_drawn_whole(s, caps, moment) for s in studies), moment
     # The moments crossed every kind of change.
@@ -243,13 +244,13 @@ def test_a_reused_row_is_exactly_the_row_drawn_whole(make_account, monkeypatch, 
 
 def test_a_study_whose_text_holds_the_marker_is_still_drawn_right(make_account, monkeypatch):
     user = make_account(SUPERVISOR)
-    caps = presenters.Capabilities.of(user)
+    caps = Capabilities.of(user)
     studies = _studies(study_json(1, studyDescription="CT\u00000\u0000 Head\u0000"))
     for minutes in (0, 7):
         moment = timezone.now() + timedelta(minutes=minutes)
-        monkeypatch.setattr("studies.web.presenters.timezone.now", lambda m=moment: m)
+        monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda m=moment: m)
 
-        shown = presenters.rendered_rows(studies, user)
+        shown = row_cache.rendered_rows(studies, user)
 
         assert shown == _drawn_whole(studies[0], caps, moment)
         assert "CT\x000\x00 Head\x00" in shown
@@ -258,11 +259,11 @@ def test_a_study_whose_text_holds_the_marker_is_still_drawn_right(make_account, 
 def test_a_changed_turnaround_rule_shows_on_a_kept_list(make_account, monkeypatch, settings):
     user = make_account(SUPERVISOR)
     now = timezone.now()
-    monkeypatch.setattr("studies.web.presenters.timezone.now", lambda: now)
+    monkeypatch.setattr("studies.web.row_cache.timezone.now", lambda: now)
     created = now - timedelta(hours=2)
     studies = _studies(study_json(1, severity="high", createdAt=_stamp(created)))
-    assert "clock-ok" in presenters.rendered_rows(studies, user)  # High: 4 h
+    assert "clock-ok" in row_cache.rendered_rows(studies, user)  # High: 4 h
 
     settings.TRIAGE_TURNAROUND = {**settings.TRIAGE_TURNAROUND, "high": 3600}
 
-    assert "clock-overdue" in presenters.rendered_rows(studies, user)
+    assert "clock-overdue" in row_cache.rendered_rows(studies, user)
