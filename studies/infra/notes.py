@@ -16,7 +16,7 @@ import time
 
 from django.core.cache import cache
 
-from studies.infra.shared import try_lock, unlock
+from studies.infra.locks import lock_held
 
 
 def _native():
@@ -65,17 +65,9 @@ def notes_delete(key: str) -> None:
 
 
 def _locked_update(key: str, keep: float, change, horizon: float) -> bool:
-    lock = f"{key}:lock"
-    deadline = time.monotonic() + 1.0
-    token = try_lock(lock, seconds=5)
-    while token is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-        token = try_lock(lock, seconds=5)
-    if token is None:
-        return False
-    try:
+    with lock_held(f"{key}:lock", seconds=5, wait=1.0) as token:
+        if token is None:
+            return False
         notes = change(cache.get(key) or {})
         cache.set(key, {k: v for k, v in notes.items() if v[0] >= horizon}, timeout=keep)
         return True
-    finally:
-        unlock(lock, token)

@@ -6,17 +6,23 @@ the dashboard's processes use it together: single-flight values and a write gene
   (briefly) instead of calling Avara themselves. No thundering herd when it expires.
 - `generation()` / `generation_bump()`: a counter every write through the dashboard
   moves, so shared reads made before a user's own change are never served after it.
+- `accounts_generation()` / `accounts_generation_bump()`: a counter every change of an
+  account moves (the users and capabilities kept per process are keyed by it), read in
+  the same round trip as the session (`request_scope`, `read_with_session`).
+
+Its locks, and the one way anything here waits, are in studies/infra/locks.py.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.cache import cache
+
+from studies.infra.locks import NOT_YET, lock_held, value_wait
 
 GENERATION_KEY = "triage:generation"
 _MISSING = object()
@@ -62,55 +68,23 @@ def single_flight[T](
     key: str, ttl: float, build: Callable[[], T], *, wait: float = 3.0
 ) -> tuple[T, bool]:
     """(value, shared): the cached value for `key` if one is fresh, else one process builds
-    it while the others wait for it. `shared` is True when this request did not build.
+    it (holding the lock `key:building`) while the others wait for it. `shared` is True
+    when this request did not build.
 
     Exceptions from `build` propagate to the builder only; waiters then build themselves.
     """
-    found = cache.get(key, _MISSING)
-    if found is not _MISSING:
+    found = cache.get(key, NOT_YET)
+    if found is not NOT_YET:
         return found, True
-    lock = f"{key}:building"
-    token = try_lock(lock, seconds=max(wait * 2, 10))
-    if token:
-        try:
+    with lock_held(f"{key}:building", seconds=max(wait * 2, 10)) as token:
+        if token is not None:
             value = build()
             cache.set(key, value, timeout=ttl)
             return value, False
-        finally:
-            unlock(lock, token)
-    found = wait_for(key, wait)
-    if found is not _MISSING:
+    found = value_wait(key, seconds=wait)
+    if found is not NOT_YET:
         return found, True
     return build(), False  # the builder is stuck or failed: do not keep the user waiting
-
-
-def try_lock(key: str, *, seconds: float) -> str | None:
-    """A token if this caller now holds `key` (expiring after `seconds`), else None."""
-    token = secrets.token_hex(8)
-    return token if cache.add(key, token, timeout=seconds) else None
-
-
-def unlock(key: str, token: str) -> None:
-    """Release `key` if this caller still holds it: only our own, as it may have expired
-    and been taken again. On Redis in one atomic step (studies/infra/redis_cache.py)."""
-    delete_if = getattr(cache, "delete_if", None)
-    if delete_if is not None:
-        delete_if(key, token)
-    elif cache.get(key) == token:
-        cache.delete(key)
-
-
-def wait_for(key: str, seconds: float):
-    """The value of `key` once some other process has stored it, or _MISSING in time."""
-    deadline = time.monotonic() + seconds
-    delay = 0.005
-    while time.monotonic() < deadline:
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-        found = cache.get(key, _MISSING)
-        if found is not _MISSING:
-            return found
-    return _MISSING
 
 
 ACCOUNTS_KEY = "triage:accounts-generation"
