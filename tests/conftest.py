@@ -22,6 +22,9 @@ from django.utils import timezone
 
 from dashboard.devserver import NoDelayMixin
 
+# The mocked Avara, its settings and logged-in clients, for the suites that ask for them.
+pytest_plugins = ["mocked_avara"]
+
 SANDBOX_DATABASES = ["default", "sandbox"]
 
 

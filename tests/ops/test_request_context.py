@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 from django.test import Client
-from services.samples import user_json
+from samples import user_json
 
 from studies import upstream
 from studies.infra.logs import JsonFormatter, RequestIdFilter

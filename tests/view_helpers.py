@@ -1,6 +1,7 @@
-"""Builders and small readers shared by the dashboard's view tests.
+"""Builders and small readers shared by the tests that go through pages (views, accounts,
+web, infra).
 
-Avara bodies start from the service tests' samples (tests/services/samples.py), so
+Avara bodies start from the samples the upstream tests use (tests/samples.py), so
 both suites speak about the same documented example study.
 """
 
@@ -10,7 +11,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from services.samples import API_KEY, BASE_URL, CUSTOMER_ID, EXAMPLE_STUDY, USER_ID, user_json
+from samples import API_KEY, BASE_URL, CUSTOMER_ID, EXAMPLE_STUDY, USER_ID, user_json
 
 from studies.models import AuditEntry
 from studies.web.seen import seen_token_for

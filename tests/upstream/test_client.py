@@ -6,11 +6,10 @@ import threading
 import httpx
 import pytest
 from django.test import override_settings
+from samples import API_KEY, STUDY_ID
 
 from studies import upstream
 from studies.upstream import client
-
-from .samples import API_KEY, STUDY_ID
 
 STUDY_PATH = f"/v1/viewer/studies/{STUDY_ID}"
 

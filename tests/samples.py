@@ -1,4 +1,4 @@
-"""Sample values and Avara JSON bodies shared by the service module's tests."""
+"""Sample values and Avara JSON bodies shared by the tests that mock Avara."""
 
 BASE_URL = "http://avara.test"
 API_KEY = "sk_test_TOPSECRET_0123456789abcdef"

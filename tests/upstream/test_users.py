@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from samples import API_KEY, USER_ID, user_json
 
 from studies import upstream
-
-from .samples import API_KEY, USER_ID, user_json
 
 # Run again on PostgreSQL + Redis by `make test`: the users directory in the cache.
 pytestmark = pytest.mark.stores

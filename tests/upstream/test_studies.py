@@ -5,10 +5,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from samples import API_KEY, CUSTOMER_ID, STUDY_ID, UID, USER_ID
 
 from studies import upstream
-
-from .samples import API_KEY, CUSTOMER_ID, STUDY_ID, UID, USER_ID
 
 
 def sent_json(route) -> dict:

@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from routes_table import METHODS, OPEN, ROUTES
 from view_helpers import text
 
 from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
+
+from .routes_table import METHODS, OPEN, ROUTES
 
 # Run again on PostgreSQL + Redis by `make test`: sessions, logins and audit rows.
 pytestmark = pytest.mark.stores

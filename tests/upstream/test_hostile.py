@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
+from samples import API_KEY, STUDY_ID, USER_ID, user_json
 
 from studies import upstream
 from studies.upstream import errors
-
-from .samples import API_KEY, STUDY_ID, USER_ID, user_json
 
 STUDY_PATH = f"/v1/viewer/studies/{STUDY_ID}"
 STUDIES = "/v1/viewer/studies"

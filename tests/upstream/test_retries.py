@@ -2,11 +2,10 @@
 
 import httpx
 import pytest
+from samples import STUDY_ID, UID, USER_ID
 
 from studies import upstream
 from studies.upstream import client
-
-from .samples import STUDY_ID, UID, USER_ID
 
 STUDY_PATH = f"/v1/viewer/studies/{STUDY_ID}"
 

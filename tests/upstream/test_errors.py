@@ -2,10 +2,9 @@
 
 import httpx
 import pytest
+from samples import API_KEY, STUDY_ID, UID
 
 from studies import upstream
-
-from .samples import API_KEY, STUDY_ID, UID
 
 STUDY_PATH = f"/v1/viewer/studies/{STUDY_ID}"
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import get_resolver
-from routes_table import OPEN, PROBES, ROUTES, route_of, url_names
 from view_helpers import (
     COLLEAGUE_ID,
     STUDIES,
@@ -38,6 +37,8 @@ from view_helpers import (
 from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
 from studies.web.middleware import HealthCheckMiddleware
+
+from .routes_table import OPEN, PROBES, ROUTES, route_of, url_names
 
 # Run again on PostgreSQL + Redis by `make test`: sessions and audit rows for every role and action.
 pytestmark = pytest.mark.stores
