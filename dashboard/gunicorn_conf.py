@@ -121,7 +121,7 @@ def _refusal(app: str, workers: int, backend: str) -> str | None:
         return None
     return (
         f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store: set "
-        "CACHE_URL=redis://... (see README, Production), or serve one process with more "
+        "CACHE_URL=redis://... (see docs/operations.md), or serve one process with more "
         "threads (WEB_CONCURRENCY=1, GUNICORN_THREADS=8). Without one, each process "
         "would keep its own claim locks and sessions: two users could both be told they "
         "claimed a study, and a logout in one process would not end the session in another."
