@@ -8,7 +8,7 @@ few gthread workers serve many users; several workers (or hosts) share sessions,
 and caches through the shared store (CACHE_URL) and the database (DATABASE_URL).
 
 Logs: gunicorn's own lines use the dashboard's format (DJANGO_LOG_FORMAT, JSON by
-default in production, see studies/logs.py). Its access log is off unless
+default in production, see studies/infra/logs.py). Its access log is off unless
 GUNICORN_ACCESS_LOG is set: the dashboard writes one line per request itself, with the
 request id and Avara's share of the time.
 
@@ -72,8 +72,8 @@ if os.environ.get("DJANGO_LOG_FORMAT", "json" if _production else "text") == "js
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "studies.logs.RequestIdFilter"}},
-        "formatters": {"json": {"()": "studies.logs.JsonFormatter"}},
+        "filters": {"request_id": {"()": "studies.infra.logs.RequestIdFilter"}},
+        "formatters": {"json": {"()": "studies.infra.logs.JsonFormatter"}},
         "handlers": {
             "json": {
                 "class": "logging.StreamHandler",
@@ -121,7 +121,7 @@ def _refusal(workers: int, backend: str) -> str | None:
         return None
     return (
         f"{workers} dashboard processes (WEB_CONCURRENCY or -w) need a shared store: set "
-        "CACHE_URL=redis://... (see README, Production), or serve one process with more "
+        "CACHE_URL=redis://... (see docs/operations.md), or serve one process with more "
         "threads (WEB_CONCURRENCY=1, GUNICORN_THREADS=8). Without one, each process "
         "would keep its own claim locks and sessions: two users could both be told they "
         "claimed a study, and a logout in one process would not end the session in another."

@@ -40,7 +40,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Addresses or networks of the reverse proxies in front of the dashboard. Only requests
 # from them may name the client (X-Forwarded-For) and the request id (X-Request-Id); see
-# studies/addresses.py. Empty: the peer's own address counts, forwarded headers do not.
+# studies/infra/addresses.py. Empty: the peer's own address counts, forwarded headers do not.
 TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 # --- Upstream: the Avara Viewer API -------------------------------------------------
@@ -114,17 +114,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    # Login throttling (studies/throttling.py).
+    # Login throttling (studies/accounts/throttling.py).
     "axes",
 ]
 
 MIDDLEWARE = [
     # Request id, Server-Timing, one log line per request; then /healthz and /readyz,
-    # answered before host checks, HTTPS redirects and login (see studies/health.py).
-    "studies.middleware.RequestContextMiddleware",
-    "studies.middleware.HealthCheckMiddleware",
+    # answered before host checks, HTTPS redirects and login (see studies/web/health.py).
+    "studies.web.middleware.RequestContextMiddleware",
+    "studies.web.middleware.HealthCheckMiddleware",
     # HTML compressed when the browser accepts it: zstd, else gzip (see the class).
-    "studies.middleware.PageCompressionMiddleware",
+    "studies.web.middleware.PageCompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,13 +132,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "studies.middleware.HtmxSafetyMiddleware",
+    "studies.web.middleware.HtmxSafetyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "studies.middleware.RoleRequiredMiddleware",
+    "studies.web.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "studies.middleware.UpstreamErrorMiddleware",
+    "studies.web.middleware.UpstreamErrorMiddleware",
     # Last, as axes asks: turns a locked-out login into the lock page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -157,8 +157,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "studies.context.identity",
-                "studies.context.urls",
+                "studies.web.context_processors.identity",
+                "studies.web.context_processors.urls",
             ],
         },
     },
@@ -197,7 +197,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Django's backend, reusing one redis-py client per pool (see the module).
-    CACHES["default"]["BACKEND"] = "studies.redis_cache.RedisCache"
+    CACHES["default"]["BACKEND"] = "studies.infra.redis_cache.RedisCache"
     # Fail fast when Redis is unreachable instead of holding a worker thread.
     CACHES["default"].setdefault("OPTIONS", {}).update(
         socket_connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=2.0),
@@ -205,7 +205,7 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
         retry_on_timeout=False,
     )
     CACHES["default"].setdefault("KEY_PREFIX", "triage")
-# Each process keeps the logged-in users it has read (studies/backends.py), which a
+# Each process keeps the logged-in users it has read (studies/accounts/backends.py), which a
 # change of an account made by any process must reach through the shared store: so
 # only when there is one. In process memory, a shell's `changepassword` could not tell
 # the web process, and every request reads its user from the database.
@@ -217,8 +217,8 @@ TRIAGE_KEEP_USERS = env.bool(
 # a session at Redis speed, and a Redis restart or eviction (it is a cache, it may drop
 # keys under memory pressure) logs nobody out. A pure cache session engine would; the
 # database engine alone would cost a query per request. Django's cached_db, reading the
-# accounts' generation in the same round trip (studies/sessions.py).
-SESSION_ENGINE = "studies.sessions"
+# accounts' generation in the same round trip (studies/accounts/sessions.py).
+SESSION_ENGINE = "studies.accounts.sessions"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -231,11 +231,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studies:home"  # readers start at the queue, others at the worklist
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes; the policy is described in studies/throttling.py).
+# Login throttling (django-axes; the policy is described in studies/accounts/throttling.py).
 AUTHENTICATION_BACKENDS = [
-    "studies.throttling.ThrottlingBackend",  # refuses a locked username first
+    "studies.accounts.throttling.ThrottlingBackend",  # refuses a locked username first
     # ModelBackend, with each request's user kept in memory while no account changes.
-    "studies.backends.AccountBackend",
+    "studies.accounts.backends.AccountBackend",
     # Sessions made before AccountBackend name this one; they keep working (uncached)
     # until their next login. Logins never reach it (AccountBackend answers first), bar
     # a failed one, which it checks a second time.
@@ -252,10 +252,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A fixed cool-off from the last counted failure: retrying while locked does not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "studies.throttling.AuditedAxesHandler"
-AXES_LOCKOUT_CALLABLE = "studies.throttling.lockout_response"
-AXES_USERNAME_CALLABLE = "studies.throttling.username_of"
-AXES_CLIENT_IP_CALLABLE = "studies.addresses.client_ip"
+AXES_HANDLER = "studies.accounts.throttling.AuditedAxesHandler"
+AXES_LOCKOUT_CALLABLE = "studies.accounts.throttling.lockout_response"
+AXES_USERNAME_CALLABLE = "studies.accounts.throttling.username_of"
+AXES_CLIENT_IP_CALLABLE = "studies.infra.addresses.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins go to the logs (studies.throttling)
 AXES_VERBOSE = False
 
@@ -282,7 +282,7 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 # A stale CSRF token (e.g. after logging in again in another tab) gets a message that
 # fits where it happens: a toast for HTMX, a page otherwise.
-CSRF_FAILURE_VIEW = "studies.http.csrf_failure"
+CSRF_FAILURE_VIEW = "studies.web.http.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Cookie names of the dashboard's own: cookies ignore ports, so anything else served on
@@ -337,7 +337,7 @@ STORAGES = {
 }
 
 # --- Logging: never the API key (the service module never logs headers) ---------------
-# `json`: one JSON object per line with the request id (studies/logs.py), the default in
+# `json`: one JSON object per line with the request id (studies/infra/logs.py), the default in
 # production; `text`: one readable line, the default in development.
 LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json" if PRODUCTION else "text")
 if LOG_FORMAT not in {"json", "text"}:
@@ -347,9 +347,9 @@ _to_console = {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "studies.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "studies.infra.logs.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "studies.logs.JsonFormatter"},
+        "json": {"()": "studies.infra.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

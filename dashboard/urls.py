@@ -7,4 +7,4 @@ urlpatterns = [
     path("", include("studies.urls")),
 ]
 
-handler500 = "studies.http.server_error"
+handler500 = "studies.web.http.server_error"

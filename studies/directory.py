@@ -9,7 +9,8 @@ import time
 
 from django.core.cache import cache
 
-from studies import shared, upstream
+from studies import upstream
+from studies.infra import shared
 
 CUSTOMERS_KEY = "triage:customers:v2"  # {customer id: (name, day last seen)}
 CUSTOMERS_DAYS = 30
@@ -41,7 +42,7 @@ def pickers(studies, *, with_users: bool = True):
 
 def picker_keys(*, with_users: bool = True) -> list[str]:
     """What `pickers` reads from the store; a view that calls it can have them read with
-    the session, in the same round trip (`reads_with_session`, studies/sessions.py)."""
+    the session, in the same round trip (`reads_with_session`, studies/accounts/sessions.py)."""
     return [CUSTOMERS_KEY, upstream.user_directory_key()] if with_users else [CUSTOMERS_KEY]
 
 

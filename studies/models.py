@@ -23,7 +23,7 @@ class Account(models.Model):
     )
 
     class Meta:
-        # The permissions roles are made of (see studies/roles.py); checked on every view.
+        # The permissions roles are made of (see studies/accounts/roles.py); checked on every view.
         permissions = [
             ("open_viewer", "Open a study in the Avara viewer"),
             ("change_viewer_status", "Mark a study complete or incomplete"),

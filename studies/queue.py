@@ -9,8 +9,9 @@ dashboard keeps its own picture of every incomplete, active study:
   so, and the studies beyond it (the *oldest*, since Avara lists newest first) are
   reachable in the worklist, filtered by severity. Keep the bound above the open work.
 - Kept in the shared store for TRIAGE_QUEUE_SECONDS (default 15 s) and rebuilt by one
-  process at a time (studies/shared.py: single flight; the others keep serving the
-  previous picture meanwhile, so an expiry never sends every process to Avara at once).
+  process at a time (under a lock in the shared store, studies/infra/locks.py; the
+  others keep serving the previous picture meanwhile, so an expiry never sends every
+  process to Avara at once).
 - Writes made through the dashboard are laid over it at once (`queue_note`), so a user
   never sees their own change undone by a snapshot taken a moment before it.
 
@@ -33,8 +34,8 @@ from django.db import connections
 from django.utils import timezone
 
 from studies import upstream
-from studies.notes import notes_all, notes_drop_before, notes_put
-from studies.shared import try_lock, unlock, wait_for
+from studies.infra.locks import lock_release, lock_take, value_wait
+from studies.infra.notes import notes_all, notes_drop_before, notes_put
 
 log = logging.getLogger(__name__)
 SEVERITY_ORDER = ("stat", "high", "normal")
@@ -159,7 +160,7 @@ def _stored_or_rebuilt(*, wait: bool = True) -> dict | None:
     if ttl <= 0 or (stored is None and wait):
         return _rebuild(stored)
     if settings.TRIAGE_QUEUE_BACKGROUND:
-        token = try_lock(_LOCK, seconds=120)
+        token = lock_take(_LOCK, seconds=120)
         if token:
             threading.Thread(target=_rebuild_in_background, args=(token,), daemon=True).start()
     return stored
@@ -174,16 +175,16 @@ def _rebuild_in_background(token: str) -> None:
     except Exception:
         log.warning("The queue snapshot could not be rebuilt", exc_info=True)
     finally:
-        unlock(_LOCK, token)
+        lock_release(_LOCK, token)
         connections.close_all()  # this thread's database connections, if it opened any
 
 
 def _rebuild(stored: dict | None) -> dict:
-    token = try_lock(_LOCK, seconds=120)
+    token = lock_take(_LOCK, seconds=120)
     if token is None and stored is not None:
         return stored
     if token is None:
-        waited = wait_for(SNAPSHOT_KEY, 10.0)
+        waited = value_wait(SNAPSHOT_KEY, seconds=10.0)
         if isinstance(waited, dict):
             return waited
     try:
@@ -194,7 +195,7 @@ def _rebuild(stored: dict | None) -> dict:
         return stored  # Avara is unavailable: an older picture, which the page dates
     finally:
         if token:
-            unlock(_LOCK, token)
+            lock_release(_LOCK, token)
 
 
 # --- The dashboard's own writes ---------------------------------------------------------
@@ -208,7 +209,7 @@ def queue_note(study) -> None:
     while Avara fails, so a note must not expire before it); a study written again
     replaces its earlier note. Best effort: a lost note only delays the change until the
     next rebuild (TRIAGE_QUEUE_SECONDS). On Redis one atomic write, with no lock shared by
-    the room's saves (studies/notes.py).
+    the room's saves (studies/infra/notes.py).
     """
     if settings.TRIAGE_QUEUE_SECONDS <= 0:
         return  # every read rebuilds the picture: nothing to lay over it

@@ -1,4 +1,7 @@
-"""Reads: what the worklist asks Avara for, and whether a study belongs in a list."""
+"""Reads: what the worklist asks Avara for, and whether a study belongs in a list.
+
+Filters come as plain values, `study_list()` keyword arguments (the worklist's form
+turns into them in studies/web/forms.py: `list_filters`)."""
 
 from __future__ import annotations
 
@@ -6,32 +9,10 @@ import hashlib
 
 from django.conf import settings
 
-from studies import upstream, validators
+from studies import upstream
 from studies.audit import storable_text
-from studies.forms import WorklistFilterForm
+from studies.infra.shared import generation, single_flight
 from studies.models import AuditEntry
-from studies.shared import generation, single_flight
-
-
-def list_filters(form: WorklistFilterForm, *, me: str | None, can_see_cancelled: bool) -> dict:
-    """Translate the validated filter form into study_list() keyword arguments."""
-    assignee = form.value("assignee")
-    customer = form.value("customer")
-    cancelled = form.value("cancelled", "active") if can_see_cancelled else "active"
-    q = form.value("q")
-    return {
-        "severity": form.value("severity") or None,
-        "study_viewer_status": form.value("status") or None,
-        "study_description": q if q and not is_lookup(q) else None,
-        "is_cancelled": {"active": False, "cancelled": True}.get(cancelled),
-        "assigned_to": {"me": me, "none": upstream.NULL}.get(assignee, assignee) or None,
-        "express_customer_id": upstream.NULL if customer == "none" else customer or None,
-    }
-
-
-def is_lookup(q: str) -> bool:
-    """Whether the search box holds a study id or a DICOM UID (opens one study)."""
-    return validators.is_study_id(q) or validators.is_dicom_uid(q)
 
 
 def study_matches(study, filters: dict) -> bool:
@@ -55,7 +36,7 @@ def study_matches(study, filters: dict) -> bool:
 
 def shared_study_list(**query) -> upstream.StudyPage:
     """`upstream.study_list(**query)`, shared: identical reads by anyone, in any process,
-    within TRIAGE_LIST_SHARE_SECONDS cost Avara one call (studies/shared.py). A write
+    within TRIAGE_LIST_SHARE_SECONDS cost Avara one call (studies/infra/shared.py). A write
     through the dashboard moves the generation, so no one is served a list read before
     their own change."""
     ttl = settings.TRIAGE_LIST_SHARE_SECONDS

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
-from studies.converters import StudyIdConverter
 from studies.views import actions, admin_pages, create, detail, queue, rows, worklist
+from studies.web.converters import StudyIdConverter
 
 register_converter(StudyIdConverter, "study")
 

@@ -17,13 +17,18 @@ METADATA_VALUE_MAX = 1000
 
 
 def is_study_id(value: str) -> bool:
-    """The one check an id from Avara passes before it becomes a URL (studies/links.py)
+    """The one check an id from Avara passes before it becomes a URL (studies/web/links.py)
     or a header: the whole value (`$` would also accept a trailing newline)."""
     return STUDY_ID_RE.fullmatch(value) is not None
 
 
 def is_dicom_uid(value: str) -> bool:
     return len(value) <= 64 and bool(DICOM_UID_RE.match(value))
+
+
+def is_lookup(q: str) -> bool:
+    """Whether the search box holds a study id or a DICOM UID (opens one study)."""
+    return is_study_id(q) or is_dicom_uid(q)
 
 
 def dicom_uid_problem(value: str) -> str | None:

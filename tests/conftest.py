@@ -32,6 +32,10 @@ def pytest_report_header() -> str:
     )
 
 
+# The mocked Avara, its settings and logged-in clients, for the suites that ask for them.
+pytest_plugins = ["mocked_avara"]
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(
     django_db_modify_db_settings_parallel_suffix, tmp_path_factory

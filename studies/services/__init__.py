@@ -2,7 +2,8 @@
 
 Keyword-only functions named <entity>_<action>, each returning a WriteResult (see
 results.py). Role rules, the stale check, the per-study lock, the upstream call and
-the audit entry live here, once; views parse, call one service and render.
+the audit entry live here, once; views parse, call one service and render. A change a
+page refuses before asking (its role may not) is recorded here too: `refusal_record`.
 """
 
 from studies.services.edits import (
@@ -20,6 +21,7 @@ from studies.services.lifecycle import (
     study_viewer_link,
     viewer_url_allowed,
 )
+from studies.services.outcomes import refusal_record
 from studies.services.reading import (
     SKIP_REASONS,
     read_next_candidates,
@@ -28,6 +30,7 @@ from studies.services.reading import (
     study_skip,
 )
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
+from studies.services.rules import role_refusal
 
 __all__ = [
     "ME",
@@ -37,6 +40,8 @@ __all__ = [
     "Reason",
     "WriteResult",
     "read_next_candidates",
+    "refusal_record",
+    "role_refusal",
     "skipped_by",
     "study_cancel",
     "study_claim",

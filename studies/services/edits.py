@@ -1,6 +1,6 @@
 """Changing a study's fields: edit, claim, give back, complete. No lost updates.
 
-Every write is read-compare-write under the study's lock (studies/locks.py):
+Every write is read-compare-write under the study's lock (studies/infra/locks.py):
 1. the role rules that need no study;
 2. the lock, then a fresh read of the study;
 3. a field-level three-way check: each field the user is changing is compared with the
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from studies import upstream
-from studies.context import me_of
-from studies.locks import study_lock
+from studies.accounts.capabilities import me_of
+from studies.infra.locks import study_lock
 from studies.models import AuditAction
 from studies.services import fields, rules
 from studies.services.outcomes import (

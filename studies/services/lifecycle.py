@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http.response import MAX_URL_REDIRECT_LENGTH
 
 from studies import upstream
-from studies.locks import study_lock
+from studies.infra.locks import study_lock
 from studies.messages import upstream_message
 from studies.models import AuditAction
 from studies.services import rules

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from studies import upstream
 from studies.audit import audit_last_setter, audit_record
+from studies.infra.shared import generation_bump
 from studies.messages import upstream_message
 from studies.models import AuditAction
 from studies.queue import queue_note
 from studies.services import fields, rules
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
-from studies.shared import generation_bump
 
 BUSY = "Someone else is saving this study right now; nothing was changed. Try again."
 UNKNOWN = (
@@ -93,6 +93,20 @@ def refused(
     return WriteResult(
         outcome, message, study=study, reason=reason, field_errors=dict(field_errors or {})
     )
+
+
+def refusal_record(*, actor, codename: str, action: AuditAction | str, study_id: str = "") -> str:
+    """A change the actor's role may not ask for at all, refused at the door (before any
+    study is read): audited, and the sentence that says why."""
+    message = rules.role_refusal(actor, codename)
+    audit_record(
+        actor=actor,
+        action=action,
+        study_id=study_id,
+        accepted=False,
+        detail=f"Refused by the dashboard: {message}",
+    )
+    return message
 
 
 def when(stamp) -> str:

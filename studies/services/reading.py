@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from studies import upstream
-from studies.context import me_of
+from studies.accounts.capabilities import me_of
 from studies.models import AuditAction
 from studies.queue import prioritised, queue_snapshot
 from studies.services import rules

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from studies.context import me_of
+from studies.accounts.capabilities import me_of
+from studies.accounts.roles import role_of
 from studies.messages import PERMISSION_MESSAGES
-from studies.roles import role_of
 from studies.services import fields
 
 # field -> the permission that allows changing it (assignment is decided below)

@@ -5,7 +5,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
-from studies import links, presenters
+from studies.web import links, presenters
 
 register = template.Library()
 

@@ -51,8 +51,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from httpx_retries import Retry, RetryTransport
 
-from studies.requestid import HEADER as REQUEST_ID_HEADER
-from studies.requestid import current_request_id
+from studies.infra.requestid import HEADER as REQUEST_ID_HEADER
+from studies.infra.requestid import current_request_id
 from studies.upstream.errors import NOT_SENT, DeadlineExceeded, parse_retry_after
 
 USER_AGENT = "avara-triage/0.1"

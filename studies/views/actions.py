@@ -10,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from studies import services
-from studies.http import permission_required, redirect_to, refuse, safe_next
 from studies.selectors import study_visible
 from studies.views.respond import htmx_result, status_of
+from studies.web.http import permission_required, redirect_to, refuse, safe_next
 
 VERBS = {
     "cancel": {

@@ -6,11 +6,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studies import directory, throttling
-from studies.accounts import AccountForm, account_initial, account_rejected, account_save
-from studies.http import permission_required
+from studies import directory
+from studies.accounts import throttling
+from studies.accounts.forms import AccountForm, account_initial, account_rejected, account_save
+from studies.accounts.roles import role_of
 from studies.models import AuditAction, AuditEntry, AuditOutcome
-from studies.roles import role_of
+from studies.web.http import permission_required
 
 User = get_user_model()
 

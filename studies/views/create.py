@@ -6,11 +6,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from studies import directory, links, services
-from studies.forms import StudyCreateForm, metadata_formset
-from studies.http import permission_required, redirect_to
+from studies import directory, services
 from studies.models import AuditAction
 from studies.views.respond import status_of
+from studies.web import links
+from studies.web.forms import StudyCreateForm, metadata_formset
+from studies.web.http import permission_required, redirect_to
 
 
 def _render(request, form, formset, *, problem="", status=200):

@@ -15,11 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import services
-from studies.forms import StudyDetailsForm, metadata_formset
-from studies.http import redirect_to, refuse
-from studies.presenters import Capabilities, row_of
+from studies.accounts.capabilities import Capabilities
 from studies.selectors import audit_for_study, study_visible
 from studies.views.respond import status_of
+from studies.web.forms import StudyDetailsForm, metadata_formset
+from studies.web.http import redirect_to, refuse
+from studies.web.presenters import row_of
 
 CANCELLED_HIDDEN = "That study is cancelled; only admins can see cancelled studies."
 

@@ -11,11 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studies import links, services, upstream
-from studies.forms import QueueFilterForm
-from studies.http import redirect_to, refuse, safe_next
+from studies import services, upstream
+from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
-from studies.presenters import Capabilities, list_digest, rendered_rows
 from studies.queue import in_view, prioritised, queue_snapshot, rule_text
 from studies.selectors import stat_waiting
 from studies.views.respond import (
@@ -26,6 +24,10 @@ from studies.views.respond import (
     status_of,
     unchanged_since,
 )
+from studies.web import links
+from studies.web.forms import QueueFilterForm
+from studies.web.http import redirect_to, refuse, safe_next
+from studies.web.row_cache import list_digest, rendered_rows
 
 PAGE_SIZE = 50
 

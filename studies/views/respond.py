@@ -14,18 +14,21 @@ from django.utils import timezone
 from django_htmx.http import reswap, retarget
 
 from studies import directory, validators
-from studies.forms import (
+from studies.accounts.capabilities import Capabilities
+from studies.queue import in_view
+from studies.selectors import study_matches
+from studies.services import Outcome, Reason, WriteResult
+from studies.web.forms import (
     SEVERITY_CHOICES,
     STATUS_CHOICES,
     QueueFilterForm,
     WorklistFilterForm,
+    list_filters,
 )
-from studies.http import safe_next, toast
-from studies.presenters import Capabilities, list_clocks, list_digest, row_of
-from studies.queue import in_view
-from studies.seen import seen_token
-from studies.selectors import list_filters, study_matches
-from studies.services import Outcome, Reason, WriteResult
+from studies.web.http import safe_next, toast
+from studies.web.presenters import row_of
+from studies.web.row_cache import list_clocks, list_digest
+from studies.web.seen import seen_token
 
 # url field name -> (label, service field name)
 EDIT_FIELDS = {
@@ -268,7 +271,7 @@ def not_modified(etag: str) -> HttpResponse:
 
 def reads_with_session(keys):
     """Decorate a view whose request will read these store keys (`keys(request)` gives
-    them): they are read in the same round trip as the session (studies/sessions.py),
+    them): they are read in the same round trip as the session (studies/accounts/sessions.py),
     and the view's first `shared.read_earlier` of them takes that answer."""
 
     def decorate(view):

@@ -2,7 +2,7 @@
 Complete. Each view parses the request, calls one service and renders its result
 (studies/views/respond.py); the rules live in studies/services/.
 
-Opening a control costs no study read: the row's `data-t` token (studies/seen.py) says
+Opening a control costs no study read: the row's `data-t` token (studies/web/seen.py) says
 what the user saw, and the save compares it with a fresh read before writing.
 """
 
@@ -16,11 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from studies import services, upstream
-from studies.forms import InlineEditForm
-from studies.http import redirect_to, refuse, safe_next, toast, upstream_status
+from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
-from studies.presenters import Capabilities, row_of
-from studies.seen import seen_read
 from studies.selectors import study_visible
 from studies.views.respond import (
     EDIT_FIELDS,
@@ -31,6 +28,10 @@ from studies.views.respond import (
     render_row,
     status_of,
 )
+from studies.web.forms import InlineEditForm
+from studies.web.http import redirect_to, refuse, safe_next, toast, upstream_status
+from studies.web.presenters import row_of
+from studies.web.seen import seen_read
 
 STALE_ROW = "This row is out of date or was altered; reload the page and try again."
 

@@ -10,18 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from studies import directory, links, upstream, validators
-from studies.forms import (
-    MAX_CURSOR_TRAIL,
-    PAGE_SIZES,
-    WorklistFilterForm,
-    cursor_trail,
-    filter_selects,
-)
-from studies.fragments import fragment
-from studies.http import upstream_message, upstream_status
-from studies.presenters import Capabilities, list_digest, rendered_rows
-from studies.selectors import list_filters, worklist_page
+from studies import directory, upstream, validators
+from studies.accounts.capabilities import Capabilities
+from studies.selectors import worklist_page
 from studies.views.respond import (
     etag_of,
     list_state,
@@ -29,6 +20,18 @@ from studies.views.respond import (
     reads_with_session,
     unchanged_since,
 )
+from studies.web import links
+from studies.web.forms import (
+    MAX_CURSOR_TRAIL,
+    PAGE_SIZES,
+    WorklistFilterForm,
+    cursor_trail,
+    filter_selects,
+    list_filters,
+)
+from studies.web.fragments import fragment
+from studies.web.http import upstream_message, upstream_status
+from studies.web.row_cache import list_digest, rendered_rows
 
 
 def _lookup(request, q: str) -> HttpResponse | tuple[str, int] | None:
@@ -139,7 +142,7 @@ def worklist(request):
 
 
 def _filter_form(request, context: dict, *, oob: bool) -> str:
-    """The filter form, rendered once per distinct look (studies/fragments.py): the key
+    """The filter form, rendered once per distinct look (studies/web/fragments.py): the key
     holds every value it prints: the query, the users and customers on offer, the role's
     cancelled filter, the page size, and whether it travels out of band."""
     users, context["users_problem"] = context.get("directory_users") or directory.users_or_empty()

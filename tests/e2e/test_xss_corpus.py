@@ -11,7 +11,7 @@ nothing runs (no dialog, `window.__xss` never set, no console error or CSP repor
 
 Lone surrogates cannot be stored by either sandbox engine nor decoded from JSON by the
 dashboard (msgspec refuses them); that path is covered by tests/views/test_audit_values.py
-and tests/services/test_upstream_hostile.py.
+and tests/upstream/test_hostile.py.
 """
 
 import pytest

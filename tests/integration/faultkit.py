@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sandbox_control import SandboxControl, Study
 
-from studies.seen import seen_token_for
+from studies.web.seen import seen_token_for
 
 HX = {"HX-Request": "true"}
 STUDIES = "/v1/viewer/studies"

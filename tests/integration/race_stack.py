@@ -145,7 +145,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.cached_db import SessionStore
 from studies.models import Account
-from studies.roles import role_sync
+from studies.accounts.roles import role_sync
 
 role_sync()
 readers = []
@@ -155,7 +155,7 @@ for n, avara in enumerate(json.loads({avara!r})):
     Account.objects.create(user=user, avara_user_id=avara["userId"])
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "studies.backends.AccountBackend"
+    session[BACKEND_SESSION_KEY] = "studies.accounts.backends.AccountBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     readers.append({{"user_id": avara["userId"], "name": f"{{avara['firstName']}} Racer",

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from studies.models import Account, AuditEntry
-from studies.seen import seen_token_for
+from studies.web.seen import seen_token_for
 
 # Run again on PostgreSQL + Redis by `make test`: password logins, sessions, audit, both databases.
 pytestmark = pytest.mark.stores

@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from studies import queue, services
+from studies.infra.notes import notes_all, notes_delete
 from studies.models import Account
-from studies.notes import notes_all, notes_delete
 from studies.upstream import client as upstream_client
 
 HOUR = timedelta(hours=1)
@@ -352,7 +352,7 @@ def test_a_queue_row_redrawn_after_an_action_keeps_its_skip_link(avara, sandbox)
 def queue_token(study_id: str) -> str:
     """The row token (data-t) of the study as Avara has it now."""
     from studies import upstream
-    from studies.seen import seen_token
+    from studies.web.seen import seen_token
 
     return seen_token(upstream.study_get(study_id=study_id))
 

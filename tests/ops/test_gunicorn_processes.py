@@ -30,7 +30,7 @@ def conf(monkeypatch, **environ: str) -> dict:
 
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
-REDIS = "studies.redis_cache.RedisCache"
+REDIS = "studies.infra.redis_cache.RedisCache"
 
 
 @pytest.mark.parametrize(

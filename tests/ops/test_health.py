@@ -6,9 +6,9 @@ import httpx
 import pytest
 from django.db import OperationalError
 from django.test import Client, override_settings
-from services.samples import API_KEY, user_json
+from samples import API_KEY, user_json
 
-from studies import health
+from studies.web import health
 
 from .conftest import USERS
 

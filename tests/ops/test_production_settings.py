@@ -109,7 +109,7 @@ def test_production_logs_are_one_json_object_per_line_without_the_key():
     assert probe_line["level"] == "WARNING"
     assert "request_id" in probe_line  # null outside a request
     assert PRODUCTION["AVARA_API_KEY"] not in "\n".join(stderr)
-    assert settings["session_engine"] == "studies.sessions"  # cached_db, see its test
+    assert settings["session_engine"] == "studies.accounts.sessions"  # cached_db, see its test
     assert settings["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 

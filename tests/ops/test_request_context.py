@@ -9,11 +9,11 @@ import re
 import httpx
 import pytest
 from django.test import Client
-from services.samples import user_json
+from samples import user_json
 
 from studies import upstream
-from studies.logs import JsonFormatter, RequestIdFilter
-from studies.requestid import request_id_activate, request_id_clear
+from studies.infra.logs import JsonFormatter, RequestIdFilter
+from studies.infra.requestid import request_id_activate, request_id_clear
 
 from .conftest import USERS
 

@@ -15,8 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
-
-from .samples import EXAMPLE_STUDY
+from samples import EXAMPLE_STUDY
 
 STUDIES = "/v1/viewer/studies"
 _clock = itertools.count(1)

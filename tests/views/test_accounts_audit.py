@@ -18,8 +18,8 @@ from view_helpers import (
     text,
 )
 
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_of
 from studies.models import Account, AuditEntry
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_of
 
 # Run again on PostgreSQL + Redis by `make test`: accounts, audit rows and logins.
 pytestmark = pytest.mark.stores

@@ -26,8 +26,8 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.logs import JsonFormatter
-from studies.roles import ADMIN, RADIOLOGIST
+from studies.accounts.roles import ADMIN, RADIOLOGIST
+from studies.infra.logs import JsonFormatter
 
 SID = study_id(1)
 STUDY = f"/studies/{SID}"

@@ -16,7 +16,7 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.roles import ADMIN, SUPERVISOR
+from studies.accounts.roles import ADMIN, SUPERVISOR
 
 SID = study_id(1)
 EDIT = f"/studies/{SID}/edit/assignee"

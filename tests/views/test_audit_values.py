@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import pytest
 from view_helpers import STUDIES, details_form, study_id, study_json, text
 
+from studies.accounts.roles import ADMIN, SUPERVISOR
 from studies.audit import audit_record
 from studies.models import AuditEntry
-from studies.roles import ADMIN, SUPERVISOR
 
 # Run again on PostgreSQL + Redis by `make test`: the point is what each engine accepts.
 pytestmark = pytest.mark.stores

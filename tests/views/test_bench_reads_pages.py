@@ -10,7 +10,7 @@ from pathlib import Path
 
 from view_helpers import RADIOLOGIST_ID, STUDIES, hx, page_json, study_id, study_json, text
 
-from studies.roles import RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from benchkit import ratios, web  # scripts/ is not a package: found through the path above

@@ -17,7 +17,7 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.roles import SUPERVISOR
+from studies.accounts.roles import SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

@@ -21,8 +21,8 @@ from view_helpers import (
 )
 
 from studies import upstream
+from studies.accounts.roles import RADIOLOGIST
 from studies.models import AuditEntry
-from studies.roles import RADIOLOGIST
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

@@ -29,9 +29,9 @@ from view_helpers import (
 )
 
 from studies import upstream
+from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 from studies.audit import audit_record
 from studies.models import AuditEntry
-from studies.roles import RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

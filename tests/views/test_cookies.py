@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from view_helpers import STUDIES, study_json, text
 
-from studies.roles import ADMIN
+from studies.accounts.roles import ADMIN
 
 pytestmark = pytest.mark.stores
 

@@ -19,7 +19,7 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.roles import ADMIN, SUPERVISOR
+from studies.accounts.roles import ADMIN, SUPERVISOR
 
 UID = NEW_UID
 NEW_ID = study_id(42)

@@ -24,8 +24,8 @@ from view_helpers import (
 )
 
 from studies import upstream
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

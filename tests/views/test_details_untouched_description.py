@@ -3,7 +3,7 @@ one with leading or trailing spaces (another client wrote it), which the form tr
 
 from view_helpers import STUDIES, details_form, only_audit, sent_json, study_id, study_json
 
-from studies.roles import SUPERVISOR
+from studies.accounts.roles import SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

@@ -3,7 +3,7 @@ that no longer belongs in the list on screen leaves it then, as after a save."""
 
 from view_helpers import STUDIES, hx, person_json, study_id, study_json, text, toast_of
 
-from studies.roles import SUPERVISOR
+from studies.accounts.roles import SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

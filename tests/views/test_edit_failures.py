@@ -25,8 +25,8 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.locks import study_lock
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.infra.locks import study_lock
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

@@ -30,7 +30,7 @@ from view_helpers import (
     study_json,
 )
 
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY = f"/studies/{SID}"

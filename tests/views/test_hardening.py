@@ -26,8 +26,8 @@ from view_helpers import (
     toast_of,
 )
 
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import Account, AuditEntry
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 # Run again on PostgreSQL + Redis by `make test`: sessions, audit rows, accounts.
 pytestmark = pytest.mark.stores

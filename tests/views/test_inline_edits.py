@@ -29,7 +29,7 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"

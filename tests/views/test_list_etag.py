@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from view_helpers import STUDIES, page_json, study_json
 
-from studies.roles import SUPERVISOR
+from studies.accounts.roles import SUPERVISOR
 
 
 def _stamp(moment) -> str:

@@ -4,7 +4,7 @@ change nothing), never a bare 405 error page."""
 
 from view_helpers import study_id
 
-from studies.roles import RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 

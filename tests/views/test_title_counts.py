@@ -6,7 +6,7 @@ import httpx
 import pytest
 from view_helpers import STUDIES, page_json, study_json, text
 
-from studies.roles import SUPERVISOR
+from studies.accounts.roles import SUPERVISOR
 
 STAT_QUERY = {
     "severity": "stat",

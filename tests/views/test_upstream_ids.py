@@ -23,9 +23,10 @@ from view_helpers import (
     text,
 )
 
-from studies import links, validators
+from studies import validators
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.web import links
 
 # Run again on PostgreSQL + Redis by `make test`: the audit rows holding these ids.
 pytestmark = pytest.mark.stores
@@ -222,7 +223,7 @@ def test_read_next_whose_claim_is_answered_with_such_an_id_sends_the_user_to_the
 
 @pytest.mark.parametrize("value", [study_id(1), *BAD_IDS.values()])
 def test_the_one_check_and_the_study_url_agree(value):
-    """studies/links.py is where an id from Avara becomes a URL: it links exactly the ids
+    """studies/web/links.py is where an id from Avara becomes a URL: it links exactly the ids
     the check accepts, and each such link resolves back to the same id (the URL
     converter and the check share one pattern, so no accepted id fails to reverse)."""
     page = links.study_page(value)

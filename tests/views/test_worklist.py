@@ -20,7 +20,7 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 # Run again on PostgreSQL + Redis by `make test`: users directory, customers, sessions.
 pytestmark = pytest.mark.stores

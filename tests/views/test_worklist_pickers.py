@@ -1,5 +1,5 @@
 """The filter form's customers and users come from the store in the same round trip as
-the session (studies/sessions.py), and a live refresh (which shows no filter form) never
+the session (studies/accounts/sessions.py), and a live refresh (which shows no filter form) never
 asks for the users at all. A customer is offered for 30 days after it was last seen."""
 
 import pytest
@@ -7,8 +7,9 @@ from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from view_helpers import SMITH, STUDIES, StoreReads, hx, page_json, study_json, text
 
-from studies import directory, shared, upstream
-from studies.roles import SUPERVISOR
+from studies import directory, upstream
+from studies.accounts.roles import SUPERVISOR
+from studies.infra import shared
 from studies.upstream import users as upstream_users
 
 pytestmark = pytest.mark.stores  # on Redis too, where the keys are one MGET

@@ -13,9 +13,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from studies import upstream
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_sync
+from studies.infra.shared import accounts_generation_bump
 from studies.models import Account
-from studies.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_sync
-from studies.shared import accounts_generation_bump
 
 # username -> (role, the Avara user's email in the sandbox seed, demo password)
 DEMO_ACCOUNTS = {

@@ -1,0 +1,72 @@
+"""Template context processors: who is asking (role, linked Avara user, what pages
+offer them) and the links and static files every page prints."""
+
+import functools
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
+
+from studies.accounts.capabilities import Capabilities
+
+
+def identity(request) -> dict:
+    """Template context processor: `role` and `me` for the logged-in user."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    caps = Capabilities.of(user)
+    return {
+        "caps": caps,
+        "role": caps.role,
+        "me": caps.me,
+        "refresh_seconds": settings.TRIAGE_REFRESH_SECONDS,
+    }
+
+
+# The links of the top bar and the worklist, by the name templates use (`urls.queue`).
+PAGE_URLS = {
+    "worklist": "studies:worklist",
+    "queue": "studies:queue",
+    "read_next": "studies:read_next",
+    "counts": "studies:counts",
+    "create": "studies:create",
+    "audit": "studies:audit",
+    "accounts": "studies:accounts",
+    "logout": "logout",
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _page_urls(prefix: str) -> dict[str, str]:
+    return {name: reverse(route) for name, route in PAGE_URLS.items()}
+
+
+# The static files every page links to, by the name base.html uses (`static.css`).
+PAGE_STATIC = {
+    "css": "css/triage.css",
+    "icon": "favicon.svg",
+    "htmx": "django_htmx/htmx-2.min.js",
+    "js": "js/triage.js",
+}
+
+
+@functools.cache
+def _static_urls() -> dict[str, str]:
+    return {name: static(path) for name, path in PAGE_STATIC.items()}
+
+
+@receiver(setting_changed)
+def _forget_static_urls(*, setting: str, **kwargs) -> None:
+    if setting in {"STATIC_URL", "STORAGES", "DEBUG"}:
+        _static_urls.cache_clear()
+
+
+def urls(request) -> dict:
+    """Template context processor: `urls`, reversed once per process (and script prefix)
+    rather than by `{% url %}` on every page (about 40 µs each, eight per page); and
+    `static`, the page's static file URLs, looked up in the manifest once per process
+    rather than by `{% static %}` on every page (deploys restart the processes)."""
+    return {"urls": _page_urls(get_script_prefix()), "static": _static_urls()}
