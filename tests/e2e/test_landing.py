@@ -19,7 +19,7 @@ def test_each_role_lands_where_its_work_is(page, triage, username, lands_on, hea
     expect(page).to_have_url(re.compile(lands_on))
     if heading:
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
-        expect(page.locator(".rule")).to_contain_text("STAT first")
+        expect(page.locator(".rule")).to_contain_text("Every STAT study comes first")
     nav = page.locator(".topbar nav")
     expect(nav.get_by_role("link", name="Queue")).to_be_visible()
     expect(nav.get_by_role("link", name="Worklist")).to_be_visible()
