@@ -4,6 +4,7 @@
   over: each time exactly one wins, Avara holds the winner, and every other radiologist
   is told who has it.
 - Ten radiologists press Read next at once: ten different studies, none claimed twice.
+- One radiologist skips ten studies at once, from tabs on every process: all ten kept.
 
 On the `stores` pass the readers are spread over two dashboard processes sharing
 PostgreSQL and Redis, so the claim lock must hold across processes.
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from race_stack import assignee_of, new_study, readers, served
+from race_stack import assignee_of, new_study, one_reader_everywhere, readers, served
 
 pytestmark = [pytest.mark.stores, pytest.mark.django_db]
 
@@ -103,6 +104,45 @@ def test_readers_pressing_read_next_at_once_take_every_stat_before_overdue_high(
     control.close()
     for reader in crowd:
         reader.browser.close()
+
+
+def _opened(answer) -> str:
+    """The study a Read next's redirect to the viewer opens."""
+    return answer.headers["Location"].split("/viewer/studies/")[1].split("?")[0]
+
+
+def test_ten_simultaneous_skips_by_one_reader_are_all_kept(stack):
+    """One reader skips ten STAT studies at the same moment, from tabs served by every
+    dashboard process: all ten are kept (each skip is one atomic note of its own, never a
+    read-change-write of the reader's whole list), so Read next then offers none of them,
+    only the two Normal studies behind them, and then says only skipped ones are left."""
+    tabs = one_reader_everywhere(stack)
+    with stack.api() as api:
+        skipped = [new_study(api, severity="stat") for _ in range(10)]
+        others = {new_study(api, severity="normal") for _ in range(2)}
+
+        answers = _at_once(
+            list(enumerate(skipped)),
+            lambda pair: tabs[pair[0] % len(tabs)].browser.post(
+                f"/studies/{pair[1]}/skip", data={"reason": "Conflict of interest"}
+            ),
+        )
+        taken = [tabs[n % len(tabs)].browser.post("/queue/next") for n in range(2)]
+        nothing = tabs[-1].browser.post("/queue/next")
+
+        assert [a.status_code for a in answers] == [302] * 10, [a.text[:200] for a in answers]
+        assert [a.status_code for a in taken] == [302, 302], [a.text[:300] for a in taken]
+        assert {_opened(a) for a in taken} == others, "Read next offered a skipped study"
+        assert nothing.status_code == 200
+        assert "Nothing to read but the 10 unassigned studies you skipped" in nothing.text
+        assert all(assignee_of(api, s) is None for s in skipped)
+    counted = stack.django(
+        "from studies.models import AuditEntry\n"
+        "print(AuditEntry.objects.filter(action='skip', outcome='applied').count())\n"
+    )
+    assert counted.strip() == "10"
+    for tab in tabs:
+        tab.browser.close()
 
 
 def test_fifty_identical_polls_at_once_cost_avara_at_most_two_list_calls(stack):
