@@ -5,13 +5,17 @@
   is told who has it.
 - Ten radiologists press Read next at once: ten different studies, none claimed twice.
 - One radiologist skips ten studies at once, from tabs on every process: all ten kept.
+- After a quiet spell, twenty radiologists open the queue at once: every one sees the
+  study that arrived meanwhile, from one picture read once (single flight).
 
 On the `stores` pass the readers are spread over two dashboard processes sharing
 PostgreSQL and Redis, so the claim lock must hold across processes.
 """
 
 import json
+import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -170,3 +174,35 @@ def test_fifty_identical_polls_at_once_cost_avara_at_most_two_list_calls(stack):
     assert 1 <= len(logged) <= 2, logged
     for reader in crowd:
         reader.browser.close()
+
+
+QUIET_TTL = 8  # TRIAGE_QUEUE_SECONDS for the quiet spell (rebuilt ahead past 2/3 of it)
+
+
+def test_after_a_quiet_spell_twenty_readers_at_once_see_the_new_study_from_one_read(tmp_path):
+    """Nobody looked for longer than TRIAGE_QUEUE_SECONDS, and a STAT arrived meanwhile.
+    Twenty readers open the queue at the same moment, on both processes: none is shown the
+    old picture; one process reads the new one from Avara (a call per severity) while every
+    other request, in either process, waits for what it stores."""
+    with served(tmp_path, extra={"TRIAGE_QUEUE_SECONDS": str(QUIET_TTL)}) as stack:
+        crowd = readers(stack, 20)
+        control = stack.control()
+        with stack.api() as api:
+            new_study(api, severity="high")
+            assert all(r.browser.get("/queue").status_code == 200 for r in crowd[:2])
+            time.sleep(QUIET_TTL + 0.5)  # the quiet spell
+            stat = new_study(api, severity="stat")
+            control.clear_requests()
+
+            answers = _at_once(crowd, lambda r: r.browser.get("/queue"))
+            logged = control.requests(method="GET", path="/v1/viewer/studies")
+        control.close()
+        for reader in crowd:
+            reader.browser.close()
+
+    assert [a.status_code for a in answers] == [200] * 20
+    assert all(stat in a.text for a in answers), "someone was shown the old picture"
+    assert not any("This is the queue as it was" in a.text for a in answers)
+    pictures = {re.search(r'Queue as of <time datetime="([^"]+)"', a.text)[1] for a in answers}
+    assert len(pictures) == 1, pictures  # one picture for all twenty, built once
+    assert len(logged) == 3, logged  # its read: one list call per severity
