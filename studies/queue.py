@@ -156,6 +156,7 @@ def queue_snapshot() -> Snapshot:
 # that a request rarely has to wait for a rebuild (docs/performance.md).
 REFRESH_AHEAD = 2 / 3
 SLOW = "Avara is slow to answer."
+_SLOW = object()  # a build has been running longer than TRIAGE_QUEUE_WAIT
 DOWN = "Avara is not answering."
 
 
@@ -179,11 +180,11 @@ def _fresh_picture() -> tuple[dict, str]:
     age = time.time() - stored["built"] if stored else math.inf
     if age <= ttl:
         if age > ttl * REFRESH_AHEAD and settings.TRIAGE_QUEUE_BACKGROUND:
-            token = lock_take(_LOCK, seconds=_LOCK_SECONDS)
+            token = _building()
             if token:
                 _build_in_background(token)
         return stored, ""
-    token = lock_take(_LOCK, seconds=_LOCK_SECONDS)
+    token = _building()
     if token and not settings.TRIAGE_QUEUE_BACKGROUND:
         return _build_holding(token, stored)
     if token:
@@ -193,7 +194,21 @@ def _fresh_picture() -> tuple[dict, str]:
 
 _LOCK = f"{SNAPSHOT_KEY}:building"
 _LOCK_SECONDS = 120  # longer than any build: Avara's calls are bounded (AVARA_CALL_DEADLINE)
+SINCE_KEY = f"{SNAPSHOT_KEY}:building-since"  # when the build holding the lock started
 FAILED_KEY = f"{SNAPSHOT_KEY}:failed"  # why the last build failed, for those who waited
+
+
+def _building() -> str | None:
+    """Take the lock to build (its token), or None when another process builds."""
+    token = lock_take(_LOCK, seconds=_LOCK_SECONDS)
+    if token:
+        cache.set(SINCE_KEY, time.time(), timeout=_LOCK_SECONDS)
+    return token
+
+
+def _built(token: str) -> None:
+    cache.delete(SINCE_KEY)
+    lock_release(_LOCK, token)
 
 
 def _build_holding(token: str, stored: dict | None) -> tuple[dict, str]:
@@ -205,7 +220,7 @@ def _build_holding(token: str, stored: dict | None) -> tuple[dict, str]:
             raise
         return stored, _why(exc)  # an older picture, with the reason
     finally:
-        lock_release(_LOCK, token)
+        _built(token)
 
 
 def _build_in_background(token: str) -> None:
@@ -222,7 +237,7 @@ def _build_then_release(token: str) -> None:
         cache.set(FAILED_KEY, DOWN, timeout=60)
         log.warning("The queue snapshot could not be rebuilt", exc_info=True)
     finally:
-        lock_release(_LOCK, token)
+        _built(token)
         connections.close_all()  # this thread's database connections, if it opened any
 
 
@@ -235,24 +250,27 @@ def _why(exc: upstream.UpstreamError) -> str:
 
 def _newer_than(stored: dict | None) -> tuple[dict, str]:
     """A picture built after `stored`, once the builder (in any process) stores it: at
-    most TRIAGE_QUEUE_WAIT seconds, then `stored` with the reason it is old."""
+    most TRIAGE_QUEUE_WAIT seconds after that build began (so while Avara is slow only the
+    first requests wait), then `stored` with the reason it is old."""
+    bound = settings.TRIAGE_QUEUE_WAIT
 
     def newer(found) -> bool:
         return isinstance(found, dict) and (stored is None or found["built"] > stored["built"])
 
     def attempt():
-        found = cache.get_many([SNAPSHOT_KEY, _LOCK])
+        found = cache.get_many([SNAPSHOT_KEY, _LOCK, SINCE_KEY])
         if newer(found.get(SNAPSHOT_KEY)):
             return found[SNAPSHOT_KEY]
-        if _LOCK in found:
-            return NOT_YET  # still building
+        if _LOCK in found:  # still building
+            since = found.get(SINCE_KEY)
+            return _SLOW if since is not None and time.time() - since > bound else NOT_YET
         again = cache.get(SNAPSHOT_KEY)  # it may have landed between the two reads
         return again if newer(again) else None  # the build ended without a picture
 
-    found = poll(attempt, seconds=settings.TRIAGE_QUEUE_WAIT)
-    if found is not NOT_YET and found is not None:
+    found = poll(attempt, seconds=bound)
+    if found is not NOT_YET and found is not _SLOW and found is not None:
         return found, ""
-    if found is NOT_YET:
+    if found is NOT_YET or found is _SLOW:
         problem, then = SLOW, "The queue is still being read; it shows at the next refresh."
     else:
         problem, then = cache.get(FAILED_KEY) or DOWN, "The queue could not be read just now."

@@ -504,8 +504,10 @@ def test_a_picture_past_two_thirds_of_its_age_is_rebuilt_ahead_without_a_wait(
 
 
 def test_when_avara_is_slow_the_old_picture_is_served_with_its_age_and_why(
-    avara, sandbox, quiet_spell, settings
+    avara, sandbox, quiet_spell, settings, monkeypatch
 ):
+    """The first requests wait TRIAGE_QUEUE_WAIT for the rebuild, then are served the old
+    picture with a banner; those that come later while it still runs do not wait."""
     settings.TRIAGE_QUEUE_WAIT = 0.2
     user, _ = reader(1, sandbox)
     client = Client()
@@ -524,6 +526,13 @@ def test_when_avara_is_slow_the_old_picture_is_served_with_its_age_and_why(
         "it updates as soon as Avara answers."
     ) in body
     assert study.study_id not in body
+    from studies.infra import locks
+
+    paused, sleep = [], locks.time.sleep
+    monkeypatch.setattr(locks.time, "sleep", paused.append)
+    again = client.get("/queue").content.decode()  # the build is past TRIAGE_QUEUE_WAIT
+    monkeypatch.setattr(locks.time, "sleep", sleep)
+    assert "Avara is slow to answer." in again and paused == []  # served without a wait
     picture_stored_after(old)  # the rebuild went on, and landed
     body = client.get("/queue").content.decode()
     assert study.study_id in body and "This is the queue as it was" not in body
