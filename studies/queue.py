@@ -267,8 +267,10 @@ def _newer_than(stored: dict | None) -> tuple[dict, str]:
         again = cache.get(SNAPSHOT_KEY)  # it may have landed between the two reads
         return again if newer(again) else None  # the build ended without a picture
 
+    began = time.monotonic()
     found = poll(attempt, seconds=bound)
     if found is not NOT_YET and found is not _SLOW and found is not None:
+        log.info("Waited %.0f ms for the queue's rebuild", (time.monotonic() - began) * 1000)
         return found, ""
     if found is NOT_YET or found is _SLOW:
         problem, then = SLOW, "The queue is still being read; it shows at the next refresh."
@@ -276,6 +278,7 @@ def _newer_than(stored: dict | None) -> tuple[dict, str]:
         problem, then = cache.get(FAILED_KEY) or DOWN, "The queue could not be read just now."
     if stored is None:
         raise upstream.UpstreamError(f"{problem} {then}")
+    log.warning("Served the queue's picture %.0f s old: %s", time.time() - stored["built"], problem)
     return stored, problem
 
 
