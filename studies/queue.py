@@ -125,14 +125,19 @@ def _keep_seconds() -> float:
 _local: dict = {}  # this process's decoded copy: {"data": key, "studies": [...]}
 
 
-def queue_snapshot() -> Snapshot:
+def queue_snapshot(*, wait: bool = True) -> Snapshot | None:
     """The shared picture of the open work, never older than TRIAGE_QUEUE_SECONDS unless
     Avara is slow or failing (then `late` says why), with the dashboard's own writes laid
     over it.
 
     Raises upstream.UpstreamError when there is no picture and Avara cannot give one.
+    `wait=False` (counts sent beside an answer, which must not wait for Avara): None
+    rather than wait for a rebuild, which is then started in the background.
     """
-    meta, late = _fresh_picture()
+    found = _fresh_picture(wait=wait)
+    if found is None:
+        return None
+    meta, late = found
     if _local.get("data") != meta["data"]:
         raw = cache.get(meta["data"])
         if raw is None:  # evicted: read it again
@@ -160,8 +165,9 @@ _SLOW = object()  # a build has been running longer than TRIAGE_QUEUE_WAIT
 DOWN = "Avara is not answering."
 
 
-def _fresh_picture() -> tuple[dict, str]:
-    """(the stored picture, "" or why it is older than TRIAGE_QUEUE_SECONDS).
+def _fresh_picture(*, wait: bool = True) -> tuple[dict, str] | None:
+    """(the stored picture, "" or why it is older than TRIAGE_QUEUE_SECONDS); None when it
+    would have to wait for a rebuild and `wait` is False.
 
     - Younger than REFRESH_AHEAD of TRIAGE_QUEUE_SECONDS: served as it is.
     - Younger than TRIAGE_QUEUE_SECONDS: served, and one process rebuilds it in the
@@ -184,6 +190,11 @@ def _fresh_picture() -> tuple[dict, str]:
             if token:
                 _build_in_background(token)
         return stored, ""
+    if not wait:
+        token = _building() if settings.TRIAGE_QUEUE_BACKGROUND else None
+        if token:
+            _build_in_background(token)
+        return None
     token = _building()
     if token and not settings.TRIAGE_QUEUE_BACKGROUND:
         return _build_holding(token, stored)

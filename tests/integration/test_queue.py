@@ -503,17 +503,34 @@ def test_a_picture_past_two_thirds_of_its_age_is_rebuilt_ahead_without_a_wait(
     assert queue_ids(client) == [study.study_id]
 
 
+def test_without_waiting_an_aged_picture_is_none_and_is_rebuilt_meanwhile(
+    avara, sandbox, quiet_spell
+):
+    """What is sent beside an answer (counts) must not wait for Avara: an aged picture is
+    not used, and the next request finds a new one."""
+    assert queue.queue_snapshot(wait=False) is None  # none yet: one is started
+    first = picture_stored_after(0.0)
+    assert queue.queue_snapshot(wait=False).age_seconds <= 15
+
+    quiet_spell(60)
+    study = aged(sandbox, "stat", timedelta(minutes=1))
+
+    assert queue.queue_snapshot(wait=False) is None
+    picture_stored_after(first["built"])
+    assert [s.study_id for s in queue.queue_snapshot(wait=False).studies] == [study.study_id]
+
+
 def test_when_avara_is_slow_the_old_picture_is_served_with_its_age_and_why(
     avara, sandbox, quiet_spell, settings, monkeypatch
 ):
     """The first requests wait TRIAGE_QUEUE_WAIT for the rebuild, then are served the old
     picture with a banner; those that come later while it still runs do not wait."""
-    settings.TRIAGE_QUEUE_WAIT = 0.2
     user, _ = reader(1, sandbox)
     client = Client()
     client.force_login(user)
     assert queue_ids(client) == []
     old = cache.get(queue.SNAPSHOT_KEY)["built"]
+    settings.TRIAGE_QUEUE_WAIT = 0.2
     quiet_spell(4 * 60)
     study = aged(sandbox, "stat", timedelta(minutes=1))
     sandbox.fault(method="GET", path="/v1/viewer/studies", latency_ms=1500, count=1)
