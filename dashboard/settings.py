@@ -71,11 +71,16 @@ TRIAGE_LOCK_WAIT = env.float("TRIAGE_LOCK_WAIT", default=8.0)
 TRIAGE_LOCK_SECONDS = env.float("TRIAGE_LOCK_SECONDS", default=30.0)
 
 # --- The reading room: queue snapshot, turnaround clocks, live refresh -------------------
-# Open studies read per severity for the queue (see studies/queue.py), and how long one
-# picture of them is shared before one process rebuilds it.
+# Open studies read per severity for the queue (see studies/queue.py), and the oldest a
+# picture of them may be when served (one process rebuilds it, ahead of time when it can).
 TRIAGE_QUEUE_MAX = env.int("TRIAGE_QUEUE_MAX", default=2000)
 TRIAGE_QUEUE_SECONDS = env.float("TRIAGE_QUEUE_SECONDS", default=15.0)
-# Rebuild an aged picture in the background while the previous one is served.
+# How long a request waits for a picture older than that to be rebuilt; past it (Avara is
+# slow) the previous picture is served with a banner saying how old it is and why.
+TRIAGE_QUEUE_WAIT = env.float("TRIAGE_QUEUE_WAIT", default=5.0)
+# Rebuild in a background thread: ahead of time (past 2/3 of TRIAGE_QUEUE_SECONDS, while
+# the picture is still served), and so that a wait can end at TRIAGE_QUEUE_WAIT. Off, a
+# rebuild runs in the request that needs it, for as long as Avara takes.
 TRIAGE_QUEUE_BACKGROUND = env.bool("TRIAGE_QUEUE_BACKGROUND", default=True)
 # Turnaround thresholds in seconds (defaults: STAT 1 h, High 4 h, Normal 24 h; the Canadian
 # Wait Time Alliance's radiology benchmark puts emergent reports within 1 h). A study is
@@ -90,7 +95,8 @@ TRIAGE_DUE_SOON = env.float("TRIAGE_DUE_SOON", default=0.75)
 # upstream list reads within TRIAGE_LIST_SHARE_SECONDS share one Avara call.
 TRIAGE_REFRESH_SECONDS = env.int("TRIAGE_REFRESH_SECONDS", default=15)
 TRIAGE_LIST_SHARE_SECONDS = env.float("TRIAGE_LIST_SHARE_SECONDS", default=5.0)
-# Unassigned STAT studies counted in the page title (one shared list call per page view).
+# "STAT waiting" (open STAT studies nobody has claimed) counted in the page title, from the
+# queue's picture (no Avara call while it is fresh).
 TRIAGE_TITLE_COUNTS = env.bool("TRIAGE_TITLE_COUNTS", default=True)
 # A study a reader skipped is not offered to them by Read next again for this long.
 TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)

@@ -31,3 +31,21 @@ def upstream_message(exc: upstream.UpstreamError) -> str:
     if isinstance(exc, upstream.Unavailable):
         return f"Avara is not answering right now ({exc.message}). Try again in a moment."
     return exc.message
+
+
+def queue_late(*, age_seconds: float, problem: str) -> str:
+    """The queue page's banner when its picture is older than it should be: why, and how
+    old it is (studies/queue.py)."""
+    return (
+        f"{problem} This is the queue as it was {_ago(age_seconds)} ago; "
+        "it updates as soon as Avara answers."
+    )
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    hours = round(seconds / 3600)
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"

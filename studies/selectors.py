@@ -79,22 +79,3 @@ def audit_for_study(*, study_id: str, limit: int = 100):
     (studies/audit.py): an id from Avara with a NUL in it is then no query error."""
     entries = AuditEntry.objects.filter(study_id=storable_text(study_id, 64))
     return entries.select_related("actor")[:limit]
-
-
-def stat_waiting() -> str | None:
-    """Unassigned STAT studies still to be read, for the page title ("3", "100+"), or None
-    when Avara cannot say. One list call, shared like every list read (so fifty people
-    watching cost Avara about one call per TRIAGE_LIST_SHARE_SECONDS)."""
-    if not settings.TRIAGE_TITLE_COUNTS:
-        return None
-    try:
-        page = shared_study_list(
-            severity="stat",
-            assigned_to=upstream.NULL,
-            study_viewer_status="incomplete",
-            is_cancelled=False,
-            limit=100,
-        )
-    except upstream.UpstreamError:
-        return None
-    return f"{len(page.studies)}+" if page.has_more else str(len(page.studies))

@@ -38,7 +38,7 @@ SUITES = {
         "AVARA_VIEWER_HOSTS": [VIEWER_HOST],
         "TRIAGE_QUEUE_BACKGROUND": False,
         "TRIAGE_LIST_SHARE_SECONDS": 0,
-        "TRIAGE_TITLE_COUNTS": False,  # its own call is tested in test_title_counts.py
+        "TRIAGE_TITLE_COUNTS": False,  # it reads the queue's picture: test_title_counts.py
     },
 }
 

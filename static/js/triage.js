@@ -288,15 +288,15 @@
       showStat();
     }
   });
-  // The unassigned STAT count in the title: the queue page carries it (data-stat); other
-  // lists fetch it beside the page (data-counts), so a page view stays one Avara call.
+  // "STAT waiting" (open STAT studies nobody has claimed) in the title: the queue page
+  // carries it (data-stat); other lists fetch it beside the page (data-counts).
   var lastStat = null;
   function setStat(value) {
     if (value === null || value === undefined || value === "") return;
     var count = parseInt(value, 10) || 0;  // "100+" counts as 100
-    document.title = (count ? "(" + value + " STAT) " : "") + baseTitle;
+    document.title = (count ? "(" + value + " STAT waiting) " : "") + baseTitle;
     if (lastStat !== null && count > lastStat) {
-      showToast("New STAT study waiting: " + value + " unassigned.", "warning");
+      showToast("New STAT study: " + value + " STAT waiting.", "warning");
     }
     lastStat = count;
   }

@@ -1,5 +1,7 @@
 """Timed notes in the shared store: a map of id -> (when, bytes) that many processes add to
-at once, without one writer undoing another's note.
+at once, without one writer undoing another's note. Two maps are kept this way: the queue's
+record of the dashboard's own writes (studies/queue.py: `queue_note`) and each reader's
+skips (studies/services/reading.py), each skip dated and lapsing on its own.
 
 On Redis (studies/infra/redis_cache.py) each note is a field of its own, written in one atomic
 round trip with no lock, so writers never wait for each other. On any other store (local

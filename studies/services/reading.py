@@ -6,7 +6,10 @@ can never get the same study) and asks Avara for its viewer link. When someone e
 takes that study first, it takes the next one.
 
 Skip needs a reason, is audited, gives the study back if the reader had it, and keeps
-the study out of that reader's Read next for TRIAGE_SKIP_SECONDS.
+the study out of that reader's Read next for TRIAGE_SKIP_SECONDS. A reader's skips are
+timed notes in the shared store (studies/infra/notes.py), one per study, each written in
+one atomic step and dated on its own: quick skips from several tabs or processes never
+undo each other, and each one lapses TRIAGE_SKIP_SECONDS after it was made.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from studies import upstream
 from studies.accounts.capabilities import me_of
+from studies.infra.notes import notes_all, notes_put
 from studies.models import AuditAction
 from studies.queue import prioritised, queue_snapshot
 from studies.services import rules
@@ -43,13 +46,28 @@ SKIP_REASONS = (
 
 
 def _skips_key(actor) -> str:
-    return f"triage:skips:{actor.pk}"
+    return f"triage:skips:v2:{actor.pk}"
+
+
+def skips_of(actor) -> dict[str, float]:
+    """This reader's skips still in force: study id -> when (POSIX seconds) it lapses."""
+    span = settings.TRIAGE_SKIP_SECONDS
+    now = time.time()
+    found = notes_all(_skips_key(actor))
+    return {sid: when + span for sid, (when, _) in found.items() if when + span > now}
 
 
 def skipped_by(actor) -> set[str]:
     """The studies this reader skipped lately (not offered to them by Read next)."""
-    now = time.time()
-    return {sid for sid, until in (cache.get(_skips_key(actor)) or {}).items() if until > now}
+    return set(skips_of(actor))
+
+
+def _skip_remember(actor, study_id: str) -> bool:
+    """Note the skip: one atomic write of its own (no read-change-write of the reader's
+    whole list), dropping the reader's skips that have lapsed. False when the store
+    could not take it (local memory's lock not had in time)."""
+    span = settings.TRIAGE_SKIP_SECONDS
+    return notes_put(_skips_key(actor), study_id, b"", horizon=time.time() - span, keep=span)
 
 
 def read_next_candidates(actor, snapshot, now) -> list:
@@ -94,9 +112,9 @@ def study_read_next(*, actor) -> WriteResult:
 
 def _nothing_to_read(actor, snapshot) -> str:
     """Why Read next has nothing: no unassigned study, or only ones this reader skipped."""
-    skips = {sid: until for sid, until in (cache.get(_skips_key(actor)) or {}).items()}
+    skips = skips_of(actor)
     waiting = [s.study_id for s in snapshot.studies if s.assigned_to is None]
-    mine = [skips[sid] for sid in waiting if skips.get(sid, 0) > time.time()]
+    mine = [skips[sid] for sid in waiting if sid in skips]
     if not mine:
         return "Nothing to read: no unassigned study is waiting."
     minutes = math.ceil((min(mine) - time.time()) / 60)
@@ -132,10 +150,13 @@ def study_skip(*, actor, study_id: str, reason: str) -> WriteResult:
         if not released.ok:
             return released
         study = released.study
-    skips = {sid: until for sid, until in (cache.get(_skips_key(actor)) or {}).items()}
-    skips[study_id] = time.time() + settings.TRIAGE_SKIP_SECONDS
-    cache.set(_skips_key(actor), skips, timeout=settings.TRIAGE_SKIP_SECONDS)
+    remembered = _skip_remember(actor, study_id)
     audit(actor, AuditAction.SKIP, study_id, Outcome.APPLIED, reason, after={"reason": reason})
     minutes = settings.TRIAGE_SKIP_SECONDS // 60
     message = f"Skipped: Read next will not offer it to you for {minutes} min."
+    if not remembered:
+        message = (
+            "Skipped, but the dashboard's shared store was too busy to note it: "
+            "Read next may offer this study to you again."
+        )
     return WriteResult(Outcome.APPLIED, message, study=study)

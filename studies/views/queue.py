@@ -14,8 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studies import services, upstream
 from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
-from studies.queue import in_view, prioritised, queue_snapshot, rule_text
-from studies.selectors import stat_waiting
+from studies.queue import (
+    in_view,
+    prioritised,
+    queue_snapshot,
+    rule_text,
+    stat_waiting,
+    stat_waiting_count,
+)
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -30,10 +36,6 @@ from studies.web.http import redirect_to, refuse, safe_next
 from studies.web.row_cache import list_digest, rendered_rows
 
 PAGE_SIZE = 50
-
-
-def _waiting_stat(study) -> bool:
-    return study.severity == "stat" and study.assigned_to is None
 
 
 def _shown(studies, show: str, me: str | None, now) -> list:
@@ -61,11 +63,12 @@ def queue(request):
         page=page,
         rows_html=rendered_rows(page.object_list, request.user, caps=caps, digest=digest, now=now),
         total=len(ordered),
-        stat_waiting=str(sum(1 for s in snapshot.studies if _waiting_stat(s))),
+        stat_waiting=stat_waiting(snapshot),
         can_read_next=caps.assign_self and bool(caps.me),
         skip_reasons=services.SKIP_REASONS,
     )
     parts = [show, page.number, context["stat_waiting"], snapshot.truncated, len(ordered)]
+    parts.append(snapshot.late)
     state = list_state(page.object_list, now, digest=digest)
     context["etag"] = etag = etag_of(request, parts + state)
     if unchanged_since(request, etag):
@@ -143,6 +146,6 @@ def home(request):
 @never_cache
 @require_GET
 def counts(request):
-    """What the page title counts, for the script to fetch beside the page (never on the
-    page's own way to the user: a page view stays one Avara call)."""
-    return JsonResponse({"stat_waiting": stat_waiting()})
+    """What the page title counts ("STAT waiting"), for the script to fetch beside the
+    page: from the queue's picture, so no Avara call while it is fresh."""
+    return JsonResponse({"stat_waiting": stat_waiting_count()})

@@ -36,14 +36,14 @@ def create_stat(triage, description: str) -> str:
 
 
 def stat_count(title: str) -> int:
-    found = re.match(r"\((\d+) STAT\) ", title)
+    found = re.match(r"\((\d+) STAT waiting\) ", title)
     return int(found.group(1)) if found else 0
 
 
 def test_a_new_stat_appears_within_one_interval_marked_new(page, triage, fast_refresh):
     triage.login(page, "supervisor")
     triage.worklist(page)
-    expect(page).to_have_title(re.compile(r"\(\d+ STAT\) Worklist"))
+    expect(page).to_have_title(re.compile(r"\(\d+ STAT waiting\) Worklist"))
     before = stat_count(page.title())
 
     study_id = create_stat(triage, "CT Head trauma, arrived just now")
@@ -51,7 +51,7 @@ def test_a_new_stat_appears_within_one_interval_marked_new(page, triage, fast_re
     new_row = row(page, study_id)
     expect(new_row).to_be_visible(timeout=(INTERVAL * 3) * 1000)
     expect(new_row).to_have_class(re.compile(r"\bis-new\b"))
-    expect(page).to_have_title(f"({before + 1} STAT) Worklist · Avara Triage")
+    expect(page).to_have_title(f"({before + 1} STAT waiting) Worklist · Avara Triage")
     # The rows that were already there are not marked.
     expect(rows(page).nth(1)).not_to_have_class(re.compile(r"\bis-new\b"))
 

@@ -175,6 +175,21 @@ class Reader:
 def readers(stack: Stack, count: int) -> list[Reader]:
     """`count` logged-in radiologists, each an HTTP client on one of the dashboards (in
     turn), holding its session and the CSRF header a page visit gives it."""
+    made = _logged_in(stack, count)
+    return [
+        _browsing(stack.dashboards[n % len(stack.dashboards)], made, reader)
+        for n, reader in enumerate(made["readers"])
+    ]
+
+
+def one_reader_everywhere(stack: Stack) -> list[Reader]:
+    """One logged-in radiologist (one session) with an HTTP client on each dashboard: the
+    same person working in tabs served by different processes."""
+    made = _logged_in(stack, 1)
+    return [_browsing(server, made, made["readers"][0]) for server in stack.dashboards]
+
+
+def _logged_in(stack: Stack, count: int) -> dict:
     control = stack.control()
     try:
         avara = [
@@ -183,22 +198,21 @@ def readers(stack: Stack, count: int) -> list[Reader]:
         ]
     finally:
         control.close()
-    made = json.loads(stack.django(READERS_CODE.format(avara=json.dumps([u.raw for u in avara]))))
+    return json.loads(stack.django(READERS_CODE.format(avara=json.dumps([u.raw for u in avara]))))
+
+
+def _browsing(server: Server, made: dict, reader: dict) -> Reader:
     cookies = made["cookies"]
-    out = []
-    for n, reader in enumerate(made["readers"]):
-        server = stack.dashboards[n % len(stack.dashboards)]
-        # No kept-alive connections: gunicorn closes idle ones after 5 s, and a request
-        # sent on one it just closed is reset (a browser would retry; these do not).
-        browser = httpx.Client(
-            base_url=server.url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
-        )
-        browser.cookies.set(cookies["session"], reader["session"])
-        page = browser.get("/accounts/login/")
-        assert page.status_code in (200, 302), page.text[:500]
-        browser.headers["X-CSRFToken"] = browser.cookies[cookies["csrf"]]
-        out.append(Reader(reader["user_id"], reader["name"], browser))
-    return out
+    # No kept-alive connections: gunicorn closes idle ones after 5 s, and a request
+    # sent on one it just closed is reset (a browser would retry; these do not).
+    browser = httpx.Client(
+        base_url=server.url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+    )
+    browser.cookies.set(cookies["session"], reader["session"])
+    page = browser.get("/accounts/login/")
+    assert page.status_code in (200, 302), page.text[:500]
+    browser.headers["X-CSRFToken"] = browser.cookies[cookies["csrf"]]
+    return Reader(reader["user_id"], reader["name"], browser)
 
 
 def new_study(api: httpx.Client, *, severity: str = "normal", uid_tail: str | None = None) -> str:

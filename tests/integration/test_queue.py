@@ -198,13 +198,13 @@ def test_a_study_aged_through_the_control_plane_shows_as_overdue(avara, sandbox)
 def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
     avara, sandbox, settings, monkeypatch
 ):
-    """The picture in the store is served until a rebuild lands (a slow or failing Avara,
-    or nobody asked for a while): a claim made through the dashboard must stay laid over
-    it as long as that picture can be served, not for a few snapshot lifetimes only."""
+    """An old picture is served while Avara fails (with a banner saying so): a claim made
+    through the dashboard must stay laid over it as long as that picture can be served,
+    not for a few snapshot lifetimes only."""
     import time as time_module
 
     settings.TRIAGE_QUEUE_SECONDS = 15
-    settings.TRIAGE_QUEUE_BACKGROUND = False  # the rebuild has not landed yet
+    settings.TRIAGE_QUEUE_BACKGROUND = False
     study = aged(sandbox, "normal", HOUR)
     user, _ = reader(1, sandbox)
     client = Client()
@@ -212,10 +212,13 @@ def test_an_own_claim_is_not_undone_while_an_old_picture_is_still_served(
     assert study.study_id in queue_ids(client, "unassigned")
     services.study_claim(actor=user, study_id=study.study_id)
 
-    later = time_module.time() + 120  # two minutes with no rebuild
+    later = time_module.time() + 120  # two minutes on, and Avara cannot list studies
     monkeypatch.setattr(time_module, "time", lambda: later)
+    sandbox.fault(method="GET", path="/v1/viewer/studies", status=503, count=100)
 
-    assert queue.queue_snapshot().age_seconds >= 120  # still the picture from before
+    snapshot = queue.queue_snapshot()
+    assert snapshot.age_seconds >= 120  # still the picture from before
+    assert "This is the queue as it was 2 min ago" in snapshot.late
     assert study.study_id not in queue_ids(client, "unassigned")
     assert study.study_id in queue_ids(client, "mine")
 
@@ -423,3 +426,252 @@ def test_read_next_with_only_skipped_studies_left_says_so(avara, sandbox):
         "Nothing to read but the 1 unassigned study you skipped: "
         "Read next offers it again in 60 min."
     )
+
+
+# --- Never older than TRIAGE_QUEUE_SECONDS (issue 24) -----------------------------------
+
+
+@pytest.fixture
+def quiet_spell(settings, monkeypatch):
+    """The picture is 15 s long-lived and rebuilt in the background (the defaults);
+    `quiet_spell(seconds)` moves the clock on as if nobody had looked for that long."""
+    import time as time_module
+
+    settings.TRIAGE_QUEUE_SECONDS = 15
+    settings.TRIAGE_QUEUE_BACKGROUND = True
+    real = time_module.time
+    moved = [0.0]
+    monkeypatch.setattr(time_module, "time", lambda: real() + moved[0])
+
+    def spell(seconds: float) -> None:
+        moved[0] += seconds
+
+    return spell
+
+
+def picture_stored_after(built: float, seconds: float = 30.0) -> dict:
+    """The description of the first picture stored after `built` (a background rebuild
+    landing), waited for at most `seconds`."""
+    from studies.infra.locks import NOT_YET, poll
+
+    def attempt():
+        found = cache.get(queue.SNAPSHOT_KEY)
+        return found if found and found["built"] > built else NOT_YET
+
+    found = poll(attempt, seconds=seconds)
+    assert found is not NOT_YET, "no picture landed"
+    return found
+
+
+def test_the_first_queue_after_a_quiet_spell_shows_a_study_created_during_it(
+    avara, sandbox, quiet_spell
+):
+    aged(sandbox, "high", HOUR)
+    user, _ = reader(1, sandbox)
+    client = Client()
+    client.force_login(user)
+    assert len(queue_ids(client)) == 1
+    old = cache.get(queue.SNAPSHOT_KEY)["built"]
+
+    quiet_spell(5 * 60)  # five minutes with nobody looking; meanwhile a STAT arrives
+    stat = aged(sandbox, "stat", timedelta(minutes=2))
+    body = client.get("/queue").content.decode()
+
+    assert re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', body)[0] == stat.study_id
+    assert 'data-stat="1"' in body and "<strong>1 STAT waiting</strong>" in body
+    assert "This is the queue as it was" not in body  # no banner: the picture is new
+    assert cache.get(queue.SNAPSHOT_KEY)["built"] > old
+    taken = services.study_read_next(actor=user)
+    assert taken.study.study_id == stat.study_id
+
+
+def test_a_picture_past_two_thirds_of_its_age_is_rebuilt_ahead_without_a_wait(
+    avara, sandbox, quiet_spell
+):
+    user, _ = reader(1, sandbox)
+    client = Client()
+    client.force_login(user)
+    assert queue_ids(client) == []
+    old = cache.get(queue.SNAPSHOT_KEY)["built"]
+
+    quiet_spell(11)  # past 2/3 of 15 s, not past 15 s
+    study = aged(sandbox, "normal", HOUR)
+    served = queue_ids(client)  # the picture it had: served at once
+    picture_stored_after(old)  # rebuilt meanwhile, in the background
+
+    assert served == []
+    assert queue_ids(client) == [study.study_id]
+
+
+def test_without_waiting_an_aged_picture_is_none_and_is_rebuilt_meanwhile(
+    avara, sandbox, quiet_spell
+):
+    """What is sent beside an answer (counts) must not wait for Avara: an aged picture is
+    not used, and the next request finds a new one."""
+    assert queue.queue_snapshot(wait=False) is None  # none yet: one is started
+    first = picture_stored_after(0.0)
+    assert queue.queue_snapshot(wait=False).age_seconds <= 15
+
+    quiet_spell(60)
+    study = aged(sandbox, "stat", timedelta(minutes=1))
+
+    assert queue.queue_snapshot(wait=False) is None
+    picture_stored_after(first["built"])
+    assert [s.study_id for s in queue.queue_snapshot(wait=False).studies] == [study.study_id]
+
+
+def test_when_avara_is_slow_the_old_picture_is_served_with_its_age_and_why(
+    avara, sandbox, quiet_spell, settings, monkeypatch
+):
+    """The first requests wait TRIAGE_QUEUE_WAIT for the rebuild, then are served the old
+    picture with a banner; those that come later while it still runs do not wait."""
+    user, _ = reader(1, sandbox)
+    client = Client()
+    client.force_login(user)
+    assert queue_ids(client) == []
+    old = cache.get(queue.SNAPSHOT_KEY)["built"]
+    settings.TRIAGE_QUEUE_WAIT = 0.2
+    quiet_spell(4 * 60)
+    study = aged(sandbox, "stat", timedelta(minutes=1))
+    sandbox.fault(method="GET", path="/v1/viewer/studies", latency_ms=1500, count=1)
+
+    body = client.get("/queue").content.decode()
+
+    assert 'class="banner note" role="status"' in body
+    assert (
+        "Avara is slow to answer. This is the queue as it was 4 min ago; "
+        "it updates as soon as Avara answers."
+    ) in body
+    assert study.study_id not in body
+    from studies.infra import locks
+
+    paused, sleep = [], locks.time.sleep
+    monkeypatch.setattr(locks.time, "sleep", paused.append)
+    again = client.get("/queue").content.decode()  # the build is past TRIAGE_QUEUE_WAIT
+    monkeypatch.setattr(locks.time, "sleep", sleep)
+    assert "Avara is slow to answer." in again and paused == []  # served without a wait
+    picture_stored_after(old)  # the rebuild went on, and landed
+    body = client.get("/queue").content.decode()
+    assert study.study_id in body and "This is the queue as it was" not in body
+
+
+def test_when_avara_fails_the_old_picture_says_so_and_without_one_the_page_does(
+    avara, sandbox, quiet_spell
+):
+    user, _ = reader(1, sandbox)
+    client = Client()
+    client.force_login(user)
+    sandbox.fault(method="GET", path="/v1/viewer/studies", status=503, count=100)
+
+    first = client.get("/queue")  # no picture at all yet
+
+    assert first.status_code == 503
+    assert "Avara is not answering. The queue could not be read just now." in first.content.decode()
+    sandbox.clear_faults()
+    assert client.get("/queue").status_code == 200
+    quiet_spell(120)
+    sandbox.fault(method="GET", path="/v1/viewer/studies", status=503, count=100)
+    body = client.get("/queue").content.decode()
+    banner = re.search(r'<div class="banner note" role="status"><p>(.*?)</p>', body).group(1)
+    assert banner == (
+        "Avara is not answering. This is the queue as it was 2 min ago; "
+        "it updates as soon as Avara answers."
+    )
+
+
+# --- A note yields to a newer state from Avara -------------------------------------------
+
+
+def test_an_outside_change_after_a_dashboard_write_shows_with_the_next_picture(
+    avara, sandbox, settings, monkeypatch
+):
+    """A claim through the dashboard, then another Avara client unassigns the study half a
+    second later: the next picture (built within the note's margin of the claim) shows it
+    unassigned, as Avara's newer updatedAt says, not the claim."""
+    import time as time_module
+
+    settings.TRIAGE_QUEUE_SECONDS = 2
+    settings.TRIAGE_QUEUE_BACKGROUND = False
+    study = aged(sandbox, "stat", timedelta(minutes=5))
+    user, _ = reader(1, sandbox)
+    client = Client()
+    client.force_login(user)
+    assert queue_ids(client, "unassigned") == [study.study_id]
+
+    services.study_claim(actor=user, study_id=study.study_id)
+    assert queue_ids(client, "unassigned") == []  # the claim shows at once
+    sandbox.update(study.study_id, assigned_to=None)  # another Avara client gives it back
+    later = time_module.time() + 3  # the picture's 2 s are up; the claim's note is 3 s old
+    monkeypatch.setattr(time_module, "time", lambda: later)
+
+    assert queue_ids(client, "unassigned") == [study.study_id]
+    assert client.get("/counts").json() == {"stat_waiting": "1"}
+
+
+# --- STAT waiting: one count, one source --------------------------------------------------
+
+
+def test_a_claim_moves_the_stat_count_at_once_at_no_cost_to_avara(avara, sandbox, settings):
+    settings.TRIAGE_QUEUE_SECONDS = 600
+    settings.TRIAGE_TITLE_COUNTS = True
+    first = aged(sandbox, "stat", timedelta(minutes=5))
+    aged(sandbox, "stat", timedelta(minutes=3))
+    aged(sandbox, "stat", timedelta(minutes=4), study_viewer_status="complete")  # read
+    user, avara_user = reader(1, sandbox)
+    other, _ = reader(2, sandbox)
+    aged(sandbox, "stat", timedelta(minutes=2), assigned_to=avara_user)  # being read
+    client = Client()
+    client.force_login(user)
+    assert client.get("/counts").json() == {"stat_waiting": "2"}
+    sandbox.clear_requests()
+
+    services.study_claim(actor=other, study_id=first.study_id)
+    counted = client.get("/counts").json()
+    body = client.get("/queue").content.decode()
+
+    assert counted == {"stat_waiting": "1"}
+    assert 'data-stat="1"' in body and "<strong>1 STAT waiting</strong>" in body
+    assert sandbox.requests(method="GET", path="/v1/viewer/studies") == []
+
+
+def _tagged_overdue(body: str) -> set[str]:
+    rows = re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"(.*?)</tr>', body, re.S)
+    return {sid for sid, row in rows if ">Overdue<" in row}
+
+
+def test_stat_waiting_and_overdue_each_mean_one_thing_on_every_page(avara, sandbox, settings):
+    """The title's count, the queue's banner and the worklist's "STAT waiting" quick filter
+    are about the same studies; so are the worklist's "Overdue" link, the queue's Overdue
+    view and the rows' Overdue tags, on the queue and on the worklist."""
+    settings.TRIAGE_TITLE_COUNTS = True
+    user, avara_user = reader(1, sandbox, role="Supervisor")
+    stat_late = aged(sandbox, "stat", 2 * HOUR).study_id
+    waiting = {aged(sandbox, "stat", timedelta(minutes=10)).study_id, stat_late}
+    aged(sandbox, "stat", timedelta(minutes=5), assigned_to=avara_user)  # being read
+    aged(sandbox, "stat", 3 * HOUR, study_viewer_status="complete")  # read
+    aged(sandbox, "stat", 3 * HOUR, is_cancelled=True)
+    overdue = {
+        stat_late,
+        aged(sandbox, "high", 5 * HOUR).study_id,
+        aged(sandbox, "normal", 25 * HOUR, assigned_to=avara_user).study_id,
+    }
+    aged(sandbox, "normal", 23 * HOUR)  # not yet
+    aged(sandbox, "high", 5 * HOUR, study_viewer_status="complete")  # read: overdue no more
+    client = Client()
+    client.force_login(user)
+
+    worklist = client.get("/?limit=100").content.decode()
+    quick = {
+        label: href.replace("&amp;", "&")
+        for href, label in re.findall(r'<a href="([^"]*)"[^>]*>([^<]+)</a>', worklist)
+        if label in ("STAT waiting", "Overdue")
+    }
+    listed = client.get("/" + quick["STAT waiting"]).content.decode()
+    linked = client.get(quick["Overdue"]).content.decode()
+
+    assert set(re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', listed)) == waiting
+    assert client.get("/counts").json() == {"stat_waiting": "2"}
+    assert "<strong>2 STAT waiting</strong>" in client.get("/queue").content.decode()
+    assert set(re.findall(r'<tr id="study-(stu_[0-9a-f]{32})"', linked)) == overdue
+    assert _tagged_overdue(client.get("/queue").content.decode()) == overdue
+    assert _tagged_overdue(worklist) == overdue
