@@ -34,8 +34,8 @@ def test_admin_sees_every_account_with_role_and_link(login, make_account, avara)
 
     html = text(response)
     assert response.status_code == 200
-    assert "<td>sue</td>" in html and "<td>admin</td>" in html
-    assert "<td>Supervisor</td>" in html and "<td>Admin</td>" in html
+    assert '"Username">sue</td>' in html and '"Username">admin</td>' in html
+    assert '"Role">Supervisor</td>' in html and '"Role">Admin</td>' in html
     assert avara.calls.call_count == 0
 
 

@@ -49,10 +49,10 @@ def test_every_field_is_rendered_with_one_read(login, avara, stored, role):
         "<code>1.2.840.10008.99.1</code>",
         "<dt>Severity</dt><dd>High",
         f"<dt>Assignee</dt><dd>{SMITH} &lt;dr.smith@radiology.com&gt;",
-        "<dt>Viewer status</dt><dd>To read",
+        "<dt>Viewer status</dt><dd>Incomplete",
         f"City Medical Center <code>{CUSTOMER_ID}</code>",
-        'datetime="2024-03-15T10:30:00+00:00"',
-        'datetime="2024-03-15T14:20:00+00:00"',
+        'datetime="2024-03-15T10:30+00:00"',
+        'datetime="2024-03-15T14:20+00:00"',
         f"<dt>Created by</dt><dd>{SMITH} &lt;dr.smith@radiology.com&gt;",
         "<dt>Cancelled</dt><dd>No",
         "department",
@@ -69,7 +69,8 @@ def test_api_key_creator_and_cancellation_are_shown(login, avara):
     html = text(login(ADMIN).get(f"/studies/{SID}"))
 
     assert "API key “Production API Key” <code>550e8400-e29b-41d4-a716-446655440000</code>" in html
-    assert 'Yes, at <time datetime="2024-03-16T08:00:00+00:00">' in html
+    cancelled = '<time datetime="2024-03-16T08:00+00:00" title="2024-03-16 08:00:00 UTC">'
+    assert f"Yes, at {cancelled}2024-03-16 08:00</time>" in html
     assert f'href="/studies/{SID}/uncancel' in html and f"/studies/{SID}/cancel" not in html
 
 
