@@ -185,12 +185,19 @@ class InlineEditForm(forms.Form):
 
 class MetadataPairForm(forms.Form):
     # Not stripped: keys are kept exactly as Avara has them ("Accession " stays itself).
-    key = forms.CharField(required=False, max_length=validators.METADATA_KEY_MAX, strip=False)
+    # Named for screen readers by aria-label (the table's headings are only seen): a row
+    # the page's script copies ("Add a row") keeps a name that is still right.
+    key = forms.CharField(
+        required=False,
+        max_length=validators.METADATA_KEY_MAX,
+        strip=False,
+        widget=forms.TextInput(attrs={"aria-label": "Metadata key"}),
+    )
     value = forms.CharField(
         required=False,
         max_length=validators.METADATA_VALUE_MAX,
         strip=False,
-        widget=forms.TextInput,
+        widget=forms.TextInput(attrs={"aria-label": "Metadata value"}),
     )
 
     def clean(self):
