@@ -11,8 +11,10 @@
   } catch (e) {
     return;
   }
-  if (!name || !zone) return;
-  var wanted = name + "=" + encodeURIComponent(zone);
+  // IANA names ("America/Argentina/Buenos_Aires", "Etc/GMT+5") are valid cookie values
+  // as they are; anything else is not a zone the server would take.
+  if (!name || !zone || !/^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) return;
+  var wanted = name + "=" + zone;
   if (document.cookie.split("; ").indexOf(wanted) !== -1) return;
   var secure = window.location.protocol === "https:" ? "; Secure" : "";
   document.cookie = wanted + "; Path=/; Max-Age=31536000; SameSite=Lax" + secure;

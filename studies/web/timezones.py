@@ -23,10 +23,14 @@ from django.utils import timezone
 _LONGEST = 64
 
 
+# Names in the database that name no place: the server's own zone, a template.
+_NOT_ZONES = {"localtime", "posixrules", "Factory"}
+
+
 @functools.cache
 def _known_zones() -> frozenset[str]:
     """Every zone name of the database (the system's, else the tzdata package), read once."""
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones() - _NOT_ZONES)
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
