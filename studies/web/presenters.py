@@ -72,16 +72,19 @@ def zone_name() -> str:
     return timezone.get_current_timezone_name()
 
 
-def stamp(value: datetime | None) -> str:
+def stamp(value: datetime | None, *, seconds: bool = True) -> str:
     """A moment for a tooltip, naming the zone: '2026-11-30 10:42:05 CET (Europe/Berlin)'."""
     if not value:
         return ""
     local = timezone.localtime(value)
     zone, short = zone_name(), local.strftime("%Z")
-    return local.strftime("%Y-%m-%d %H:%M:%S ") + (short if short == zone else f"{short} ({zone})")
+    when = local.strftime("%Y-%m-%d %H:%M:%S " if seconds else "%Y-%m-%d %H:%M ")
+    return when + (short if short == zone else f"{short} ({zone})")
 
 
-# style -> (what is shown, the precision of `datetime`: no finer than what is shown)
+# style -> (what is shown, the precision of `datetime` and of the title: no finer than
+# what is shown, so a page says no more than it shows: the lock page is the same for a
+# username that exists and one that does not, to the second)
 MOMENT_FORMATS = {
     "minute": ("%Y-%m-%d %H:%M", "minutes"),
     "second": ("%Y-%m-%d %H:%M:%S", "seconds"),
@@ -99,7 +102,7 @@ def moment(value: datetime | None, style: str = "minute") -> str:
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         local.isoformat(timespec=precision),
-        stamp(value),
+        stamp(value, seconds=precision == "seconds"),
         local.strftime(shown),
     )
 

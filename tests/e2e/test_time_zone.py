@@ -39,7 +39,9 @@ def test_times_show_in_the_browsers_zone_from_the_first_page_on(page, triage):
     page.goto(f"{triage.url}/studies/{study.study_id}")
     created = page.locator("dt:text-is('Created in Avara') + dd time")
     expect(created).to_have_text(_tokyo(study.created_at, "%Y-%m-%d %H:%M"))
-    expect(created).to_have_attribute("title", _tokyo(study.created_at))
+    expect(created).to_have_attribute(
+        "title", _tokyo(study.created_at, "%Y-%m-%d %H:%M JST (Asia/Tokyo)")
+    )
 
 
 def _tokyo(moment, shown="%Y-%m-%d %H:%M:%S JST (Asia/Tokyo)") -> str:
