@@ -135,6 +135,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Times in the viewer's time zone (the browser's, from a cookie), else TIME_ZONE.
+    "studies.web.timezones.TimeZoneMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -299,6 +301,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 _cookie_prefix = "__Host-" if PRODUCTION else ""
 SESSION_COOKIE_NAME = f"{_cookie_prefix}triage_session"
 CSRF_COOKIE_NAME = f"{_cookie_prefix}triage_csrftoken"
+# The browser's time zone, written by static/js/timezone.js (studies/web/timezones.py).
+TRIAGE_TZ_COOKIE = f"{_cookie_prefix}triage_tz"
 # Flash messages live in the session, not in a cookie of their own (Django's cookie is
 # always named "messages").
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -323,6 +327,8 @@ if PRODUCTION:
 
 # --- i18n, static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# Times show in each viewer's own zone, taken from the browser (studies/web/timezones.py);
+# this one until the browser has said (the first page, JavaScript off).
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

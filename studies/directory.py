@@ -58,12 +58,11 @@ def users_sorted(users) -> list:
     )
 
 
-def user_label(user_id: str | None) -> str:
-    """A display name for an Avara user id, from the cached directory when possible."""
-    if not user_id:
-        return "Unassigned"
+def user_names() -> dict[str, str]:
+    """Every Avara user's display name by id, from the cached directory (one read for a
+    whole page); empty when Avara cannot list them now."""
     users, _ = users_or_empty()
-    return next((u.display_name for u in users if u.user_id == user_id), user_id)
+    return {u.user_id: u.display_name for u in users}
 
 
 def _remember(known: dict, studies) -> list[tuple[str, str]]:

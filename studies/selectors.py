@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from studies import upstream
 from studies.audit import storable_text
 from studies.infra.shared import generation, single_flight
-from studies.models import AuditEntry
+from studies.models import AuditAction, AuditEntry, AuditOutcome
 
 
 def study_matches(study, filters: dict) -> bool:
@@ -79,3 +81,36 @@ def audit_for_study(*, study_id: str, limit: int = 100):
     (studies/audit.py): an id from Avara with a NUL in it is then no query error."""
     entries = AuditEntry.objects.filter(study_id=storable_text(study_id, 64))
     return entries.select_related("actor")[:limit]
+
+
+def audit_search(*, study: str = "", actor: str = "", action: str = "", outcome: str = ""):
+    """The audit trail, newest first, filtered: a study id; a person, by login or by name
+    ("Elena Petrova", "petrova": every word in their first or last name); an action; an
+    outcome (also "accepted" / "refused", the older filter's words)."""
+    entries = AuditEntry.objects.select_related("actor")
+    if study:
+        entries = entries.filter(study_id=study)
+    if actor:
+        entries = entries.filter(_actor_is(actor))
+    if action in AuditAction.values:
+        entries = entries.filter(action=action)
+    if outcome in ("accepted", "refused"):  # the old filter's links still work
+        entries = entries.filter(accepted=outcome == "accepted")
+    elif outcome in AuditOutcome.values:
+        entries = entries.filter(outcome=outcome)
+    return entries
+
+
+def _actor_is(text: str) -> Q:
+    by_name = Q()
+    for word in text.split()[:5]:
+        by_name &= Q(actor__first_name__icontains=word) | Q(actor__last_name__icontains=word)
+    return Q(actor_username__iexact=text) | by_name
+
+
+def audit_people() -> list[tuple[str, str]]:
+    """(login, full name) of every account, by name: what the audit's person filter
+    suggests as one types."""
+    people = get_user_model().objects.values_list("username", "first_name", "last_name")
+    named = [(login, f"{first} {last}".strip()) for login, first, last in people]
+    return sorted(named, key=lambda p: ((p[1] or p[0]).lower(), p[0]))

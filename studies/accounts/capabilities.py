@@ -57,6 +57,11 @@ class Capabilities:
     manage_accounts: bool = False
     skip: bool = False  # Skip is offered on the queue only
 
+    @property
+    def home(self) -> str:
+        """The route the role starts at: readers the queue, everyone else the worklist."""
+        return "studies:queue" if self.assign_self and not self.assign_any else "studies:worklist"
+
     @classmethod
     def of(cls, user) -> Capabilities:
         """The user's capabilities: worked out once per request (kept on the user object)

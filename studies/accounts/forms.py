@@ -14,6 +14,19 @@ from studies.validators import USER_ID_RE
 User = get_user_model()
 
 
+def _people_by_role(users) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Avara users under their clinical role, radiologists first, each by name alone (so no
+    option is clipped); the email only beside a name two people share."""
+    names = [u.display_name for u in users]
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for u in users:
+        label = (
+            u.display_name if names.count(u.display_name) == 1 else f"{u.display_name} <{u.email}>"
+        )
+        groups.setdefault(u.clinic_role or "Other", []).append((u.user_id, label))
+    return sorted(groups.items(), key=lambda group: (group[0] != "Radiologist", group[0]))
+
+
 class AccountForm(forms.Form):
     username = forms.RegexField(regex=r"^[\w.@+-]+$", max_length=150)
     first_name = forms.CharField(max_length=150, required=False)
@@ -33,13 +46,13 @@ class AccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.instance = instance
         self.acting_user = acting_user
-        choices = [(u.user_id, f"{u.display_name} <{u.email}>") for u in users]
+        first = [("", "Not linked")]
         linked = account_initial(instance)["avara_user_id"] if instance else ""
-        if linked and linked not in {value for value, _ in choices}:
+        if linked and linked not in {u.user_id for u in users}:
             # Avara's user list is unavailable (or lost this user): keep the link on offer,
             # so saving a name change does not silently unlink the account.
-            choices.insert(0, (linked, f"{linked} (current link)"))
-        self.fields["avara_user_id"].choices = [("", "Not linked"), *choices]
+            first.append((linked, f"{linked} (current link)"))
+        self.fields["avara_user_id"].choices = [*first, *_people_by_role(users)]
 
     def clean_username(self) -> str:
         name = self.cleaned_data["username"]

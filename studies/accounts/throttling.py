@@ -127,9 +127,11 @@ def _fields(where: dict, *, until: datetime | None = None, **more) -> dict:
 
 
 def _when(until: datetime | None) -> str:
+    """For the audit trail's text: in the configured zone (TIME_ZONE), whoever's request
+    wrote it, so that every entry's text speaks of one zone."""
     if until is None:
         return "an administrator unlocks it"
-    return date_format(timezone.localtime(until), "Y-m-d H:i T")
+    return date_format(timezone.localtime(until, timezone.get_default_timezone()), "Y-m-d H:i T")
 
 
 # --- Current locks ---------------------------------------------------------------------

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 SEVERITY_LABELS = {"stat": "STAT", "high": "High", "normal": "Normal"}
-STATUS_LABELS = {"incomplete": "To read", "complete": "Complete"}
+# The viewer's own words for its status ("to read" only where a sentence needs it).
+STATUS_LABELS = {"incomplete": "Incomplete", "complete": "Complete"}
 
 LABELS = {
     "severity": "Severity",
@@ -38,7 +39,7 @@ def normal(field: str, value: Any) -> Any:
 
 
 def shown(field: str, value: Any, *, names: dict[str, str] | None = None) -> str:
-    """A value as a person reads it: "STAT", "To read", "Dr Okafor", "Unassigned"."""
+    """A value as a person reads it: "STAT", "Incomplete", "Dr Okafor", "Unassigned"."""
     if field == "severity":
         return SEVERITY_LABELS.get(value, str(value))
     if field == "study_viewer_status":

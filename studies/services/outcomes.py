@@ -125,8 +125,11 @@ def conflict_result(actor, study, changes: Mapping[str, Any], names: list[str]) 
     conflicts = tuple(_conflict(study, changes, name) for name in names)
     message = " ".join(c.message for c in conflicts)
     can_override = rules.refusal_for(actor, study, changes) is None
-    before = {c.field: c.now for c in conflicts}
-    after = {c.field: c.wanted for c in conflicts}
+    # Stored as values, not words (the audit's pages word them: studies/web/history.py).
+    before = {name: _values_of(study, changes, name)[0] for name in names}
+    after = {name: _values_of(study, changes, name)[1] for name in names}
+    if "assigned_to" in before:
+        before["assigned_to_name"] = fields.assignee_name(study)
     audit(
         actor,
         AuditAction.UPDATE,
@@ -143,6 +146,14 @@ def conflict_result(actor, study, changes: Mapping[str, Any], names: list[str]) 
         conflicts=conflicts,
         can_override=can_override,
     )
+
+
+def _values_of(study, changes: Mapping[str, Any], name: str) -> tuple[Any, Any]:
+    """(now, wanted) of a conflicting field: "metadata:<key>" is one key (None: absent)."""
+    if name.startswith("metadata:"):
+        key = name.split(":", 1)[1]
+        return study.metadata.get(key), (changes.get("metadata") or {}).get(key)
+    return fields.current(study, name), changes[name]
 
 
 def _conflict(study, changes: Mapping[str, Any], name: str) -> FieldConflict:

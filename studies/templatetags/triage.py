@@ -17,9 +17,10 @@ def age(value: datetime | None, now: datetime | None = None) -> str:
 
 
 @register.filter
-def iso(value: datetime | None) -> str:
-    """ISO 8601 as Avara sent it (the study page); rows write UTC short (presenters.iso)."""
-    return value.isoformat() if value else ""
+def moment(value: datetime | None, style: str = "minute") -> str:
+    """`<time>` in the viewer's time zone, named on hover: `{{ study.created_at|moment }}`;
+    styles "minute" (default), "second", "clock" (10:42), "clock_s" (10:42:05)."""
+    return presenters.moment(value, style)
 
 
 @register.filter
@@ -31,18 +32,6 @@ def short_uid(uid: str, keep: int = 8) -> str:
 def person(ref) -> str:
     """A user reference's display name, or 'Unassigned'."""
     return ref.display_name if ref else "Unassigned"
-
-
-@register.filter
-def audit_value(value) -> str:
-    """An audit before/after value for people: dicts and lists as key=value text."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}={v}" for k, v in value.items()) or "(empty)"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "(empty)"
-    return str(value)
 
 
 @register.filter

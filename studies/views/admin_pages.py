@@ -10,7 +10,9 @@ from studies import directory
 from studies.accounts import throttling
 from studies.accounts.forms import AccountForm, account_initial, account_rejected, account_save
 from studies.accounts.roles import role_of
-from studies.models import AuditAction, AuditEntry, AuditOutcome
+from studies.models import AuditAction, AuditOutcome
+from studies.selectors import audit_people, audit_search
+from studies.web.history import audit_lines
 from studies.web.http import permission_required
 
 User = get_user_model()
@@ -85,27 +87,21 @@ AUDIT_PAGE_SIZE = 50
 @require_GET
 @permission_required("view_audit")
 def audit_log(request):
-    entries = AuditEntry.objects.select_related("actor")
     # NUL bytes are stripped: PostgreSQL rejects them in text (a 500 otherwise).
-    study = request.GET.get("study", "").replace("\x00", "").strip()[:64]
-    actor = request.GET.get("actor", "").replace("\x00", "").strip()[:150]
-    action = request.GET.get("action", "")
-    outcome = request.GET.get("outcome", "")
-    if study:
-        entries = entries.filter(study_id=study)
-    if actor:
-        entries = entries.filter(actor_username__iexact=actor)
-    if action in AuditAction.values:
-        entries = entries.filter(action=action)
-    if outcome in ("accepted", "refused"):  # the old filter's links still work
-        entries = entries.filter(accepted=outcome == "accepted")
-    elif outcome in AuditOutcome.values:
-        entries = entries.filter(outcome=outcome)
+    filters = {
+        "study": request.GET.get("study", "").replace("\x00", "").strip()[:64],
+        "actor": request.GET.get("actor", "").replace("\x00", "").strip()[:150],
+        "action": request.GET.get("action", ""),
+        "outcome": request.GET.get("outcome", ""),
+    }
+    entries = audit_search(**filters)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "lines": audit_lines(page.object_list),
+        "people": audit_people(),
         "actions": AuditAction.choices,
         "outcomes": AuditOutcome.choices,
-        "filters": {"study": study, "actor": actor, "action": action, "outcome": outcome},
+        "filters": filters,
     }
     return render(request, "studies/audit.html", context)

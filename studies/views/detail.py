@@ -5,6 +5,7 @@ a save changes only what the user changed, and a field someone else changed mean
 is a conflict shown with both values (studies/services/edits.py).
 """
 
+import dataclasses
 import json
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from studies.accounts.capabilities import Capabilities
 from studies.selectors import audit_for_study, study_visible
 from studies.views.respond import status_of
 from studies.web.forms import StudyDetailsForm, metadata_formset
+from studies.web.history import audit_lines
 from studies.web.http import redirect_to, refuse
 from studies.web.presenters import row_of
 
@@ -34,12 +36,14 @@ def _seen_initial(study) -> dict:
 
 
 def _detail_context(request, study, *, form=None, formset=None, problem="", conflicts=()):
+    # A study page offers Skip, as the queue does, to whoever may skip the study.
+    caps = dataclasses.replace(Capabilities.of(request.user), skip=True)
     return {
         "study": study,
-        "row": row_of(study, Capabilities.of(request.user), timezone.now()),
+        "row": row_of(study, caps, timezone.now()),
         "form": form or StudyDetailsForm(initial=_seen_initial(study)),
         "formset": formset or metadata_formset(metadata=study.metadata),
-        "history": audit_for_study(study_id=study.study_id),
+        "history": audit_lines(audit_for_study(study_id=study.study_id)),
         "problem": problem,
         "conflicts": conflicts,
         "next": request.get_full_path(),

@@ -22,6 +22,7 @@ from studies.queue import (
     stat_waiting,
     stat_waiting_count,
 )
+from studies.selectors import study_visible
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -124,6 +125,10 @@ def skip(request, study_id: str):
         }
         if request.htmx:
             return render(request, "studies/skip.html#skip-cell", context)
+        # A page of its own names the study it is about.
+        context["study"] = study_visible(actor=request.user, study_id=study_id)
+        if context["study"] is None:
+            return refuse(request, "That study is cancelled.", status=404)
         return render(request, "studies/skip.html", context)
     result = services.study_skip(
         actor=request.user, study_id=study_id, reason=request.POST.get("reason", "")
@@ -137,10 +142,7 @@ def skip(request, study_id: str):
 @require_GET
 def home(request):
     """Readers start at the queue, everyone else at the worklist."""
-    caps = Capabilities.of(request.user)
-    if caps.assign_self and not caps.assign_any:
-        return redirect_to(reverse("studies:queue"))
-    return redirect_to(reverse("studies:worklist"))
+    return redirect_to(reverse(Capabilities.of(request.user).home))
 
 
 @never_cache

@@ -26,7 +26,7 @@ from studies.web.forms import (
     list_filters,
 )
 from studies.web.http import safe_next, toast
-from studies.web.presenters import row_of
+from studies.web.presenters import row_of, zone_name
 from studies.web.row_cache import list_clocks, list_digest
 from studies.web.seen import seen_token
 
@@ -70,23 +70,37 @@ def level_of(result: WriteResult) -> str:
     return "error"
 
 
-def choices_for(request, field: str, current: str | None) -> list[tuple[str, str]]:
+Choices = list[tuple[str, list[tuple[str, str]]]]
+
+
+def choices_for(request, field: str, current: str | None) -> Choices:
+    """The control's options in groups, (group label or "" for none, [(value, label)]):
+    people grouped by clinical role, radiologists first, so that a label is the name
+    alone and no option is clipped ("Amelia Chen, MD", under "Radiologist")."""
     if field == "severity":
-        return SEVERITY_CHOICES
+        return [("", SEVERITY_CHOICES)]
     if field == "status":
-        return STATUS_CHOICES
+        return [("", STATUS_CHOICES)]
     caps = Capabilities.of(request.user)
-    choices = [("", "Unassigned")] + ([("me", "Me")] if caps.me else [])
+    first = [("", "Unassigned")] + ([("me", "Me")] if caps.me else [])
+    groups: Choices = [("", first)]
     if caps.assign_any:
         users, _ = directory.users_or_empty()
-        choices += [(u.user_id, f"{u.display_name} — {u.clinic_role}") for u in users]
+        by_role: dict[str, list[tuple[str, str]]] = {}
+        for u in users:  # by name within each role (directory.users_sorted)
+            by_role.setdefault(u.clinic_role or "Other", []).append((u.user_id, u.display_name))
+        groups += sorted(by_role.items(), key=lambda group: (group[0] != "Radiologist", group[0]))
     # The study's assignee is always a choice, preselected: without it the browser would
     # preselect "Unassigned", and a plain Save would unassign (someone the directory
     # does not list yet, or a directory Avara could not give).
-    if current and current != caps.me and current not in {value for value, _ in choices}:
+    if current and current != caps.me and current not in _values(groups):
         label = "Current assignee (unchanged)" if caps.assign_any else "Someone else (unchanged)"
-        choices.append((current, label))
-    return choices
+        first.append((current, label))
+    return groups
+
+
+def _values(groups: Choices) -> set[str]:
+    return {value for _, options in groups for value, _ in options}
 
 
 def control_context(request, study_id: str, field: str, *, chosen, was, token, error=""):
@@ -99,11 +113,11 @@ def control_context(request, study_id: str, field: str, *, chosen, was, token, e
     if (
         field == "assignee"
         and validators.USER_ID_RE.match(chosen or "")
-        and chosen not in {value for value, _ in choices}
+        and chosen not in _values(choices)
     ):
         # Avara's user list could not be read (so no names): the user's choice stays
         # selected all the same, or Save again would quietly send "Unassigned".
-        choices.append((chosen, "Your choice (names could not be loaded)"))
+        choices[0][1].append((chosen, "Your choice (names could not be loaded)"))
     return {
         "study_id": study_id,
         "field": field,
@@ -198,7 +212,7 @@ def htmx_result(request, result: WriteResult, *, field: str | None = None, chose
     if keep_open:
         error = result.message
         if result.outcome is Outcome.CONFLICT:
-            error += " Save again to apply your choice over it, or Cancel to keep it."
+            error += " Save again to apply your choice over it, or Close to keep it as it is."
         editing = control_context(
             request,
             row_id(request, study),
@@ -247,10 +261,11 @@ def list_state(studies, now, *, digest: str | None = None) -> list:
 
 
 def etag_of(request, parts) -> str:
-    """A validator for what this user sees at this URL: the same data, role and identity
-    give the same tag; any change of either gives another."""
+    """A validator for what this user sees at this URL: the same data, role, identity and
+    time zone (the rows print times in it) give the same tag; any change of one gives
+    another."""
     caps = Capabilities.of(request.user)
-    raw = repr((request.user.pk, caps, request.get_full_path(), parts))
+    raw = repr((request.user.pk, caps, zone_name(), request.get_full_path(), parts))
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 

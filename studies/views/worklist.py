@@ -31,6 +31,7 @@ from studies.web.forms import (
 )
 from studies.web.fragments import fragment
 from studies.web.http import upstream_message, upstream_status
+from studies.web.presenters import stamp
 from studies.web.row_cache import list_digest, rendered_rows
 
 
@@ -251,6 +252,11 @@ def querystring_of(current: dict[str, list[str]], **changes) -> str:
 
 def _loaded(at) -> dict:
     """When the list was read, as the freshness bar prints it (`date:'U'`, `date:'c'`,
-    `time:'H:i'` in the current time zone), formatted once here."""
+    `time:'H:i'` in the viewer's time zone, and the zone named), formatted once here."""
     local = timezone.localtime(at)
-    return {"unix": int(at.timestamp()), "iso": local.isoformat(), "hm": local.strftime("%H:%M")}
+    return {
+        "unix": int(at.timestamp()),
+        "iso": local.isoformat(),
+        "hm": local.strftime("%H:%M"),
+        "title": stamp(at),  # the viewer's time zone, named on hover
+    }

@@ -13,13 +13,16 @@ from studies.accounts.capabilities import Capabilities
 
 
 def identity(request) -> dict:
-    """Template context processor: `role` and `me` for the logged-in user."""
+    """Template context processor: `role`, `me` and `home` (the page the role starts at:
+    "queue" or "worklist") for the logged-in user."""
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
     caps = Capabilities.of(user)
+    home = "queue" if caps.home == PAGE_URLS["queue"] else "worklist"
     return {
         "caps": caps,
+        "home": home,  # the page the role starts at, by its name in `urls`
         "role": caps.role,
         "me": caps.me,
         "refresh_seconds": settings.TRIAGE_REFRESH_SECONDS,
@@ -50,6 +53,7 @@ PAGE_STATIC = {
     "icon": "favicon.svg",
     "htmx": "django_htmx/htmx-2.min.js",
     "js": "js/triage.js",
+    "tz": "js/timezone.js",
 }
 
 
@@ -68,5 +72,10 @@ def urls(request) -> dict:
     """Template context processor: `urls`, reversed once per process (and script prefix)
     rather than by `{% url %}` on every page (about 40 µs each, eight per page); and
     `static`, the page's static file URLs, looked up in the manifest once per process
-    rather than by `{% static %}` on every page (deploys restart the processes)."""
-    return {"urls": _page_urls(get_script_prefix()), "static": _static_urls()}
+    rather than by `{% static %}` on every page (deploys restart the processes); and
+    `tz_cookie`, the cookie static/js/timezone.js writes the browser's time zone into."""
+    return {
+        "urls": _page_urls(get_script_prefix()),
+        "static": _static_urls(),
+        "tz_cookie": settings.TRIAGE_TZ_COOKIE,
+    }

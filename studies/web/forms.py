@@ -8,9 +8,10 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from studies import upstream, validators
+from studies.services.fields import STATUS_LABELS
 
 SEVERITY_CHOICES = [("stat", "STAT"), ("high", "High"), ("normal", "Normal")]
-STATUS_CHOICES = [("incomplete", "To read"), ("complete", "Complete")]
+STATUS_CHOICES = list(STATUS_LABELS.items())
 CANCELLED_CHOICES = [("active", "Active"), ("cancelled", "Cancelled"), ("all", "All")]
 PAGE_SIZES = [25, 50, 100]
 # Cursors kept in the URL for Previous: the most recent ones (about 150 characters each,
@@ -131,7 +132,7 @@ def filter_selects(form: WorklistFilterForm, *, users, customers, can_see_cancel
     places = [("", "Any customer"), ("none", "No customer"), *customers]
     selects = [
         ("severity", "Severity", options("severity", form.fields["severity"].choices)),
-        ("status", "Status", options("status", form.fields["status"].choices)),
+        ("status", "Viewer status", options("status", form.fields["status"].choices)),
         ("assignee", "Assignee", options("assignee", people)),
         ("customer", "Customer", options("customer", places)),
     ]
@@ -176,7 +177,7 @@ class InlineEditForm(forms.Form):
         if self.edit_field == "severity" and value not in dict(SEVERITY_CHOICES):
             raise ValidationError("Choose STAT, High or Normal.")
         if self.edit_field == "status" and value not in dict(STATUS_CHOICES):
-            raise ValidationError("Choose To read or Complete.")
+            raise ValidationError("Choose Incomplete or Complete.")
         if self.edit_field == "assignee":
             _id_or_keyword(value, {"me"}, validators.USER_ID_RE, "assignee")
         return value
@@ -184,12 +185,19 @@ class InlineEditForm(forms.Form):
 
 class MetadataPairForm(forms.Form):
     # Not stripped: keys are kept exactly as Avara has them ("Accession " stays itself).
-    key = forms.CharField(required=False, max_length=validators.METADATA_KEY_MAX, strip=False)
+    # Named for screen readers by aria-label (the table's headings are only seen): a row
+    # the page's script copies ("Add a row") keeps a name that is still right.
+    key = forms.CharField(
+        required=False,
+        max_length=validators.METADATA_KEY_MAX,
+        strip=False,
+        widget=forms.TextInput(attrs={"aria-label": "Metadata key"}),
+    )
     value = forms.CharField(
         required=False,
         max_length=validators.METADATA_VALUE_MAX,
         strip=False,
-        widget=forms.TextInput,
+        widget=forms.TextInput(attrs={"aria-label": "Metadata value"}),
     )
 
     def clean(self):

@@ -66,11 +66,45 @@ def iso(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def stamp(value: datetime | None) -> str:
-    """A timestamp for a tooltip, in the dashboard's time zone: '2026-11-30 10:42 UTC'."""
+def zone_name() -> str:
+    """The time zone times are shown in: the viewer's (studies/web/timezones.py), else
+    the configured default. Part of the key of anything kept that prints a time."""
+    return timezone.get_current_timezone_name()
+
+
+def stamp(value: datetime | None, *, seconds: bool = True) -> str:
+    """A moment for a tooltip, naming the zone: '2026-11-30 10:42:05 CET (Europe/Berlin)'."""
     if not value:
         return ""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    local = timezone.localtime(value)
+    zone, short = zone_name(), local.strftime("%Z")
+    when = local.strftime("%Y-%m-%d %H:%M:%S " if seconds else "%Y-%m-%d %H:%M ")
+    return when + (short if short == zone else f"{short} ({zone})")
+
+
+# style -> (what is shown, the precision of `datetime` and of the title: no finer than
+# what is shown, so a page says no more than it shows: the lock page is the same for a
+# username that exists and one that does not, to the second)
+MOMENT_FORMATS = {
+    "minute": ("%Y-%m-%d %H:%M", "minutes"),
+    "second": ("%Y-%m-%d %H:%M:%S", "seconds"),
+    "clock": ("%H:%M", "minutes"),
+    "clock_s": ("%H:%M:%S", "seconds"),
+}
+
+
+def moment(value: datetime | None, style: str = "minute") -> str:
+    """A `<time>` in the viewer's zone, the zone named on hover; "—" for no time."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value)
+    shown, precision = MOMENT_FORMATS.get(style, MOMENT_FORMATS["minute"])
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(timespec=precision),
+        stamp(value, seconds=precision == "seconds"),
+        local.strftime(shown),
+    )
 
 
 @dataclass(slots=True)
@@ -130,10 +164,10 @@ def row_of(study, caps: Capabilities, now: datetime) -> Row:
         mine=mine,
         uid_short=short_uid(study.study_instance_uid),
         created_iso=iso(study.created_at),
-        created_title=stamp(study.created_at),
+        created_title=_titled("Created", study.created_at),
         created_age=age(study.created_at, now),
         updated_iso=iso(study.updated_at),
-        updated_title=stamp(study.updated_at),
+        updated_title=_titled("Updated", study.updated_at),
         updated_age=age(study.updated_at, now),
         can_severity=active and caps.severity,
         can_assign=active
@@ -152,6 +186,10 @@ def row_of(study, caps: Capabilities, now: datetime) -> Row:
         and caps.skip,
         **_turnaround(study, now),
     )
+
+
+def _titled(what: str, value: datetime | None) -> str:
+    return f"{what} {stamp(value)}" if value else ""
 
 
 def _turnaround(study, now: datetime) -> dict:

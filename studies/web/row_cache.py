@@ -5,9 +5,10 @@ rendered once per study and viewer with markers where its clock-driven values go
 turnaround class, its two ages, its turnaround tag) and cut there; each time it is
 shown, the values of that moment are put back in. The key holds every other value the
 row prints (so a study changed upstream or a renamed assignee always make a new key:
-never a stale row) and the viewer's capabilities and identity (so two users with
-different roles never share a row). A whole list's rows are kept under the digest of
-every study and the viewer's capabilities, as shown, until the first moment one of
+never a stale row), the viewer's capabilities and identity (so two users with
+different roles never share a row) and time zone (its tooltips print times in it). A
+whole list's rows are kept under the digest of every study, the viewer's capabilities
+and time zone, as shown, until the first moment one of
 their clock-driven values reads differently (a second, a minute or an hour away).
 """
 
@@ -34,6 +35,7 @@ from studies.web.presenters import (
     clock_state,
     row_of,
     runs_against_the_clock,
+    zone_name,
 )
 
 ROW_TEMPLATE = "studies/_table.html#row"
@@ -67,6 +69,7 @@ def _row_key(study, caps: Capabilities) -> tuple:
         study.created_at,
         study.updated_at,
         caps,
+        zone_name(),  # the tooltips print times in the viewer's zone
     )
 
 
@@ -182,7 +185,7 @@ def rendered_rows(
     caps = caps or Capabilities.of(user)
     now = now or timezone.now()
     studies = list(studies)
-    key = (digest or list_digest(studies), caps, _clock_rule())
+    key = (digest or list_digest(studies), caps, _clock_rule(), zone_name())
     kept = _row_sets.get(key)
     if kept is not None and kept.shows(now):
         return kept.html

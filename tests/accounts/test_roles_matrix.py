@@ -103,7 +103,8 @@ ACTIONS = [
     Action("read-next-get", "get", "/queue/next", ROLES, 302, 0),
     # Reached by GET: the study page, nothing saved.
     Action("save-details-get", "get", f"{STUDY}/details", ROLES, 302, 0),
-    Action("skip-form", "get", f"{STUDY}/skip", ROLES, 200, 0),
+    # Its own page names the study: one read.
+    Action("skip-form", "get", f"{STUDY}/skip", ROLES, 200, 1),
     Action("skip", "post", f"{STUDY}/skip", ROLES, 302, 1, SKIP),
     Action("detail", "get", STUDY, ROLES, 200, 1),
     Action("row", "get", f"{STUDY}/row", ROLES, 200, 1, htmx=True),

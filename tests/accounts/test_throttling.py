@@ -77,8 +77,9 @@ def test_the_lock_page_says_until_when(make_account):
 
     until = before + timedelta(minutes=15)
     assert locked.status_code == 429
-    assert f"paused until {until:%H:%M}" in text(locked) or (
-        f"paused until {until + timedelta(minutes=1):%H:%M}" in text(locked)
+    assert "paused until <time datetime=" in text(locked)  # the zone named on hover
+    assert f'UTC">{until:%H:%M}</time>' in text(locked) or (
+        f'UTC">{until + timedelta(minutes=1):%H:%M}</time>' in text(locked)
     )
     assert "about 15 minutes" in text(locked)
     assert 14 * 60 <= int(locked["Retry-After"]) <= 15 * 60
@@ -215,8 +216,16 @@ def test_admins_see_the_lock_on_the_accounts_page(login, make_account):
     page = text(login(ADMIN).get("/accounts/"))
 
     assert "Login locked" in page  # the radiologist's account row
-    assert re.search(r"<td>radiologist</td><td><code>127\.0\.0\.1</code></td><td>5</td>", page)
-    assert re.search(r"<td>ghost</td><td><code>10\.1\.1\.1</code></td><td>5</td>", page)
+    assert re.search(
+        r'"Username tried">radiologist</td><td data-label="From address"><code>127\.0\.0\.1'
+        r'</code></td><td data-label="Failed logins">5</td>',
+        page,
+    )
+    assert re.search(
+        r'"Username tried">ghost</td><td data-label="From address"><code>10\.1\.1\.1'
+        r'</code></td><td data-label="Failed logins">5</td>',
+        page,
+    )
     assert page.count('action="/accounts/locks/unlock"') == 2
 
 

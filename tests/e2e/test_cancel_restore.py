@@ -15,7 +15,7 @@ def test_supervisor_cancels_then_admin_restores(page, triage):
     triage.login(page, "supervisor")
     the_row = row(page, study.study_id)
 
-    the_row.get_by_role("link", name="Cancel…").click()
+    the_row.get_by_role("link", name="Cancel study…").click()
     expect(the_row.locator("td.cell-actions")).to_contain_text("Cancel this study?")
     the_row.get_by_role("button", name="Yes, cancel study").click()
 
@@ -47,7 +47,7 @@ def test_supervisor_cancels_then_admin_restores(page, triage):
     the_row = row(page, study.study_id)
     expect(the_row).to_be_visible()
     expect(the_row.locator("td.cell-description .tag")).to_have_count(0)
-    expect(the_row.get_by_role("link", name="Cancel…")).to_be_visible()
+    expect(the_row.get_by_role("link", name="Cancel study…")).to_be_visible()
 
 
 def test_keep_as_is_leaves_the_study_alone(page, triage):
@@ -55,10 +55,10 @@ def test_keep_as_is_leaves_the_study_alone(page, triage):
     triage.login(page, "supervisor")
     the_row = row(page, study.study_id)
 
-    the_row.get_by_role("link", name="Cancel…").click()
+    the_row.get_by_role("link", name="Cancel study…").click()
     the_row.get_by_role("link", name="Keep as is").click()
 
-    expect(the_row.get_by_role("link", name="Cancel…")).to_be_visible()
+    expect(the_row.get_by_role("link", name="Cancel study…")).to_be_visible()
     expect(the_row.get_by_role("button", name="Yes, cancel study")).to_have_count(0)
     page.reload()
     expect(row(page, study.study_id)).to_be_visible()
@@ -68,7 +68,7 @@ def test_cancelling_a_study_avara_no_longer_has_says_so_in_a_toast(page, triage,
     study = first_page_study(triage.sandbox)
     triage.login(page, "supervisor")
     the_row = row(page, study.study_id)
-    the_row.get_by_role("link", name="Cancel…").click()
+    the_row.get_by_role("link", name="Cancel study…").click()
     confirm = the_row.get_by_role("button", name="Yes, cancel study")
     expect(confirm).to_be_visible()
 

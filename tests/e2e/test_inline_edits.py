@@ -42,9 +42,9 @@ def test_assignee(page, triage):
     cell.get_by_role("link", name="Unassigned").click()
     control = row(page, study.study_id).locator("td.cell-assignee select[name=value]")
     expect(control).to_have_value("")
-    expect(control.locator(f"option[value='{doctor.user_id}']")).to_have_text(
-        f"{name} — Radiologist"
-    )
+    # The name alone (never clipped), under its clinical role.
+    option = control.locator(f"optgroup[label='Radiologist'] option[value='{doctor.user_id}']")
+    expect(option).to_have_text(name)
     control.select_option(doctor.user_id)
     row(page, study.study_id).get_by_role("button", name="Save").click()
 
@@ -62,9 +62,9 @@ def test_status(page, triage):
     study = first_page_study(triage.sandbox, study_viewer_status="incomplete")
     triage.login(page, "supervisor")
     cell = row(page, study.study_id).locator("td.cell-status")
-    expect(cell).to_have_text("To read")
+    expect(cell).to_have_text("Incomplete")
 
-    cell.get_by_role("link", name="To read").click()
+    cell.get_by_role("link", name="Incomplete").click()
     control = row(page, study.study_id).locator("td.cell-status select[name=value]")
     expect(control).to_have_value("incomplete")
     control.select_option(label="Complete")
@@ -84,7 +84,7 @@ def test_dismissing_a_control_puts_the_row_back_unchanged(page, triage):
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
     control = row(page, study.study_id).locator("td.cell-severity select[name=value]")
     control.select_option("high")
-    row(page, study.study_id).get_by_role("link", name="Cancel", exact=True).click()
+    row(page, study.study_id).get_by_role("link", name="Close", exact=True).click()
 
     expect(control).to_have_count(0)
     expect(row(page, study.study_id).locator("td.cell-severity a.badge")).to_have_text("Normal")

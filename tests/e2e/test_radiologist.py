@@ -16,7 +16,7 @@ def test_claim_complete_and_open_the_study_page(page, triage):
     expect(the_row.locator("td.cell-assignee")).to_have_text("Unassigned")
     # A radiologist reads severity but cannot change it, and cannot cancel.
     expect(the_row.locator("td.cell-severity a")).to_have_count(0)
-    expect(the_row.get_by_role("link", name="Cancel…")).to_have_count(0)
+    expect(the_row.get_by_role("link", name="Cancel study…")).to_have_count(0)
     expect(the_row.get_by_role("button", name="Complete")).to_have_count(0)
 
     the_row.get_by_role("button", name="Claim").click()
@@ -42,8 +42,8 @@ def test_claim_complete_and_open_the_study_page(page, triage):
     expect(fields.locator("dt:has-text('Study ID') + dd code")).to_have_text(study.study_id)
     history = page.locator("table.audit tbody tr")
     expect(history).to_have_count(2)
-    expect(history.filter(has_text="assigned_to")).to_contain_text("radiologist")
-    expect(history.filter(has_text="study_viewer_status")).to_contain_text("complete")
+    expect(history.filter(has_text="Assignee:")).to_contain_text(f"Unassigned → {me}")
+    expect(history.filter(has_text="Viewer status:")).to_contain_text("Incomplete → Complete")
     # No severity or description editing for a radiologist on the study page either.
     expect(fields.locator("dt:has-text('Severity') + dd a")).to_have_count(0)
     expect(page.get_by_role("button", name="Save description and metadata")).to_have_count(0)

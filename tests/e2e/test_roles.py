@@ -35,7 +35,7 @@ def test_each_role_logs_in_and_sees_what_it_may_do(page, triage, role):
     expect(nav.get_by_role("link", name="Worklist")).to_be_visible()
     for link in ("New study", "Audit trail", "Accounts"):
         expect(nav.get_by_role("link", name=link)).to_have_count(int(CAN[role][link]))
-    cancel_buttons = page.locator("td.cell-actions").get_by_role("link", name="Cancel…")
+    cancel_buttons = page.locator("td.cell-actions").get_by_role("link", name="Cancel study…")
     expect(cancel_buttons).to_have_count(PAGE_SIZE if CAN[role]["cancel"] else 0)
     expect(page.locator("#filters").get_by_label("Show")).to_have_count(
         int(CAN[role]["show filter"])

@@ -1,4 +1,4 @@
-"""The study page: its own edits (description, and the Change / Cancel… links, which open
+"""The study page: its own edits (description, and the Change / Cancel study… links, which open
 full-page controls), and New study."""
 
 import re
@@ -23,11 +23,8 @@ def test_description_saved_from_the_study_page(page, triage):
     expect(page.get_by_role("heading", level=1)).to_contain_text("CT Head without Contrast, repeat")
     history = page.locator("table.audit tbody tr")
     expect(history).to_have_count(1)
-    expect(history.locator("td").nth(4)).to_have_text(
-        f"study_description: {study.study_description}"
-    )
-    expect(history.locator("td").nth(5)).to_have_text(
-        "study_description: CT Head without Contrast, repeat"
+    expect(history.locator("td").nth(3)).to_have_text(
+        f"Description: {study.study_description} → CT Head without Contrast, repeat"
     )
 
 
@@ -55,7 +52,7 @@ def test_cancel_from_the_study_page(page, triage, browser_log, role, lands_on_st
     triage.login(page, role)
     page.goto(f"{triage.url}/studies/{study.study_id}")
 
-    page.get_by_role("link", name="Cancel…").click()
+    page.get_by_role("link", name="Cancel study…").click()
     expect(page.get_by_role("heading", name="Cancel this study?")).to_be_visible()
     page.get_by_role("button", name="Yes, cancel study").click()
 

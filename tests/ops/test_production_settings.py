@@ -54,6 +54,7 @@ print(json.dumps({
         for name in ("SESSION", "CSRF")
     },
     "message_storage": settings.MESSAGE_STORAGE,
+    "tz_cookie": settings.TRIAGE_TZ_COOKIE,
     "sandbox": [name for name in dir(settings) if name.startswith("SANDBOX_")],
 }))
 """
@@ -138,6 +139,8 @@ def test_production_cookies_are_the_dashboards_own_and_host_only():
     }
     # Django's message cookie is always named "messages": messages live in the session.
     assert settings["message_storage"].endswith("session.SessionStorage")
+    # The browser's time zone: static/js/timezone.js writes it Secure, for "/", no Domain.
+    assert settings["tz_cookie"] == "__Host-triage_tz"
 
 
 def test_development_cookies_have_names_of_their_own_too():
@@ -145,6 +148,7 @@ def test_development_cookies_have_names_of_their_own_too():
 
     assert settings["cookies"]["SESSION"][0] == "triage_session"
     assert settings["cookies"]["CSRF"][0] == "triage_csrftoken"
+    assert settings["tz_cookie"] == "triage_tz"
 
 
 def test_the_dashboards_settings_hold_nothing_of_the_sandbox_but_how_to_find_it():

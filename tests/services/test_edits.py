@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 
 from studies import services
 from studies.models import Account, AuditEntry
-from studies.services import Outcome, Reason
+from studies.services import Outcome, Reason, fields
 
 from .fake_avara import FakeAvara, person
 
@@ -85,7 +85,10 @@ def test_a_field_changed_meanwhile_is_a_conflict_and_nothing_is_written(
     assert result.study.study_id == SID
     entry = only_entry()
     assert (entry.outcome, entry.accepted) == ("conflict", False)
-    assert entry.before == {field: shown_now}
+    # The values as they are stored (the audit's pages word them), the name beside an id.
+    stored = fields.current(result.study, field)
+    named = {"assigned_to_name": shown_now} if field == "assigned_to" else {}
+    assert entry.before == {field: stored, **named}
     assert "changed meanwhile" in entry.detail
 
 

@@ -10,14 +10,18 @@ from view_helpers import (
     NEW_PASSWORD,
     RADIOLOGIST_ID,
     STUDIES,
+    USERS,
     account_form,
+    directory_users,
     only_audit,
     page_json,
     sent_query,
     study_id,
     text,
+    user_json,
 )
 
+from studies import upstream
 from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR, role_of
 from studies.models import Account, AuditEntry
 
@@ -34,8 +38,8 @@ def test_admin_sees_every_account_with_role_and_link(login, make_account, avara)
 
     html = text(response)
     assert response.status_code == 200
-    assert "<td>sue</td>" in html and "<td>admin</td>" in html
-    assert "<td>Supervisor</td>" in html and "<td>Admin</td>" in html
+    assert '"Username">sue</td>' in html and '"Username">admin</td>' in html
+    assert '"Role">Supervisor</td>' in html and '"Role">Admin</td>' in html
     assert avara.calls.call_count == 0
 
 
@@ -45,9 +49,7 @@ def test_admin_creates_an_account_whose_login_then_works(login, avara):
     form_page = admin.get("/accounts/new")
     response = admin.post("/accounts/new", account_form())
 
-    assert f'<option value="{COLLEAGUE_ID}">First4 Last4 &lt;user4@clinic.test&gt;' in text(
-        form_page
-    )
+    assert f'<option value="{COLLEAGUE_ID}">First4 Last4</option>' in text(form_page)
     assert response.status_code == 302 and response["Location"] == "/accounts/"
     user = User.objects.get(username="newreader")
     assert role_of(user) == RADIOLOGIST
@@ -66,6 +68,28 @@ def test_admin_creates_an_account_whose_login_then_works(login, avara):
     assert page.status_code == 200
     assert "Nora Reader · Radiologist" in html.unescape(text(page))  # &middot; on the wire
     assert sent_query(route)["assignedTo"] == COLLEAGUE_ID
+
+
+def test_the_avara_user_choices_are_names_that_fit_and_twins_get_their_email(login, avara):
+    """Under their clinical role, by name alone, so an option is never clipped; two people
+    of one name are told apart by their emails."""
+    twins = [
+        user_json(5, firstName="Ada", lastName="Reader"),
+        user_json(6, firstName="Ada", lastName="Reader", clinicRole="Physician"),
+    ]
+    people = {"users": [*directory_users(), *twins], "cursor": None, "hasMore": False}
+    avara.get(USERS).respond(json=people)
+    upstream.user_directory_clear()
+
+    page = text(login(ADMIN).get("/accounts/new"))
+
+    radiologists = page[page.index('<optgroup label="Radiologist">') :]
+    assert radiologists.index(f'<option value="{COLLEAGUE_ID}">First4 Last4</option>') < (
+        radiologists.index("</optgroup>")
+    )
+    assert '<optgroup label="Physician">' in page
+    assert ">Ada Reader &lt;user5@clinic.test&gt;</option>" in page
+    assert ">Ada Reader &lt;user6@clinic.test&gt;</option>" in page
 
 
 def test_admin_changes_a_role_and_the_link(login, make_account, avara):

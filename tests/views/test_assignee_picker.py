@@ -53,3 +53,17 @@ def test_the_picker_page_without_js_keeps_an_assignee_missing_from_the_directory
 
     assert response.status_code == 200
     assert selected_values(response) == [NEWCOMER_ID]
+
+
+def test_people_are_grouped_by_clinical_role_and_named_alone(login, avara):
+    """An option is a name alone ("First4 Last4", never "First4 Last4 — Radiologist"), so a
+    picker sized to its options never clips one; the role is the group it is under."""
+    response = login(SUPERVISOR).get(f"{EDIT}?{token_query(SID, 'assignee', None)}", headers=hx())
+
+    page = text(response)
+    assert response.status_code == 200
+    group = page[page.index('<optgroup label="Radiologist">') :]
+    group = group[: group.index("</optgroup>")]
+    assert f'<option value="{user_json(4)["userId"]}">First4 Last4</option>' in group
+    assert "—" not in page[page.index("<select") : page.index("</select>")]
+    assert page.index('<option value="" selected>Unassigned</option>') < page.index("<optgroup")

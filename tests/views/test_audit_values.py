@@ -91,4 +91,4 @@ def test_a_metadata_edit_of_a_study_holding_a_nul_is_audited_and_its_page_shows_
     assert entry.outcome == "applied"
     assert entry.before == {"metadata": {f"site{R}": f"north{R}"}}
     assert page.status_code == 200
-    assert f"site{R}=north{R}" in text(page)
+    assert f'<span class="key">Metadata “site{R}”:</span> north{R} → (removed)' in text(page)

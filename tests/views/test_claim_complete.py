@@ -95,7 +95,7 @@ def test_a_claim_lost_to_a_colleague_says_who_has_it_and_shows_them(login, avara
     assert toast_of(response) == {"message": message, "level": "warning"}
     entry = only_audit()
     assert (entry.outcome, entry.accepted) == ("conflict", False)
-    assert entry.before == {"assigned_to": "First4 Last4"}
+    assert entry.before == {"assigned_to": COLLEAGUE_ID, "assigned_to_name": "First4 Last4"}
 
 
 def test_claiming_a_study_already_mine_sends_nothing(login, avara):

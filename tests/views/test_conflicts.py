@@ -40,33 +40,33 @@ READ = ("GET", STUDY_PATH)
 PATCH = ("PATCH", STUDY_PATH)
 SEEN = {"severity": "high", "status": "incomplete", "assignee": USER_ID}  # the stock study
 WHEN = "15 Mar 14:20"  # the study's updatedAt, not today, in the dashboard's time zone
-AGAIN = " Save again to apply your choice over it, or Cancel to keep it."
+AGAIN = " Save again to apply your choice over it, or Close to keep it as it is."
 COLLEAGUE = person_json(COLLEAGUE_ID, "First4", "Last4")
 
 # field -> what changed upstream meanwhile, what the user chose, what they are told, the
-# audit row (values as a person reads them), and what Save-again sends.
+# audit row (values as stored: the pages word them), and what Save-again sends.
 CONFLICTS = {
     "severity": {
         "now": {"severity": "normal"},
         "chosen": "stat",
         "message": f"Severity is now Normal, set {WHEN}.",
-        "before": {"severity": "Normal"},
-        "after": {"severity": "STAT"},
+        "before": {"severity": "normal"},
+        "after": {"severity": "stat"},
         "patch": {"severity": "stat"},
     },
     "status": {
         "now": {"studyViewerStatus": "complete"},
         "chosen": "incomplete",
         "message": f"Viewer status is now Complete, set {WHEN}.",
-        "before": {"study_viewer_status": "Complete"},
-        "after": {"study_viewer_status": "To read"},
+        "before": {"study_viewer_status": "complete"},
+        "after": {"study_viewer_status": "incomplete"},
         "patch": {"studyViewerStatus": "incomplete"},
     },
     "assignee": {
         "now": {"assignedTo": COLLEAGUE},
         "chosen": RADIOLOGIST_ID,
         "message": f"Assignee is now First4 Last4, set {WHEN}.",
-        "before": {"assigned_to": "First4 Last4"},
+        "before": {"assigned_to": COLLEAGUE_ID, "assigned_to_name": "First4 Last4"},
         "after": {"assigned_to": RADIOLOGIST_ID},
         "patch": {"assignedTo": RADIOLOGIST_ID},
     },
@@ -213,5 +213,8 @@ def test_a_radiologist_claiming_a_study_taken_meanwhile_sees_who_has_it(login, a
     assert SMITH in html and f"/studies/{SID}/claim" not in html
     assert toast_of(response) == {"message": message, "level": "warning"}
     entry = only_audit()
-    assert (entry.outcome, entry.before) == ("conflict", {"assigned_to": SMITH})
+    assert (entry.outcome, entry.before) == (
+        "conflict",
+        {"assigned_to": USER_ID, "assigned_to_name": SMITH},
+    )
     assert entry.after == {"assigned_to": RADIOLOGIST_ID}

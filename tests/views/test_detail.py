@@ -49,10 +49,10 @@ def test_every_field_is_rendered_with_one_read(login, avara, stored, role):
         "<code>1.2.840.10008.99.1</code>",
         "<dt>Severity</dt><dd>High",
         f"<dt>Assignee</dt><dd>{SMITH} &lt;dr.smith@radiology.com&gt;",
-        "<dt>Viewer status</dt><dd>To read",
+        "<dt>Viewer status</dt><dd>Incomplete",
         f"City Medical Center <code>{CUSTOMER_ID}</code>",
-        'datetime="2024-03-15T10:30:00+00:00"',
-        'datetime="2024-03-15T14:20:00+00:00"',
+        'datetime="2024-03-15T10:30+00:00"',
+        'datetime="2024-03-15T14:20+00:00"',
         f"<dt>Created by</dt><dd>{SMITH} &lt;dr.smith@radiology.com&gt;",
         "<dt>Cancelled</dt><dd>No",
         "department",
@@ -69,7 +69,8 @@ def test_api_key_creator_and_cancellation_are_shown(login, avara):
     html = text(login(ADMIN).get(f"/studies/{SID}"))
 
     assert "API key “Production API Key” <code>550e8400-e29b-41d4-a716-446655440000</code>" in html
-    assert 'Yes, at <time datetime="2024-03-16T08:00:00+00:00">' in html
+    cancelled = '<time datetime="2024-03-16T08:00+00:00" title="2024-03-16 08:00 UTC">'
+    assert f"Yes, at {cancelled}2024-03-16 08:00</time>" in html
     assert f'href="/studies/{SID}/uncancel' in html and f"/studies/{SID}/cancel" not in html
 
 
@@ -370,3 +371,43 @@ def test_a_damaged_seen_metadata_is_refused_before_any_write(login, avara, store
     assert "Not saved: some fields need attention." in text(response)
     assert patch.call_count == 0
     assert only_audit().outcome == "refused"
+
+
+@pytest.mark.parametrize(
+    ("role", "back", "skip"),
+    [
+        (RADIOLOGIST, '<a href="/queue">← Queue</a>', True),  # a reader's home is the queue
+        (SUPERVISOR, '<a href="/">← Worklist</a>', True),
+        (ADMIN, '<a href="/">← Worklist</a>', True),
+    ],
+)
+def test_the_way_back_leads_home_and_skip_is_offered(login, avara, role, back, skip):
+    avara.get(STUDY_PATH).respond(json=study_json(1, assignedTo=None))
+
+    page = text(login(role).get(f"/studies/{SID}"))
+
+    assert back in page
+    assert (f'<a class="button" href="/studies/{SID}/skip">Skip&hellip;</a>' in page) is skip
+
+
+def test_a_completed_study_offers_no_skip(login, avara):
+    avara.get(STUDY_PATH).respond(json=study_json(1, assignedTo=None, studyViewerStatus="complete"))
+
+    page = text(login(RADIOLOGIST).get(f"/studies/{SID}"))
+
+    assert f"/studies/{SID}/skip" not in page
+
+
+def test_the_skip_page_names_its_study(login, avara, stored):
+    response = login(RADIOLOGIST).get(f"/studies/{SID}/skip")
+
+    assert response.status_code == 200
+    assert "<p><strong>Example study 1</strong> · <code>1.2.840.10008.99.1</code></p>" in text(
+        response
+    )
+    assert stored.call_count == 1
+
+
+def test_a_missing_page_leads_a_reader_back_to_the_queue(login, avara):
+    assert '<a href="/queue">Back to the queue</a>' in text(login(RADIOLOGIST).get("/nowhere"))
+    assert '<a href="/">Back to the worklist</a>' in text(login(SUPERVISOR).get("/nowhere"))

@@ -302,7 +302,7 @@ def test_failed_claim_keeps_me_selected(login, avara):
     ("field", "value", "message"),
     [
         ("severity", "urgent", "Choose STAT, High or Normal."),
-        ("status", "done", "Choose To read or Complete."),
+        ("status", "done", "Choose Incomplete or Complete."),
         ("assignee", "usr_nothex", "Not a valid assignee."),
     ],
 )
