@@ -4,7 +4,7 @@ import dataclasses
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studies import services, upstream
 from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
-from studies.queue import in_view, prioritised, queue_snapshot, rule_text
+from studies.queue import prioritised, queue_snapshot, rule_text
 from studies.selectors import stat_waiting
+from studies.views.page_counts import QUEUE_PAGE_SIZE, shown, stat_banner, stat_count
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -28,16 +29,6 @@ from studies.web import links
 from studies.web.forms import QueueFilterForm
 from studies.web.http import redirect_to, refuse, safe_next
 from studies.web.row_cache import list_digest, rendered_rows
-
-PAGE_SIZE = 50
-
-
-def _waiting_stat(study) -> bool:
-    return study.severity == "stat" and study.assigned_to is None
-
-
-def _shown(studies, show: str, me: str | None, now) -> list:
-    return [s for s in studies if in_view(s, show, me, now)]
 
 
 @never_cache
@@ -53,15 +44,15 @@ def queue(request):
     except upstream.UpstreamError as exc:
         context.update(rows_html="", problem=upstream_message(exc), stat_waiting=None)
         return _render(request, context, status=503)
-    ordered = _shown(prioritised(snapshot.studies, now), show, caps.me, now)
-    page = Paginator(ordered, PAGE_SIZE).get_page(form.value("page", 1))
+    ordered = shown(prioritised(snapshot.studies, now), show, caps.me, now)
+    page = Paginator(ordered, QUEUE_PAGE_SIZE).get_page(form.value("page", 1))
     digest = list_digest(page.object_list)  # for the rows and the ETag alike
     context.update(
         snapshot=snapshot,
         page=page,
         rows_html=rendered_rows(page.object_list, request.user, caps=caps, digest=digest, now=now),
         total=len(ordered),
-        stat_waiting=str(sum(1 for s in snapshot.studies if _waiting_stat(s))),
+        stat_waiting=stat_count(snapshot.studies),
         can_read_next=caps.assign_self and bool(caps.me),
         skip_reasons=services.SKIP_REASONS,
     )
@@ -144,5 +135,9 @@ def home(request):
 @require_GET
 def counts(request):
     """What the page title counts, for the script to fetch beside the page (never on the
-    page's own way to the user: a page view stays one Avara call)."""
-    return JsonResponse({"stat_waiting": stat_waiting()})
+    page's own way to the user: a page view stays one Avara call): JSON, or for the page's
+    script (HTMX) the STAT banner, whose number the title shows."""
+    count = stat_waiting()
+    if request.htmx:
+        return HttpResponse(stat_banner(request, count, oob=False))
+    return JsonResponse({"stat_waiting": count})

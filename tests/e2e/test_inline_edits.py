@@ -84,7 +84,7 @@ def test_dismissing_a_control_puts_the_row_back_unchanged(page, triage):
     row(page, study.study_id).locator("td.cell-severity a.badge").click()
     control = row(page, study.study_id).locator("td.cell-severity select[name=value]")
     control.select_option("high")
-    row(page, study.study_id).get_by_role("link", name="Cancel", exact=True).click()
+    row(page, study.study_id).get_by_role("link", name="Close", exact=True).click()
 
     expect(control).to_have_count(0)
     expect(row(page, study.study_id).locator("td.cell-severity a.badge")).to_have_text("Normal")
