@@ -50,6 +50,8 @@ PAGE_STATIC = {
     "icon": "favicon.svg",
     "htmx": "django_htmx/htmx-2.min.js",
     "js": "js/triage.js",
+    "keys": "js/keys.js",
+    "keys_css": "css/keys.css",
 }
 
 
