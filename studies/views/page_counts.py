@@ -113,7 +113,10 @@ def counts_oob(request, *, change: int) -> str:
         pieces.append(stat_banner(request, counts["stat_waiting"]))
     if rows == 0:
         pieces.append(render_to_string("studies/_counts.html#nothing-left", {"text": NOTHING_LEFT}))
-    return "<template>" + "".join(pieces) + "</template>" if pieces else ""
+    # Each in a <template> of its own: the answer may be a table row, which a <div> may
+    # not follow, and a template's content is parsed by its first tag (a <tbody> after a
+    # <div> would be dropped).
+    return "".join(f"<template>{piece}</template>" for piece in pieces)
 
 
 def stat_banner(request, count: str | None, *, oob: bool = True) -> str:
