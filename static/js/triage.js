@@ -72,7 +72,10 @@
   function focusRow(row) {
     if (!row) return;
     if (!row.hasAttribute("tabindex")) row.setAttribute("tabindex", "-1");
-    row.focus();
+    // Scrolled only as far as it takes: a row wider than a narrow screen keeps its start
+    // in view (focus() alone would scroll the table sideways to its far end).
+    row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
   function siblingRowId(row, step) {
     var el = row;
