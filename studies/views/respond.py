@@ -198,8 +198,8 @@ def undo_notice(request, result: WriteResult):
     study = result.study
     study_id = row_id(request, study)
     offer = undo_offer(actor=request.user, study_id=study_id, token=result.undo)
-    detail = reverse("studies:detail", args=[study_id])
-    row = row_of(study, Capabilities.of(request.user), timezone.now())
+    caps = Capabilities.of(request.user)
+    row = row_of(study, caps, timezone.now())
     notice = {
         "id": study_id,
         "description": study.study_description,
@@ -209,7 +209,7 @@ def undo_notice(request, result: WriteResult):
         "seconds": settings.TRIAGE_UNDO_SECONDS,
         "undo_url": reverse("studies:undo_cancel", args=[study_id]),
         "next": safe_next(request, ""),
-        "detail_url": detail if Capabilities.of(request.user).see_cancelled else "",
+        "detail_url": reverse("studies:detail", args=[study_id]) if caps.see_cancelled else "",
     }
     response = render(request, "studies/_table.html#notice", {"notice": notice})
     response = reswap(retarget(response, f"#study-{study_id}"), "outerHTML")

@@ -30,6 +30,17 @@ def to_row(page: Page, study_id: str) -> None:
     raise AssertionError(f"j never reached {study_id}")
 
 
+def viewer_opened_by(page: Page, key: str) -> str:
+    """Press `key`; the id of the study the viewer tab it opens shows (tokenized link)."""
+    with page.context.expect_page() as opened:
+        page.keyboard.press(key)
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    found = re.search(r"/viewer/studies/(stu_[0-9a-f]{32})\?token=", viewer.url)
+    assert found, viewer.url
+    return found.group(1)
+
+
 # --- The skip link and the ring ------------------------------------------------------------
 
 
@@ -229,12 +240,9 @@ def test_o_opens_the_viewer_in_a_new_tab(page, triage):
     triage.login(page, "radiologist")
     to_row(page, study.study_id)
 
-    with page.context.expect_page() as opened:
-        page.keyboard.press("o")
+    viewer = viewer_opened_by(page, "o")
 
-    viewer = opened.value
-    viewer.wait_for_load_state()
-    expect(viewer).to_have_url(re.compile(rf"/viewer/studies/{study.study_id}\?token="))
+    assert viewer == study.study_id
 
 
 def test_s_asks_why_escape_closes_and_the_focus_comes_back(page, triage):
@@ -271,12 +279,10 @@ def test_n_reads_next(page, triage):
     triage.login(page, "radiologist", worklist=False)
     expect(page.get_by_role("button", name="Read next")).to_be_visible()
 
-    with page.context.expect_page() as opened:
-        page.keyboard.press("n")
+    claimed = viewer_opened_by(page, "n")
 
-    viewer = opened.value
-    viewer.wait_for_load_state()
-    expect(viewer).to_have_url(re.compile(r"/viewer/studies/stu_[0-9a-f]{32}\?token="))
+    me = sandbox_user(triage.sandbox, "radiologist1")
+    assert triage.sandbox.get(claimed).assigned_to_id == me.user_id
 
 
 def test_slash_focuses_the_search(page, triage):

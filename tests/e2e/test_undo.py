@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from studies.models import AuditEntry
 from studies.services import undo
 
-from .conftest import TIMEOUT_MS
 from .pages import first_page_study, row, toast
 
 pytestmark = pytest.mark.e2e
@@ -116,20 +115,6 @@ def test_the_notice_holds_the_live_refresh_until_undo_goes(page, triage, setting
 
 
 # --- Without JavaScript --------------------------------------------------------------------
-
-
-@pytest.fixture
-def page_without_js(browser, browser_log):
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 1400, "height": 900}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.on("page", browser_log.watch)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-    browser_log.assert_clean()
 
 
 def test_without_javascript_the_page_after_the_cancel_offers_undo(page_without_js, triage):
