@@ -84,6 +84,35 @@ def test_an_undo_sent_after_the_window_is_refused_by_the_server(
     assert AuditEntry.objects.get(action="undo_cancel").outcome == "refused"
 
 
+def test_someone_elses_undo_is_refused_even_sent_by_hand(page, second_page, triage, browser_log):
+    """The button is only the author's, and the server says so too: another account
+    sending the author's token (copied from their page) changes nothing."""
+    study = first_page_study(triage.sandbox)
+    triage.login(page, "supervisor")
+    notice = cancel_from_the_row(page, study.study_id)
+    token = notice.locator("input[name=u]").get_attribute("value")
+    triage.login(second_page, "admin")
+    browser_log.allow("status of 403")
+
+    status = second_page.evaluate(
+        """async ([url, token]) => {
+            const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["x-csrftoken"];
+            const body = new URLSearchParams({u: token});
+            const headers = {"X-CSRFToken": csrf, "HX-Request": "true"};
+            const answer = await fetch(url, {method: "POST", body, headers});
+            return answer.status;
+        }""",
+        [f"{triage.url}/studies/{study.study_id}/undo", token],
+    )
+
+    assert status == 403
+    assert triage.sandbox.get(study.study_id).is_cancelled
+    entry = AuditEntry.objects.get(action="undo_cancel")
+    assert (entry.actor_username, entry.outcome) == ("admin", "refused")
+    notice.get_by_role("button", name="Undo").click()  # the author's own still works
+    expect(toast(page, UNDONE)).to_be_visible()
+
+
 def test_an_admin_is_offered_undo_and_the_study_page(page, triage):
     study = first_page_study(triage.sandbox)
     triage.login(page, "admin")
