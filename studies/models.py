@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "Changed study"
     CANCEL = "cancel", "Cancelled study"
     UNCANCEL = "uncancel", "Restored study"
+    UNDO_CANCEL = "undo_cancel", "Undid own cancel"
     OPEN_VIEWER = "open_viewer", "Opened in viewer"
     ACCOUNT = "account", "Changed account"
     SKIP = "skip", "Skipped study"

@@ -1,4 +1,6 @@
-// The little JavaScript Avara Triage owns: toasts and copy buttons. No inline scripts (CSP).
+// The little JavaScript Avara Triage owns: toasts, copy buttons, a row's controls, focus
+// after a row changes, live refresh and the STAT count. Keyboard shortcuts: keys.js.
+// No inline scripts (CSP).
 (function () {
   "use strict";
 
@@ -57,22 +59,83 @@
   document.addEventListener("DOMContentLoaded", fadeServerToasts);
   document.addEventListener("htmx:afterSwap", fadeServerToasts);
 
-  // Keyboard: after an inline control opens, focus it; after a row is redrawn, focus the
-  // row's first control, so keyboard users are not dropped back to the top of the page.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var el = event.detail.elt;
-    if (!el || !el.isConnected) return;
-    var target = el.matches("td.editing") ? el.querySelector("select")
-      : el.matches("td.confirming") ? el.querySelector("select, button")  // Skip: the reason
-      // A row redrawn with its control still open (a conflict, a retryable refusal):
-      // the control, so the keyboard stays where the decision is to be made.
-      : el.matches("tr") ? el.querySelector("td.editing select") || el.querySelector("a, button")
-      : null;
-    if (target) target.focus();
+  // --- Focus: back to the control that was used, or on to the next row -------------------
+  // An inline control takes the focus when it opens (its autofocus: the choice, or a
+  // confirmation's safe answer). When a row is redrawn (Save, Close, Escape, Claim, a
+  // conflict, a refusal, a live refresh), the focus goes back to the control the user
+  // used (the link that opened the control, found by its path), else to the row itself;
+  // when the row left the list, to the next row (else the one before, else the results).
+  var STUDY_ROWS = "#results tr[id^='study-']";
+  function pathOf(url) {
+    try { return new URL(url, window.location.href).pathname; } catch (e) { return ""; }
+  }
+  function focusRow(row) {
+    if (!row) return;
+    if (!row.hasAttribute("tabindex")) row.setAttribute("tabindex", "-1");
+    // Scrolled only as far as it takes: a row wider than a narrow screen keeps its start
+    // in view (focus() alone would scroll the table sideways to its far end).
+    row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  function siblingRowId(row, step) {
+    var el = row;
+    do { el = step > 0 ? el.nextElementSibling : el.previousElementSibling; }
+    while (el && !/^study-/.test(el.id || ""));
+    return el ? el.id : "";
+  }
+  function spotIn(row) {
+    var active = document.activeElement;
+    if (!row || !active || !(active === row || row.contains(active))) return null;
+    var spot = { row: row.id, next: siblingRowId(row, 1), prev: siblingRowId(row, -1), path: "" };
+    if (active === row) return spot;
+    var open = active.closest("td.editing, td.confirming");
+    var form = open && open.querySelector("form[action]");
+    var link = active.closest("a[href]");
+    spot.path = form ? pathOf(form.getAttribute("action"))
+      : link ? pathOf(link.getAttribute("href")) : "";
+    return spot;
+  }
+  function controlAt(row, path) {
+    var links = row.querySelectorAll("a[href]");
+    for (var i = 0; i < links.length; i++) {
+      if (pathOf(links[i].getAttribute("href")) === path) return links[i];
+    }
+    return null;
+  }
+  function focusBack(spot) {
+    var active = document.activeElement;
+    // Something else took the focus meanwhile (an opened control, the user): leave it.
+    if (active && active !== document.body && active.isConnected) return;
+    var row = document.getElementById(spot.row);
+    if (row) {
+      var control = spot.path && controlAt(row, spot.path);
+      if (control) control.focus(); else focusRow(row);
+      return;
+    }
+    var next = document.getElementById(spot.next) || document.getElementById(spot.prev);
+    if (next) { focusRow(next); return; }
+    var results = document.getElementById("results");
+    if (results) results.focus();
+  }
+  var pendingSpot = null;
+  function settleFocus() {
+    var spot = pendingSpot;
+    pendingSpot = null;
+    if (spot) focusBack(spot);
+  }
+  document.addEventListener("htmx:afterSettle", settleFocus);
+  // A row taken out of the list ("delete") settles nothing: it is gone once the request ends.
+  document.addEventListener("htmx:afterRequest", function () {
+    if (pendingSpot && !document.getElementById(pendingSpot.row)) settleFocus();
   });
 
   // Filter URLs carry only the filters in use (?severity=stat, not ?q=&severity=stat&...).
+  // Every request from a list says how many rows it shows: an answer that takes one out
+  // says the new count (studies/views/page_counts.py).
   document.addEventListener("htmx:configRequest", function (event) {
+    if (document.getElementById("results")) {
+      event.detail.headers["X-Triage-Rows"] = String(studyRows().length);
+    }
     if (event.detail.verb !== "get") return;
     var params = event.detail.parameters;
     Object.keys(params).forEach(function (key) {
@@ -194,40 +257,27 @@
   });
   setInterval(showAge, 15000);
 
-  // Live refresh of a list (worklist, queue): every N seconds, unless the tab is hidden
-  // or the user is in the middle of something (an open control, the filter form). The
-  // server answers 304 with no body when nothing on screen would change (ETag).
+  // Live refresh of a list (worklist, queue): every N seconds the rows are read again,
+  // unless the tab is hidden or the user is in the middle of something (an open control,
+  // the filter form, a cancelled row's Undo): then the rows stay as they are, but the STAT
+  // count (title and banner) is still read, so a new STAT never waits behind an open
+  // picker. The server answers 304 with no body when nothing on screen would change (ETag).
   var baseTitle = document.title;
   var refreshing = false;
   var knownRows = null;
   function live() { return document.querySelector("#results .live, #results [data-etag]"); }
+  function studyRows() {
+    return document.querySelectorAll(STUDY_ROWS + ":not(.row-notice)");
+  }
   function busy() {
     var active = document.activeElement;
-    return document.hidden || refreshing ||
-      document.querySelector("td.editing, td.confirming, #results .htmx-request") ||
+    return document.hidden ||
+      document.querySelector("td.editing, td.confirming, tr.row-notice:not(.expired), " +
+        "#results .htmx-request") ||
       (active && active.closest && active.closest("#filters, td.editing, td.confirming"));
   }
   function rowIds() {
-    return Array.prototype.map.call(
-      document.querySelectorAll("#results tr[id^='study-']"), function (r) { return r.id; });
-  }
-  // Keyboard focus on a row's link or button survives a refresh that redraws the list:
-  // the same control of the same row gets it back (else it would fall to the page).
-  var focusWas = null;
-  function focusSpot() {
-    var active = document.activeElement;
-    var row = active && active.closest && active.closest("#results tr[id^='study-']");
-    if (!row) return null;
-    var controls = row.querySelectorAll("a, button");
-    return { row: row.id, index: Array.prototype.indexOf.call(controls, active) };
-  }
-  function focusBack(spot) {
-    var active = document.activeElement;
-    var row = spot && document.getElementById(spot.row);
-    if (!row || (active && active !== document.body && active.isConnected)) return;
-    var controls = row.querySelectorAll("a, button");
-    var target = controls[spot.index] || controls[0];
-    if (target) target.focus({ preventScroll: true });
+    return Array.prototype.map.call(studyRows(), function (r) { return r.id; });
   }
   // A poll whose answer arrives after the user did something (a claim, an edit, another
   // filter or page) was read before it: swapping it in would undo that on screen. It is
@@ -239,60 +289,91 @@
     if (!fromRefresh(event.detail)) actions++;
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (!fromRefresh(event.detail) || actions === pollAfter) return;
+    if (!fromPoll(event.detail) || actions === pollAfter) return;
     event.detail.shouldSwap = false;
     pollStale = true;
   });
+  // Where the focus was, for the rows about to be redrawn (see "Focus" above).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!event.detail.shouldSwap || !target || !target.matches) return;
+    if (target.matches("tr[id^='study-']")) {
+      pendingSpot = spotIn(target);
+    } else if (target.id === "results") {
+      var active = document.activeElement;
+      pendingSpot = spotIn(active && active.closest ? active.closest(STUDY_ROWS) : null);
+    }
+  });
   function refresh() {
     var box = live();
-    if (!box || !window.htmx || busy()) return;
+    if (!box || !window.htmx || refreshing) return;
+    if (busy()) { readCounts(); return; }
     refreshing = true;
     pollAfter = actions;
     knownRows = rowIds();
-    focusWas = focusSpot();
     htmx.ajax("GET", window.location.pathname + window.location.search, {
       source: box, target: "#results", swap: "innerHTML",
       headers: { "If-None-Match": box.getAttribute("data-etag") || "", "X-Triage-Refresh": "1" }
     }).finally(function () {
       refreshing = false;
-      if (pollStale) { pollStale = false; knownRows = focusWas = null; refresh(); }
+      if (pollStale) { pollStale = false; knownRows = null; refresh(); return; }
+      // The queue's rows carry its STAT count; the worklist's are read beside them.
+      if (!document.querySelector("#results #stat-banner")) readCounts();
     });
   }
-  function fromRefresh(detail) {
+  function fromPoll(detail) {
     var config = detail && detail.requestConfig;
     return !!(config && config.headers && config.headers["X-Triage-Refresh"] === "1");
   }
+  function fromRefresh(detail) {  // a poll of the rows, or of the counts
+    var config = detail && detail.requestConfig;
+    return fromPoll(detail) ||
+      !!(config && config.headers && config.headers["X-Triage-Counts"] === "1");
+  }
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
-    if (!xhr || !fromRefresh(event.detail)) return;
+    if (!xhr || !fromPoll(event.detail)) return;
     if (xhr.status === 304) {
       var stamp = document.querySelector("#results [data-loaded]");
       if (stamp) stamp.setAttribute("data-loaded", String(Math.floor(Date.now() / 1000)));
       showAge();
-      showStat();  // the list did not change; the count may have
     }
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "results") {
       // Only a refresh marks rows new: after an unchanged poll (304, nothing swapped)
       // the list it remembered must not be compared with a list the user navigated to.
-      if (knownRows && fromRefresh(event.detail)) {
+      if (knownRows && fromPoll(event.detail)) {
         var before = new Set(knownRows);
         rowIds().forEach(function (id) {
           if (!before.has(id)) document.getElementById(id).classList.add("is-new");
         });
       }
       knownRows = null;
-      if (focusWas && fromRefresh(event.detail)) focusBack(focusWas);
-      focusWas = null;
-      showStat();
     }
+    showStat();
   });
-  // "STAT waiting" (open STAT studies nobody has claimed) in the title: the queue page
-  // carries it (data-stat); other lists fetch it beside the page (data-counts).
+  document.addEventListener("htmx:oobAfterSwap", showStat);
+
+  // "STAT waiting" (open STAT studies nobody has claimed): the banner (#stat-banner) says it, out of band in every answer that
+  // changes a row, in the queue's rows, and from /counts (the worklist's, or any list
+  // while its rows are left alone); the title repeats it, and a toast says when it grows.
   var lastStat = null;
-  function setStat(value) {
-    if (value === null || value === undefined || value === "") return;
+  var countsInFlight = false;
+  function readCounts() {
+    var banner = document.getElementById("stat-banner");
+    var url = banner && banner.getAttribute("data-counts");
+    if (!url || !window.htmx || countsInFlight) return;
+    countsInFlight = true;
+    htmx.ajax("GET", url, {
+      source: banner, target: "#stat-banner", swap: "outerHTML",
+      headers: { "X-Triage-Counts": "1" }
+    }).finally(function () { countsInFlight = false; });
+  }
+  function showStat() {
+    var banner = document.getElementById("stat-banner");
+    var value = banner && banner.getAttribute("data-stat");
+    if (value === null || value === undefined || value === "") return;  // not known
     var count = parseInt(value, 10) || 0;  // "100+" counts as 100
     document.title = (count ? "(" + value + " STAT waiting) " : "") + baseTitle;
     if (lastStat !== null && count > lastStat) {
@@ -300,19 +381,9 @@
     }
     lastStat = count;
   }
-  function showStat() {
-    var box = live();
-    if (!box) return;
-    if (box.hasAttribute("data-stat")) { setStat(box.getAttribute("data-stat")); return; }
-    var url = box.getAttribute("data-counts");
-    if (!url || !window.fetch) return;
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) setStat(data.stat_waiting); })
-      .catch(function () { /* the count is a convenience: the page works without it */ });
-  }
   document.addEventListener("DOMContentLoaded", function () {
     showStat();
+    if (!document.querySelector("#results #stat-banner")) readCounts();
     var box = live();
     var seconds = box ? parseInt(box.getAttribute("data-refresh") || "0", 10) : 0;
     if (seconds > 0) setInterval(refresh, seconds * 1000);
@@ -325,20 +396,30 @@
   document.addEventListener("submit", function (event) {
     if (event.target.matches("[data-read-next]")) setTimeout(refresh, 1200);
   });
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
-    var target = event.target;
-    if (target.closest && target.closest(
-      "input, select, textarea, [contenteditable], td.editing, td.confirming")) return;
-    var button = document.querySelector("[data-read-next] button");
-    if (button) { event.preventDefault(); button.click(); }
-  });
 
-  // Escape closes an open inline control (its Cancel link redraws the row).
+  // Escape closes an open inline control (its Close or Keep link redraws the row).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var cell = event.target.closest && event.target.closest("td.editing, td.confirming");
-    var cancel = cell && cell.querySelector("a.button");
-    if (cancel) { event.preventDefault(); cancel.click(); }
+    var close = cell && cell.querySelector("a.button");
+    if (close) { event.preventDefault(); close.click(); }
   });
+
+  // Undo after a cancel lasts TRIAGE_UNDO_SECONDS: then its button goes (the server
+  // refuses it anyway), and the next refresh takes the notice away.
+  function expireNotices() {
+    var now = Date.now() + serverOffsetMs;
+    document.querySelectorAll("tr.row-notice:not(.expired)").forEach(function (row) {
+      var until = parseInt(row.getAttribute("data-undo-until"), 10) * 1000;
+      if (isNaN(until) || now < until) return;
+      var hadFocus = row.contains(document.activeElement) && document.activeElement !== row;
+      row.classList.add("expired");
+      var hint = row.querySelector(".undo-hint");
+      if (hint) hint.textContent = "Undo is no longer available.";
+      if (hadFocus) focusRow(row);
+    });
+  }
+  setInterval(expireNotices, 1000);
+
+  window.triage = { toast: showToast, focusRow: focusRow, studyRows: studyRows };
 })();

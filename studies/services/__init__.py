@@ -18,6 +18,7 @@ from studies.services.lifecycle import (
     study_create,
     study_create_rejected,
     study_restore,
+    study_undo_cancel,
     study_viewer_link,
     viewer_url_allowed,
 )
@@ -31,6 +32,7 @@ from studies.services.reading import (
 )
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
 from studies.services.rules import role_refusal
+from studies.services.undo import UndoOffer, undo_offer, undo_used
 
 __all__ = [
     "ME",
@@ -38,6 +40,7 @@ __all__ = [
     "FieldConflict",
     "Outcome",
     "Reason",
+    "UndoOffer",
     "WriteResult",
     "read_next_candidates",
     "refusal_record",
@@ -53,6 +56,9 @@ __all__ = [
     "study_read_next",
     "study_restore",
     "study_skip",
+    "study_undo_cancel",
     "study_viewer_link",
+    "undo_offer",
+    "undo_used",
     "viewer_url_allowed",
 ]

@@ -1,8 +1,11 @@
-"""A study's life: create, cancel, restore, and the tokenized viewer link."""
+"""A study's life: create, cancel, restore (or undo one's own cancel), and the tokenized
+viewer link."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +16,7 @@ from studies import upstream
 from studies.infra.locks import study_lock
 from studies.messages import upstream_message
 from studies.models import AuditAction
-from studies.services import rules
+from studies.services import rules, undo
 from studies.services.outcomes import (
     BUSY,
     audit,
@@ -27,28 +30,82 @@ from studies.services.outcomes import (
 )
 from studies.services.results import Outcome, Reason, WriteResult
 
-_FLIPS = {
-    # cancel -> (audit action, permission, upstream call, what to say when done)
-    True: (AuditAction.CANCEL, "cancel_study", "cancel", "Study cancelled."),
-    False: (AuditAction.UNCANCEL, "uncancel_study", "uncancel", "Study restored."),
-}
+
+@dataclass(frozen=True, slots=True)
+class _Flip:
+    """One way of cancelling or restoring: what is audited, who may, what is said."""
+
+    cancel: bool  # True: cancel; False: restore
+    action: AuditAction
+    permission: str  # "" when the caller checked who may (an Undo: its token)
+    done: str  # what to say when done
+
+
+_CANCEL = _Flip(True, AuditAction.CANCEL, "cancel_study", "Study cancelled.")
+_RESTORE = _Flip(False, AuditAction.UNCANCEL, "uncancel_study", "Study restored.")
+_UNDO = _Flip(False, AuditAction.UNDO_CANCEL, "", "Cancel undone: the study is active again.")
+UNDO_EXPIRED = (
+    "Undo is no longer available: it lasts {seconds} seconds after the cancel. "
+    "An admin can restore the study."
+)
+UNDO_DETAIL = "Undone by the person who cancelled it, within the undo window."
 
 
 def study_cancel(*, actor, study_id: str) -> WriteResult:
-    """Cancel a study (supervisors, admins). Already cancelled: nothing to do, said so."""
-    return _flip(actor, study_id, cancel=True)
+    """Cancel a study (supervisors, admins). Already cancelled: nothing to do, said so.
+    A cancel that applied carries an Undo token for its author (studies/services/undo.py)."""
+    result = _flip(actor, study_id, _CANCEL)
+    if result.outcome is not Outcome.APPLIED:
+        return result
+    token = undo.undo_token(actor=actor, study_id=study_id, study=result.study)
+    return dataclasses.replace(result, undo=token)
 
 
 def study_restore(*, actor, study_id: str) -> WriteResult:
     """Restore a cancelled study (admins)."""
-    return _flip(actor, study_id, cancel=False)
+    return _flip(actor, study_id, _RESTORE)
+
+
+def study_undo_cancel(*, actor, study_id: str, token: str) -> WriteResult:
+    """Take back one's own cancel within the undo window: the admins' restore, allowed by
+    the cancel's token instead of the role (the rule: studies/services/undo.py)."""
+    action = AuditAction.UNDO_CANCEL
+    offer = undo.undo_offer(actor=actor, study_id=study_id, token=token)
+    if offer is None:
+        message = "This Undo is not yours, or it is damaged: nothing was changed."
+        return refused(actor, action, study_id, message, Reason.FORBIDDEN)
+    if not (rules.may(actor, "cancel_study") or rules.may(actor, "uncancel_study")):
+        message = rules.role_refusal(actor, "cancel_study")
+        return refused(actor, action, study_id, message, Reason.FORBIDDEN)
+    if not offer.open:
+        message = UNDO_EXPIRED.format(seconds=settings.TRIAGE_UNDO_SECONDS)
+        return refused(actor, action, study_id, message, Reason.FORBIDDEN)
+    handle = undo.undo_take(offer)
+    if handle is None:
+        message = "This cancel was already undone with this Undo; nothing more was changed."
+        return refused(actor, action, study_id, message, Reason.DUPLICATE)
+    result = _flip(actor, study_id, _UNDO, guard=lambda study: _undo_guard(offer, study))
+    if result.outcome in (Outcome.REFUSED, Outcome.NOT_APPLIED) and result.reason in (
+        Reason.UNAVAILABLE,
+        Reason.BUSY,
+    ):
+        undo.undo_give_back(offer, handle)  # nothing changed: the user may try again
+    return result
+
+
+def _undo_guard(offer, study) -> str | None:
+    """Refuse an Undo whose cancel is no longer the study's (restored and cancelled again
+    since): that later cancel is someone else's decision."""
+    if study.is_cancelled and not undo.same_cancel(offer, study):
+        return "The study was restored and cancelled again since; ask an admin to restore it."
+    return None
 
 
 @bounded
-def _flip(actor, study_id: str, *, cancel: bool) -> WriteResult:
-    action, permission, call, done = _FLIPS[cancel]
-    if not rules.may(actor, permission):
-        message = rules.role_refusal(actor, permission)
+def _flip(actor, study_id: str, flip: _Flip, *, guard=None) -> WriteResult:
+    action = flip.action
+    if flip.permission and not rules.may(actor, flip.permission):
+        message = rules.role_refusal(actor, flip.permission)
         return refused(actor, action, study_id, message, Reason.FORBIDDEN)
     with study_lock(study_id=study_id) as held:
         if not held:
@@ -57,9 +114,12 @@ def _flip(actor, study_id: str, *, cancel: bool) -> WriteResult:
             study = upstream.study_get(study_id=study_id)
         except upstream.UpstreamError as exc:
             return failed_read(actor, action, study_id, exc)
-        if study.is_cancelled == cancel:
-            stamp = when(study.cancelled_at if cancel else study.updated_at)
-            if cancel:
+        refusal = guard(study) if guard else None
+        if refusal:
+            return refused(actor, action, study_id, refusal, Reason.FORBIDDEN, study=study)
+        if study.is_cancelled == flip.cancel:
+            stamp = when(study.cancelled_at if flip.cancel else study.updated_at)
+            if flip.cancel:
                 message = "Already cancelled" + (f" (since {stamp})." if stamp else ".")
             else:
                 message = "Already restored: someone restored it" + (
@@ -67,14 +127,15 @@ def _flip(actor, study_id: str, *, cancel: bool) -> WriteResult:
                 )
             audit(actor, action, study_id, Outcome.UNCHANGED, message)
             return WriteResult(Outcome.UNCHANGED, message, study=study)
-        return _flip_locked(actor, study_id, cancel=cancel, call=call, done=done)
+        return _flip_locked(actor, study_id, flip)
 
 
-def _flip_locked(actor, study_id: str, *, cancel: bool, call: str, done: str) -> WriteResult:
-    action = _FLIPS[cancel][0]
+def _flip_locked(actor, study_id: str, flip: _Flip) -> WriteResult:
+    action, cancel = flip.action, flip.cancel
     before, after = {"is_cancelled": not cancel}, {"is_cancelled": cancel}
+    detail = UNDO_DETAIL if action is AuditAction.UNDO_CANCEL else ""
     try:
-        answer = getattr(upstream, f"study_{call}")(study_id=study_id)
+        answer = (upstream.study_cancel if cancel else upstream.study_uncancel)(study_id=study_id)
     except upstream.UpstreamError as exc:
         if not exc.maybe_applied:
             reason = reason_for(exc)
@@ -95,11 +156,17 @@ def _flip_locked(actor, study_id: str, *, cancel: bool, call: str, done: str) ->
         message = answer.message or "Avara did not make the change."
         return refused(actor, action, study_id, message, Reason.CANCELLED, study=_reread(study_id))
     audit(
-        actor, action, study_id, Outcome.APPLIED, answer.message or "", before=before, after=after
+        actor,
+        action,
+        study_id,
+        Outcome.APPLIED,
+        answer.message or detail,
+        before=before,
+        after=after,
     )
     study = _reread(study_id)
     written(study)
-    return WriteResult(Outcome.APPLIED, done, study=study)
+    return WriteResult(Outcome.APPLIED, flip.done, study=study)
 
 
 def _reread(study_id: str):

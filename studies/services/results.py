@@ -75,6 +75,7 @@ class WriteResult:
     # new value (a radiologist may not take a study someone else claimed).
     can_override: bool = False
     url: str = ""  # the viewer link, for study_viewer_link
+    undo: str = ""  # a cancel that applied: its author's Undo token (studies/services/undo.py)
 
     @property
     def ok(self) -> bool:

@@ -1,18 +1,27 @@
-"""Cancel, restore (uncancel) and open-in-viewer: buttons on a row or the study page."""
+"""Cancel, restore (uncancel), Undo of one's own cancel, and open-in-viewer: buttons on a
+row or the study page."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studies import services
+from studies import services, upstream
+from studies.accounts.capabilities import Capabilities
 from studies.selectors import study_visible
-from studies.views.respond import htmx_result, status_of
-from studies.web.http import permission_required, redirect_to, refuse, safe_next
+from studies.views.respond import htmx_result, leaves_the_list, status_of, undo_notice
+from studies.web.http import (
+    permission_required,
+    redirect_to,
+    refuse,
+    safe_next,
+    upstream_refusal,
+)
 
 VERBS = {
     "cancel": {
@@ -45,8 +54,15 @@ def _confirmed_action(request, study_id: str, verb: str):
     if request.method == "GET":
         return _confirm_page(request, study_id, verb)
     result = VERBS[verb]["service"](actor=request.user, study_id=study_id)
+    undoable = bool(result.undo) and result.study is not None
     if request.htmx:
+        if undoable and leaves_the_list(request, result.study):
+            return undo_notice(request, result)
         return htmx_result(request, result)
+    if undoable:  # what happened, Undo, and the study's page if the role may see it
+        back = _after_action_url(request, study_id, result)
+        query = urlencode({"undo": result.undo, "next": back})
+        return redirect_to(reverse("studies:cancelled", args=[study_id]) + "?" + query)
     if result.reason is services.Reason.FORBIDDEN:
         return refuse(request, result.message, status=403)  # the role: nothing was read
     if result.ok:
@@ -107,6 +123,56 @@ def _confirm(request, study_id: str, verb: str):
         return refuse(request, "That study is already cancelled.", status=404)
     context["study"] = study
     return render(request, "studies/confirm.html", context)
+
+
+@never_cache
+@require_GET
+def cancelled(request, study_id: str):
+    """After a cancel without JavaScript: what happened, Undo while it lasts, and the way on.
+
+    Shown to the person who cancelled (their Undo token, even once it has expired) or to a
+    role that may see cancelled studies; anyone else is sent to the study page, which
+    says what they may know."""
+    caps = Capabilities.of(request.user)
+    offer = services.undo_offer(
+        actor=request.user, study_id=study_id, token=request.GET.get("undo", "")
+    )
+    if offer is None and not caps.see_cancelled:
+        return redirect_to(reverse("studies:detail", args=[study_id]))
+    try:
+        study = upstream.study_get(study_id=study_id)
+    except upstream.UpstreamError as exc:
+        return upstream_refusal(request, exc)
+    context = {
+        "study": study,
+        "offer": offer,
+        "undo_open": offer is not None and offer.open and not services.undo_used(offer),
+        "undo_seconds": settings.TRIAGE_UNDO_SECONDS,
+        "undo_url": reverse("studies:undo_cancel", args=[study_id]),
+        "detail_url": reverse("studies:detail", args=[study_id]),
+        "can_open": caps.see_cancelled or not study.is_cancelled,
+        "next": safe_next(request, reverse("studies:worklist")),
+    }
+    return render(request, "studies/cancelled.html", context)
+
+
+@never_cache
+@require_POST
+def undo_cancel(request, study_id: str):
+    """Undo one's own cancel (its token, within the window): the rules are the service's."""
+    token = request.POST.get("u", "")
+    result = services.study_undo_cancel(actor=request.user, study_id=study_id, token=token)
+    if request.htmx:  # the row on the page is the cancel's notice, which no count holds
+        return htmx_result(request, result, was_counted=False)
+    detail = reverse("studies:detail", args=[study_id])
+    if result.ok:
+        messages.success(request, result.message)
+        return redirect_to(safe_next(request, detail))
+    if result.reason is services.Reason.FORBIDDEN and not token:
+        return refuse(request, result.message, status=403)
+    messages.error(request, result.message)
+    query = urlencode({"undo": token, "next": safe_next(request, "")})
+    return redirect_to(reverse("studies:cancelled", args=[study_id]) + "?" + query)
 
 
 @require_http_methods(["GET", "POST"])

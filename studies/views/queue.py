@@ -4,7 +4,7 @@ import dataclasses
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,15 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studies import services, upstream
 from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
-from studies.queue import (
-    in_view,
-    prioritised,
-    queue_snapshot,
-    rule_text,
-    stat_waiting,
-    stat_waiting_count,
-)
+from studies.queue import prioritised, queue_snapshot, rule_text, stat_waiting, stat_waiting_count
 from studies.selectors import study_visible
+from studies.views.page_counts import QUEUE_PAGE_SIZE, shown, stat_banner
 from studies.views.respond import (
     etag_of,
     htmx_result,
@@ -35,12 +29,6 @@ from studies.web import links
 from studies.web.forms import QueueFilterForm
 from studies.web.http import redirect_to, refuse, safe_next
 from studies.web.row_cache import list_digest, rendered_rows
-
-PAGE_SIZE = 50
-
-
-def _shown(studies, show: str, me: str | None, now) -> list:
-    return [s for s in studies if in_view(s, show, me, now)]
 
 
 @never_cache
@@ -56,8 +44,8 @@ def queue(request):
     except upstream.UpstreamError as exc:
         context.update(rows_html="", problem=upstream_message(exc), stat_waiting=None)
         return _render(request, context, status=503)
-    ordered = _shown(prioritised(snapshot.studies, now), show, caps.me, now)
-    page = Paginator(ordered, PAGE_SIZE).get_page(form.value("page", 1))
+    ordered = shown(prioritised(snapshot.studies, now), show, caps.me, now)
+    page = Paginator(ordered, QUEUE_PAGE_SIZE).get_page(form.value("page", 1))
     digest = list_digest(page.object_list)  # for the rows and the ETag alike
     context.update(
         snapshot=snapshot,
@@ -148,6 +136,11 @@ def home(request):
 @never_cache
 @require_GET
 def counts(request):
-    """What the page title counts ("STAT waiting"), for the script to fetch beside the
-    page: from the queue's picture, so no Avara call while it is fresh."""
-    return JsonResponse({"stat_waiting": stat_waiting_count()})
+    """What the page title counts, for the script to fetch beside the page (never on the
+    page's own way to the user: a page view stays one Avara call): JSON, or for the page's
+    script (HTMX) the STAT banner, whose number the title shows. Counted in the queue's
+    picture with the dashboard's own writes laid over it: no Avara call while it is fresh."""
+    count = stat_waiting_count()
+    if request.htmx:
+        return HttpResponse(stat_banner(request, count, oob=False))
+    return JsonResponse({"stat_waiting": count})

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from urllib.parse import urlsplit
 
-from django.http import HttpResponse, QueryDict
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,8 @@ from studies import directory, validators
 from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view
 from studies.selectors import study_matches
-from studies.services import Outcome, Reason, WriteResult
+from studies.services import Outcome, Reason, WriteResult, undo_offer
+from studies.views.page_counts import page_of, with_counts
 from studies.web.forms import (
     SEVERITY_CHOICES,
     STATUS_CHOICES,
@@ -144,19 +145,10 @@ def row_id(request, study) -> str:
     return study.study_id if validators.is_study_id(study.study_id) else ""
 
 
-def _page(request) -> tuple[str, QueryDict]:
-    """The path and query of the page an HTMX request came from ("" when unknown)."""
-    try:
-        parts = urlsplit(request.htmx.current_url_abs_path or "")
-    except ValueError:  # a hostile HX-Current-URL header
-        return "", QueryDict()
-    return parts.path, QueryDict(parts.query)
-
-
 def row_caps(request) -> Capabilities:
     """What a redrawn row offers: the queue's rows also offer Skip, as the page did."""
     caps = Capabilities.of(request.user)
-    if _page(request)[0] == reverse("studies:queue"):
+    if page_of(request)[0] == reverse("studies:queue"):
         caps = dataclasses.replace(caps, skip=True)
     return caps
 
@@ -170,7 +162,7 @@ def render_row(request, study, *, status: int = 200, editing: dict | None = None
 
 def left_the_list(request, study) -> bool:
     """Whether the worklist or queue the user is looking at would no longer show it."""
-    path, query = _page(request)
+    path, query = page_of(request)
     caps = Capabilities.of(request.user)
     if path == reverse("studies:queue"):
         show = QueueFilterForm(query).value("show", "all")
@@ -182,25 +174,77 @@ def left_the_list(request, study) -> bool:
     return not study_matches(study, filters)
 
 
-def row_or_removal(request, study, message: str, level: str = "success", *, status: int = 200):
-    """Redraw the row, or take it out of a list it no longer belongs to; toast either way."""
+def leaves_the_list(request, study) -> bool:
+    """Whether the page the user is on would no longer show this study: cancelled for a
+    role that cannot see cancelled studies, or out of the list's filter."""
     hidden = study.is_cancelled and not Capabilities.of(request.user).see_cancelled
-    if hidden or left_the_list(request, study):
+    return hidden or left_the_list(request, study)
+
+
+def row_or_removal(
+    request,
+    study,
+    message: str,
+    level: str = "success",
+    *,
+    status: int = 200,
+    was_counted: bool = True,
+):
+    """Redraw the row, or take it out of a list it no longer belongs to; toast either way,
+    and the page's counts out of band (studies/views/page_counts.py). `was_counted`: the
+    row on the page was a study's (not a cancelled one's notice, which no count holds)."""
+    before = 1 if was_counted else 0
+    if leaves_the_list(request, study):
         removal = reswap(HttpResponse("", status=status), "delete")
-        return toast(
+        response = toast(
             retarget(removal, f"#study-{row_id(request, study)}"),
             f"{message} It left this list.",
             level,
         )
-    return toast(render_row(request, study, status=status), message, level)
+        return with_counts(request, response, change=-before)
+    response = toast(render_row(request, study, status=status), message, level)
+    return with_counts(request, response, change=1 - before)
 
 
-def htmx_result(request, result: WriteResult, *, field: str | None = None, chosen: str = ""):
+def undo_notice(request, result: WriteResult):
+    """A cancel that took the row out of the list: in its place, what happened, Undo for
+    its author (studies/services/undo.py) and, for a role that may, the study's page."""
+    study = result.study
+    study_id = row_id(request, study)
+    offer = undo_offer(actor=request.user, study_id=study_id, token=result.undo)
+    caps = Capabilities.of(request.user)
+    row = row_of(study, caps, timezone.now())
+    notice = {
+        "id": study_id,
+        "description": study.study_description,
+        "uid_short": row.uid_short,
+        "token": result.undo,
+        "until": int(offer.until) if offer else 0,
+        "seconds": settings.TRIAGE_UNDO_SECONDS,
+        "undo_url": reverse("studies:undo_cancel", args=[study_id]),
+        "next": safe_next(request, ""),
+        "detail_url": reverse("studies:detail", args=[study_id]) if caps.see_cancelled else "",
+    }
+    response = render(request, "studies/_table.html#notice", {"notice": notice})
+    response = reswap(retarget(response, f"#study-{study_id}"), "outerHTML")
+    return with_counts(request, response, change=-1)
+
+
+def htmx_result(
+    request,
+    result: WriteResult,
+    *,
+    field: str | None = None,
+    chosen: str = "",
+    was_counted: bool = True,
+):
     """An HTMX answer to a row's write: the row always comes from the latest read."""
     status, level = status_of(result), level_of(result)
     study = result.study
     if result.ok and study is not None:
-        return row_or_removal(request, study, result.message, level, status=status)
+        return row_or_removal(
+            request, study, result.message, level, status=status, was_counted=was_counted
+        )
     keep_open = field is not None and (
         (result.outcome is Outcome.CONFLICT and result.can_override)
         or (result.reason in _RETRYABLE and result.outcome is not Outcome.UNKNOWN)
@@ -212,7 +256,7 @@ def htmx_result(request, result: WriteResult, *, field: str | None = None, chose
     if keep_open:
         error = result.message
         if result.outcome is Outcome.CONFLICT:
-            error += " Save again to apply your choice over it, or Close to keep it as it is."
+            error += " Save again to apply your choice over it, or Close to keep it."
         editing = control_context(
             request,
             row_id(request, study),
@@ -222,8 +266,11 @@ def htmx_result(request, result: WriteResult, *, field: str | None = None, chose
             token=seen_token(study),
             error=error,
         )
-        return render_row(request, study, status=status, editing=editing)
-    return row_or_removal(request, study, result.message, level, status=status)
+        response = render_row(request, study, status=status, editing=editing)
+        return with_counts(request, response)
+    return row_or_removal(
+        request, study, result.message, level, status=status, was_counted=was_counted
+    )
 
 
 def current_value(study, field: str) -> str:

@@ -19,6 +19,7 @@ from studies import services, upstream
 from studies.accounts.capabilities import Capabilities
 from studies.messages import upstream_message
 from studies.selectors import study_visible
+from studies.views.page_counts import with_counts
 from studies.views.respond import (
     EDIT_FIELDS,
     control_context,
@@ -187,8 +188,10 @@ def row(request, study_id: str):
         return refuse(request, upstream_message(exc), status=upstream_status(exc))
     if study.is_cancelled and not request.user.has_perm("studies.view_cancelled"):
         removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
-        return toast(removal, "That study has been cancelled; it left this list.", "warning")
+        removal = toast(removal, "That study has been cancelled; it left this list.", "warning")
+        return with_counts(request, removal, change=-1)
     if left_the_list(request, study):  # changed meanwhile (claimed, completed...)
         removal = retarget(reswap(HttpResponse(""), "delete"), f"#study-{study_id}")
-        return toast(removal, "This study changed meanwhile: it left this list.", "info")
+        removal = toast(removal, "This study changed meanwhile: it left this list.", "info")
+        return with_counts(request, removal, change=-1)
     return render_row(request, study)

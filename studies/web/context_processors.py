@@ -54,6 +54,8 @@ PAGE_STATIC = {
     "htmx": "django_htmx/htmx-2.min.js",
     "js": "js/triage.js",
     "tz": "js/timezone.js",
+    "keys": "js/keys.js",
+    "keys_css": "css/keys.css",
 }
 
 

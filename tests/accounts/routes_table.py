@@ -34,6 +34,8 @@ ROUTES = {
     "studies:complete": (f"{STUDY}/complete", {"GET", "POST"}),
     "studies:cancel": (f"{STUDY}/cancel", {"GET", "POST"}),
     "studies:uncancel": (f"{STUDY}/uncancel", {"GET", "POST"}),
+    "studies:cancelled": (f"{STUDY}/cancelled", {"GET"}),
+    "studies:undo_cancel": (f"{STUDY}/undo", {"POST"}),
     "studies:viewer": (f"{STUDY}/viewer", {"GET", "POST"}),
     "studies:accounts": ("/accounts/", {"GET"}),
     "studies:account_new": ("/accounts/new", {"GET", "POST"}),

@@ -179,6 +179,21 @@ ACTIONS = [
     Action("cancel", "post", f"{STUDY}/cancel", STAFF, 302, 3),
     Action("uncancel-confirm", "get", f"{CANCELLED}/uncancel", (ADMIN,), 200, 1),
     Action("uncancel", "post", f"{CANCELLED}/uncancel", (ADMIN,), 302, 3),
+    # After a cancel without JavaScript: shown to its author (the Undo token in the URL) or
+    # to a role that sees cancelled studies; anyone else is sent to the study page.
+    Action(
+        "cancelled-page",
+        "get",
+        f"{CANCELLED}/cancelled",
+        (ADMIN,),
+        200,
+        1,
+        refusal="",
+        refused_status=302,
+    ),
+    # Undo needs its author's token (studies/services/undo.py; tests/views/test_undo.py):
+    # without one nobody may, whatever the role.
+    Action("undo-cancel", "post", f"{CANCELLED}/undo", (), 302, 0, refusal="not yours"),
     # A GET never mints a viewer link: it shows the study page, whose button does.
     Action("viewer-get", "get", f"{STUDY}/viewer", ROLES, 302, 0),
     Action("open-viewer", "post", f"{STUDY}/viewer", ROLES, 302, 1),

@@ -152,9 +152,11 @@ def browser_log() -> BrowserLog:
 
 
 @contextmanager
-def person(browser: Browser, browser_log: BrowserLog) -> Iterator[Page]:
+def person(browser: Browser, browser_log: BrowserLog, *, javascript: bool = True) -> Iterator[Page]:
     """One person's browser: a context of its own (cookies, session), watched for errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, java_script_enabled=javascript
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.on("page", browser_log.watch)
     try:
@@ -170,6 +172,14 @@ def page(browser: Browser, browser_log: BrowserLog, request) -> Iterator[Page]:
     # Tests marked xfail (known app bugs) check the log themselves, in their body.
     if request.node.get_closest_marker("xfail") is None:
         browser_log.assert_clean()
+
+
+@pytest.fixture
+def page_without_js(browser: Browser, browser_log: BrowserLog) -> Iterator[Page]:
+    """A person's browser with JavaScript off; its log is checked when the test ends."""
+    with person(browser, browser_log, javascript=False) as tab:
+        yield tab
+    browser_log.assert_clean()
 
 
 @pytest.fixture

@@ -19,8 +19,10 @@ def test_supervisor_cancels_then_admin_restores(page, triage):
     expect(the_row.locator("td.cell-actions")).to_contain_text("Cancel this study?")
     the_row.get_by_role("button", name="Yes, cancel study").click()
 
-    expect(toast(page, "Study cancelled. It left this list.")).to_be_visible()
-    expect(the_row).to_have_count(0)
+    # In its place: what happened, and Undo (tests/e2e/test_undo.py).
+    expect(the_row).to_have_class("row-notice")
+    expect(the_row).to_contain_text(f"Study cancelled: {study.study_description}")
+    expect(the_row.get_by_role("button", name="Undo")).to_be_visible()
     page.reload()
     expect(rows(page).first).to_be_visible()
     expect(row(page, study.study_id)).to_have_count(0)

@@ -44,10 +44,11 @@ def test_change_severity_from_the_study_page(page, triage, browser_log):
     browser_log.assert_clean()
 
 
-@pytest.mark.parametrize(("role", "lands_on_study"), [("admin", True), ("supervisor", False)])
-def test_cancel_from_the_study_page(page, triage, browser_log, role, lands_on_study):
-    """Admins see the cancelled study; supervisors (who may not see cancelled studies)
-    land on the worklist instead of on a refusal."""
+@pytest.mark.parametrize(("role", "sees_cancelled"), [("admin", True), ("supervisor", False)])
+def test_cancel_from_the_study_page(page, triage, browser_log, role, sees_cancelled):
+    """The cancel leads to a page saying what happened, with Undo (tests/e2e/test_undo.py)
+    and the way on: the study's page for admins; supervisors (who may not see cancelled
+    studies) are told so and led back to the worklist instead of to a refusal."""
     study = first_page_study(triage.sandbox)
     triage.login(page, role)
     page.goto(f"{triage.url}/studies/{study.study_id}")
@@ -56,11 +57,16 @@ def test_cancel_from_the_study_page(page, triage, browser_log, role, lands_on_st
     expect(page.get_by_role("heading", name="Cancel this study?")).to_be_visible()
     page.get_by_role("button", name="Yes, cancel study").click()
 
-    expect(toast(page, "Study cancelled.")).to_be_visible()
-    if lands_on_study:
-        expect(page).to_have_url(f"{triage.url}/studies/{study.study_id}", timeout=QUICK_MS)
+    page.wait_for_url(f"**/studies/{study.study_id}/cancelled?*", timeout=QUICK_MS)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Study cancelled")
+    expect(page.get_by_role("button", name="Undo the cancel")).to_be_visible()
+    if sees_cancelled:
+        page.get_by_role("link", name="Open the study page").click()
+        page.wait_for_url(f"**/studies/{study.study_id}")
         expect(page.get_by_role("heading", level=1).locator(".tag")).to_have_text("Cancelled")
     else:
+        expect(page.get_by_role("link", name="Open the study page")).to_have_count(0)
+        page.get_by_role("link", name="Back to the list").click()
         expect(page).to_have_url(f"{triage.url}/", timeout=QUICK_MS)
     browser_log.assert_clean()
 

@@ -4,24 +4,14 @@ own (a control drawn from a fresh read, a confirmation), and a form posts the ch
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import TIMEOUT_MS
 from .pages import display_name, first_page_study, row, sandbox_user, toast
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def page(browser, browser_log):
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 1400, "height": 900}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.on("page", browser_log.watch)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-    browser_log.assert_clean()
+def page(page_without_js):
+    return page_without_js
 
 
 def test_severity_changed_on_the_controls_own_page(page, triage):

@@ -141,7 +141,9 @@ def test_supervisor_cancels_then_admin_restores(as_role, sandbox):
     cancelled = supervisor.post(
         f"{path}/cancel", headers={**HX, "HX-Current-URL": "http://testserver/"}
     )
-    assert cancelled["HX-Reswap"] == "delete"
+    # The row's place keeps the cancel's notice, with its author's Undo.
+    assert cancelled["HX-Reswap"] == "outerHTML"
+    assert 'class="row-notice"' in cancelled.content.decode()
     assert sandbox.get(study.study_id).is_cancelled is True
     assert study.study_id not in row_ids(supervisor.get("/?cancelled=cancelled"))
     assert study.study_id in row_ids(admin.get("/?cancelled=cancelled"))
@@ -157,6 +159,30 @@ def test_supervisor_cancels_then_admin_restores(as_role, sandbox):
     assert [(e.actor_username, e.action, e.outcome) for e in outcomes] == [
         ("supervisor", "cancel", "applied"),
         ("admin", "uncancel", "applied"),
+    ]
+
+
+def test_supervisor_undoes_their_cancel_against_the_sandbox(as_role, sandbox):
+    supervisor = as_role("Supervisor")
+    study = active(sandbox)[0]
+    path = f"/studies/{study.study_id}"
+    on_worklist = {**HX, "HX-Current-URL": "http://testserver/"}
+
+    cancelled = supervisor.post(f"{path}/cancel", headers=on_worklist)
+    token = re.search(r'name="u" value="([^"]+)"', cancelled.content.decode()).group(1)
+    undone = supervisor.post(f"{path}/undo", {"u": token}, headers=on_worklist)
+    again = supervisor.post(f"{path}/undo", {"u": token}, headers=on_worklist)
+
+    assert undone.status_code == 200 and again.status_code == 409
+    assert sandbox.get(study.study_id).is_cancelled is False
+    assert study.study_id in row_ids(supervisor.get("/"))
+    uncancels = sandbox.requests(method="POST", path="/v1/viewer/studies/uncancel")
+    assert len(uncancels) == 1
+    outcomes = AuditEntry.objects.filter(study_id=study.study_id).order_by("id")
+    assert [(e.action, e.outcome) for e in outcomes] == [
+        ("cancel", "applied"),
+        ("undo_cancel", "applied"),
+        ("undo_cancel", "refused"),
     ]
 
 

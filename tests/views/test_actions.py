@@ -2,6 +2,9 @@
 read to redraw), the row removed from a list it no longer belongs to (or redrawn), a toast,
 and one audit row with its outcome."""
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 from view_helpers import (
@@ -17,7 +20,7 @@ from view_helpers import (
     toast_of,
 )
 
-from studies import upstream
+from studies import services, upstream
 from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
@@ -68,11 +71,7 @@ def test_confirmation_page_without_js_reads_the_study_once(login, avara):
 
 @pytest.mark.parametrize(
     ("verb", "role", "shown_list", "toast"),
-    [
-        ("cancel", SUPERVISOR, "?severity=high", "Study cancelled. It left this list."),
-        ("cancel", ADMIN, "", "Study cancelled. It left this list."),
-        ("uncancel", ADMIN, "?cancelled=cancelled", "Study restored. It left this list."),
-    ],
+    [("uncancel", ADMIN, "?cancelled=cancelled", "Study restored. It left this list.")],
 )
 def test_action_on_a_list_the_study_leaves_deletes_the_row(
     login, avara, verb, role, shown_list, toast
@@ -97,6 +96,34 @@ def test_action_on_a_list_the_study_leaves_deletes_the_row(
     assert (entry.outcome, entry.accepted) == ("applied", True)
     assert entry.before == {"is_cancelled": verb == "uncancel"}
     assert entry.after == {"is_cancelled": verb == "cancel"}
+
+
+@pytest.mark.parametrize(("role", "shown_list"), [(SUPERVISOR, "?severity=high"), (ADMIN, "")])
+def test_a_cancel_that_takes_the_row_out_leaves_undo_in_its_place(login, avara, role, shown_list):
+    """The row is not simply deleted: in its place, what happened and Undo (its author's
+    token), and the study's page for a role that may see cancelled studies."""
+    action, _ = mock_action(avara, "cancel")
+    client = login(role)
+
+    with upstream.record_calls() as calls:
+        response = client.post(
+            f"/studies/{SID}/cancel", headers=hx(current_url=WORKLIST + shown_list)
+        )
+
+    html = text(response)
+    assert response.status_code == 200
+    assert called(calls) == [READ, ("POST", f"{STUDIES}/cancel"), READ]
+    assert sent_json(action) == {"studyId": SID}
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == (f"#study-{SID}", "outerHTML")
+    assert html.startswith(f'<tr id="study-{SID}" class="row-notice"')
+    assert "Study cancelled:</strong> Read after" in html
+    assert f'hx-post="/studies/{SID}/undo"' in html and ">Undo</button>" in html
+    token = re.search(r'name="u" value="([^"]+)"', html).group(1)
+    assert services.undo_offer(actor=client.user, study_id=SID, token=token).open
+    assert (f'href="/studies/{SID}"' in html) is (role == ADMIN)  # who may open it
+    assert "HX-Trigger" not in response  # the notice says it, where the row was
+    entry = only_audit()
+    assert (entry.actor, entry.action, entry.outcome) == (client.user, "cancel", "applied")
 
 
 @pytest.mark.parametrize(
@@ -250,7 +277,13 @@ def test_upstream_failure_over_htmx_is_an_error_toast(login, avara, failure):
         assert response["HX-Reswap"] == "none" and text(response) == ""
 
 
-def test_cancel_without_js_redirects_to_the_study_page_with_a_message(login, avara):
+def after_cancel(response) -> tuple[str, dict]:
+    """Where a cancel without JavaScript sends the browser: the path and its query."""
+    parts = urlsplit(response["Location"])
+    return parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
+def test_cancel_without_js_shows_what_happened_with_undo(login, avara):
     action, _ = mock_action(avara, "cancel")
     client = login(ADMIN)
 
@@ -258,22 +291,33 @@ def test_cancel_without_js_redirects_to_the_study_page_with_a_message(login, ava
         response = client.post(f"/studies/{SID}/cancel")
 
     assert response.status_code == 302
-    assert response["Location"] == f"/studies/{SID}"
+    path, query = after_cancel(response)
+    assert (path, query["next"]) == (f"/studies/{SID}/cancelled", f"/studies/{SID}")
     assert called(calls) == [READ, ("POST", f"{STUDIES}/cancel"), READ]
     assert action.call_count == 1
     avara.get(STUDY_PATH).respond(json=study(cancelled=True))
-    page = client.get(response["Location"])
-    assert "Study cancelled." in text(page)
+    page = text(client.get(response["Location"]))
+    assert "<h1>Study cancelled</h1>" in page
+    assert f'action="/studies/{SID}/undo"' in page and "Undo the cancel" in page
+    assert f'href="/studies/{SID}">Open the study page' in page
     assert only_audit().outcome == "applied"
 
 
-def test_supervisor_cancelling_from_the_study_page_lands_on_the_worklist(login, avara):
-    """Supervisors may cancel but not see cancelled studies: no redirect to a refusal."""
+def test_supervisor_cancelling_from_the_study_page_is_led_back_to_the_worklist(login, avara):
+    """Supervisors may cancel but not see cancelled studies: the page after the cancel
+    says what happened and offers Undo, and leads back to the worklist, not a refusal."""
     mock_action(avara, "cancel")
+    client = login(SUPERVISOR)
 
-    response = login(SUPERVISOR).post(f"/studies/{SID}/cancel", {"next": f"/studies/{SID}"})
+    response = client.post(f"/studies/{SID}/cancel", {"next": f"/studies/{SID}"})
 
-    assert response.status_code == 302 and response["Location"] == "/"
+    path, query = after_cancel(response)
+    assert (path, query["next"]) == (f"/studies/{SID}/cancelled", "/")
+    avara.get(STUDY_PATH).respond(json=study(cancelled=True))
+    page = text(client.get(response["Location"]))
+    assert "Undo the cancel" in page and "your role cannot open cancelled studies" in page
+    assert f'href="/studies/{SID}"' not in page
+    assert '<a class="button" href="/">Back to the list</a>' in page
 
 
 BAD_NEXT = [
@@ -294,8 +338,14 @@ def test_cancel_and_restore_without_js_ignore_an_unsafe_next(login, avara, verb,
     response = login(role).post(f"/studies/{SID}/{verb}", {"next": next_url})
 
     assert response.status_code == 302
-    assert response["Location"] == f"/studies/{SID}"
+    assert back_from(response) == f"/studies/{SID}"
     assert only_audit().outcome == "applied"
+
+
+def back_from(response) -> str:
+    """Where the user is led back to: the redirect, or after a cancel the page's link."""
+    path, query = after_cancel(response)
+    return query["next"] if path.endswith("/cancelled") else response["Location"]
 
 
 @pytest.mark.parametrize(("verb", "role"), [("cancel", ADMIN), ("uncancel", ADMIN)])
@@ -304,7 +354,7 @@ def test_cancel_and_restore_without_js_follow_a_local_next(login, avara, verb, r
 
     response = login(role).post(f"/studies/{SID}/{verb}", {"next": "/?severity=high&p=2"})
 
-    assert response.status_code == 302 and response["Location"] == "/?severity=high&p=2"
+    assert response.status_code == 302 and back_from(response) == "/?severity=high&p=2"
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ READ = ("GET", STUDY_PATH)
 PATCH = ("PATCH", STUDY_PATH)
 SEEN = {"severity": "high", "status": "incomplete", "assignee": USER_ID}  # the stock study
 WHEN = "15 Mar 14:20"  # the study's updatedAt, not today, in the dashboard's time zone
-AGAIN = " Save again to apply your choice over it, or Close to keep it as it is."
+AGAIN = " Save again to apply your choice over it, or Close to keep it."
 COLLEAGUE = person_json(COLLEAGUE_ID, "First4", "Last4")
 
 # field -> what changed upstream meanwhile, what the user chose, what they are told, the

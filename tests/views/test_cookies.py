@@ -40,18 +40,18 @@ def test_logging_in_sets_only_cookies_named_for_the_dashboard(make_account, avar
 
 def test_a_flash_message_travels_in_the_session_not_in_a_cookie(login, avara):
     sid = study_json(1)["studyId"]
-    before, after = study_json(1), study_json(1, isCancelled=True)
+    before, after = study_json(1, isCancelled=True), study_json(1)
     answers = [httpx.Response(200, json=body) for body in (before, after, after)]
     avara.get(f"{STUDIES}/{sid}").mock(side_effect=answers)
-    avara.post(f"{STUDIES}/cancel").respond(json={"success": True, "message": None})
+    avara.post(f"{STUDIES}/uncancel").respond(json={"success": True, "message": None})
     client = login(ADMIN)
 
-    cancelled = client.post(f"/studies/{sid}/cancel")
-    page = client.get(cancelled["Location"])
+    restored = client.post(f"/studies/{sid}/uncancel")
+    page = client.get(restored["Location"])
 
-    assert cancelled.status_code == 302
-    assert "messages" not in cancelled.cookies and "messages" not in client.cookies
-    assert "Study cancelled." in text(page)
+    assert restored.status_code == 302
+    assert "messages" not in restored.cookies and "messages" not in client.cookies
+    assert "Study restored." in text(page)
 
 
 def test_cookies_another_app_on_the_host_set_are_not_the_dashboards(login, avara):
