@@ -33,7 +33,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
-from studies import upstream
+from studies import directory, upstream
 from studies.infra.locks import lock_release, lock_take, value_wait
 from studies.infra.notes import notes_all, notes_drop_before, notes_put
 
@@ -94,6 +94,7 @@ def _build() -> dict:
     started = time.time()
     bound = settings.TRIAGE_QUEUE_MAX
     studies, truncated = _read_all(bound=bound)
+    directory.customers_remember(studies)  # writes only what is new (a customer, a day)
     data_key = f"{DATA_KEY}:{started:.6f}"
     keep = _keep_seconds()
     cache.set(data_key, _ENCODER.encode(studies), timeout=keep)
