@@ -94,6 +94,8 @@ TRIAGE_LIST_SHARE_SECONDS = env.float("TRIAGE_LIST_SHARE_SECONDS", default=5.0)
 TRIAGE_TITLE_COUNTS = env.bool("TRIAGE_TITLE_COUNTS", default=True)
 # A study a reader skipped is not offered to them by Read next again for this long.
 TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)
+# A CSV export writes at most this many studies (the file and the page say so).
+TRIAGE_EXPORT_MAX = env.int("TRIAGE_EXPORT_MAX", default=10_000)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
 # /readyz asks Avara for one user, once, without retries, within this many seconds.
 AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)
