@@ -55,6 +55,16 @@ def _mine_open(caps) -> bool:
     return any(s.assigned_to and s.assigned_to.user_id == caps.me for s in snapshot.studies)
 
 
+def _picture():
+    """The open work's picture, to count lists from (built first if there is none yet:
+    the menu is fetched beside the page, so it may wait for it); None if Avara cannot
+    give one: the lists are then shown without counts."""
+    try:
+        return queue_snapshot()
+    except upstream.UpstreamError:
+        return None
+
+
 def _opened(request, saved, caps):
     checked = saved_checked(saved, caps)
     if checked.problems:
@@ -88,7 +98,7 @@ def _render_lists(request, *, status: int = 200, **problems):
     caps = Capabilities.of(request.user)
     visible = worklists_visible(user=request.user, role=caps.role)
     landing = worklist_landing_id(user=request.user)
-    snapshot = queue_snapshot(wait=False) if visible else None
+    snapshot = _picture() if visible else None
     users, _ = directory.users_or_empty()
     names = {u.user_id: u.display_name for u in users}
     customers = dict(directory.customers_known()) if visible else {}
@@ -182,7 +192,7 @@ def list_menu(request):
     where the queue snapshot knows it, the one on screen marked."""
     caps = Capabilities.of(request.user)
     visible = worklists_visible(user=request.user, role=caps.role)
-    snapshot = queue_snapshot(wait=False) if visible else None
+    snapshot = _picture() if visible else None
     here = _on_screen(request)
     entries = []
     for saved in visible:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import closing
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, tzinfo
 from urllib.parse import urlencode
 

@@ -229,9 +229,10 @@ ACTIONS = [
     # the file ends (here, within those rows). A role's rules are the list's.
     Action("export", "get", "/export", ROLES, 200, 1, audit=("applied",)),
     Action("queue-export", "get", "/queue/export", ROLES, 200, 3, audit=("applied",)),
-    # Saved lists: the user's own ("{list}", made for each case), no Avara call.
-    Action("lists", "get", "/lists/", ROLES, 200, 0),
-    Action("list-menu", "get", "/lists/menu", ROLES, 200, 0, htmx=True),
+    # Saved lists: the user's own ("{list}", made for each case). The page and the menu
+    # count them from the queue's picture (one list read per severity); the rest, no call.
+    Action("lists", "get", "/lists/", ROLES, 200, 3),
+    Action("list-menu", "get", "/lists/menu", ROLES, 200, 3, htmx=True),
     Action("list-open", "get", "/lists/{list}", ROLES, 302, 0),
     Action("list-create", "post", "/lists/new", ROLES, 302, 0, LIST_FORM),
     Action("list-rename", "post", "/lists/{list}/rename", ROLES, 302, 0, {"name": "Renamed"}),

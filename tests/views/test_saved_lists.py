@@ -13,6 +13,13 @@ from studies.models import AuditEntry, SavedWorklist, WorklistLanding
 pytestmark = pytest.mark.stores
 
 
+@pytest.fixture(autouse=True)
+def no_open_work(avara):
+    """Avara's list, empty unless a test says otherwise: the queue's picture that the
+    lists page and the menu count from is empty."""
+    avara.get(STUDIES).respond(json=page_json())
+
+
 def _said(response) -> str:
     return " ".join(m.message for m in get_messages(response.wsgi_request))
 
