@@ -11,7 +11,7 @@ from studies.accounts.roles import ADMIN, SUPERVISOR
 from studies.models import AuditEntry, SavedWorklist
 from studies.services import worklists
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.stores]  # PostgreSQL: names, races
 
 
 def test_a_person_keeps_at_most_so_many_lists(make_account):

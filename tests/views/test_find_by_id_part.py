@@ -8,6 +8,8 @@ from view_helpers import STUDIES, hx, link_query, page_json, study_json, text
 
 from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 
+pytestmark = pytest.mark.stores  # the queue's picture in the shared store (Redis too)
+
 
 def _open_work(avara, studies):
     """Avara's list by severity, as the queue's picture reads it (one call each)."""
