@@ -103,6 +103,8 @@ TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)
 # Whoever cancelled a study may undo that cancel, once, for this long (restoring is
 # otherwise the admins'): studies/services/undo.py.
 TRIAGE_UNDO_SECONDS = env.int("TRIAGE_UNDO_SECONDS", default=30)
+# A CSV export writes at most this many studies (the file and the page say so).
+TRIAGE_EXPORT_MAX = env.int("TRIAGE_EXPORT_MAX", default=10_000)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
 # /readyz asks Avara for one user, once, without retries, within this many seconds.
 AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)

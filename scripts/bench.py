@@ -34,6 +34,7 @@ from pathlib import Path
 from benchkit import (
     apiside,
     calls,
+    export,
     faults,
     polling,
     ratios,
@@ -216,6 +217,9 @@ def measure(run: Run, servers: dict, args: argparse.Namespace, results: dict) ->
     finally:
         faulty_log.close()
     step(results, "memory", "memory of the dashboard's workers", lambda: memory(servers))
+    step(
+        results, "export", "CSV export of the whole worklist (issue 23)", lambda: export.export(run)
+    )
 
 
 def memory(servers: dict) -> dict:

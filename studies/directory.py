@@ -1,20 +1,30 @@
 """Names for ids: Avara users (from the users API, cached) and Express customers.
 
-Avara has no endpoint that lists Express customers, so the dashboard remembers the
-customers it has seen on studies (in the shared store) to offer them as filter choices:
-each with the day it was last seen, offered until CUSTOMERS_DAYS days without it.
+Avara has no endpoint that lists Express customers, so the dashboard remembers every
+customer it has seen on a study (on the pages it shows and in the queue snapshot) in
+its database (`ExpressCustomer`: id, name, last seen), and offers them all, most
+recently seen first. A copy of that table is kept in the shared store and read with
+the session, so a page view that shows no new customer costs no database query.
 """
 
+import logging
 import time
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from studies import upstream
+from studies.audit import storable_text
 from studies.infra import shared
+from studies.models import ExpressCustomer
+from studies.validators import CUSTOMER_ID_RE
 
-CUSTOMERS_KEY = "triage:customers:v2"  # {customer id: (name, day last seen)}
-CUSTOMERS_DAYS = 30
+log = logging.getLogger(__name__)
+# {customer id: (name, day last seen)}: the database's table, as the pages read it.
+CUSTOMERS_KEY = "triage:customers:v3"
+CUSTOMERS_KEEP = 86400  # read again from the database at least once a day
 DAY = 86400
+NAME_MAX = 300
 
 
 def users_or_empty(**stored) -> tuple[list, str | None]:
@@ -35,7 +45,7 @@ def pickers(studies, *, with_users: bool = True):
     found = shared.read_earlier(keys)
     if found is None:  # not read with the session (see `picker_keys`)
         found = cache.get_many(keys)
-    customers = _remember(found.get(CUSTOMERS_KEY) or {}, studies)
+    customers = _remember(found.get(CUSTOMERS_KEY), studies)
     users = users_or_empty(stored=found.get(keys[-1])) if with_users else None
     return customers, users
 
@@ -65,45 +75,87 @@ def user_names() -> dict[str, str]:
     return {u.user_id: u.display_name for u in users}
 
 
-def _remember(known: dict, studies) -> list[tuple[str, str]]:
-    """Add the customers on these studies to `known`, with today's date; return every
-    customer known, by name. The store is written only when a customer is new, renamed
-    or not yet seen today (so at most about once a day per customer), and what it holds
-    is read again first: `known` may have been read a moment ago (with the session,
-    before the Avara call), and a customer another process added meanwhile must not be
-    written over."""
+def _remember(known, studies) -> list[tuple[str, str]]:
+    """Remember the customers on these studies; return every customer known, most
+    recently seen first (`customers_known`).
+
+    `known` is the store's copy of the table (read with the session, before the Avara
+    call; None when the store holds none). The database is written only when a
+    customer is new, renamed or not yet seen today (so at most about once a day per
+    customer, never on a page view that shows nothing new), and the store's copy is
+    then read again from the database, so a customer another process added meanwhile
+    is never written over."""
     today = _today()
-    known = _current(known, today)
+    known = _well_formed(known)
+    if known is None:
+        known = _reload()
     seen = {
-        s.express_customer.express_customer_id: (s.express_customer.express_customer_name, today)
+        s.express_customer.express_customer_id: (
+            storable_text(s.express_customer.express_customer_name, NAME_MAX),
+            today,
+        )
         for s in studies
-        if s.express_customer
+        if s.express_customer and CUSTOMER_ID_RE.match(s.express_customer.express_customer_id)
     }
     if seen.items() - known.items():
-        known = _current({**(cache.get(CUSTOMERS_KEY) or {}), **seen}, today)
-        cache.set(CUSTOMERS_KEY, known, (CUSTOMERS_DAYS + 1) * DAY)
-    return _by_name(known, today)
+        now = timezone.now()
+        ExpressCustomer.objects.bulk_create(
+            [
+                ExpressCustomer(customer_id=cid, name=name, last_seen=now)
+                for cid, (name, _) in seen.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["customer_id"],
+            update_fields=["name", "last_seen"],
+        )
+        known = _reload()
+    return _recent_first(known)
+
+
+def customers_remember(studies) -> None:
+    """Remember the customers on these studies (the queue snapshot's, when it is built).
+    Best effort: a failure is logged, never raised into the caller's work."""
+    try:
+        _remember(cache.get(CUSTOMERS_KEY), studies)
+    except Exception:
+        log.warning("The customers seen could not be remembered", exc_info=True)
 
 
 def customers_known() -> list[tuple[str, str]]:
-    return _by_name(cache.get(CUSTOMERS_KEY) or {}, _today())
+    """Every customer the dashboard has seen, as (id, name), most recently seen first
+    (by day; then by name)."""
+    known = _well_formed(cache.get(CUSTOMERS_KEY))
+    return _recent_first(_reload() if known is None else known)
 
 
 def _today() -> int:
     return int(time.time() // DAY)
 
 
-def _current(known: dict, today: int) -> dict:
-    """The customers seen within CUSTOMERS_DAYS days (a value of another form is dropped)."""
-    return {
-        key: value
-        for key, value in known.items()
-        if isinstance(value, tuple) and len(value) == 2 and value[1] >= today - CUSTOMERS_DAYS
+def _reload() -> dict:
+    """The store's copy of the customers table, read again from the database."""
+    known = {
+        cid: (name, int(seen.timestamp() // DAY))
+        for cid, name, seen in ExpressCustomer.objects.values_list(
+            "customer_id", "name", "last_seen"
+        )
     }
+    cache.set(CUSTOMERS_KEY, known, CUSTOMERS_KEEP)
+    return known
 
 
-def _by_name(known: dict, today: int) -> list[tuple[str, str]]:
-    current = _current(known, today)
-    return sorted(
-        ((key, name) for key, (name, _) in current.items()), key=lambda item: item[1].lower()
-    )
+def _well_formed(known) -> dict | None:
+    """The store's copy as this version writes it; None (read the database) otherwise."""
+    if not isinstance(known, dict):
+        return None
+    if all(
+        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int)
+        for v in known.values()
+    ):
+        return known
+    return None
+
+
+def _recent_first(known: dict) -> list[tuple[str, str]]:
+    ordered = sorted(known.items(), key=lambda item: (-item[1][1], item[1][0].lower(), item[0]))
+    return [(cid, name) for cid, (name, _) in ordered]

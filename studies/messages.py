@@ -19,6 +19,7 @@ PERMISSION_MESSAGES = {
     "view_cancelled": "see cancelled studies",
     "manage_accounts": "manage accounts",
     "view_audit": "read the audit trail",
+    "publish_worklist": "publish saved worklists to a role",
 }
 
 

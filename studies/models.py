@@ -37,6 +37,7 @@ class Account(models.Model):
             ("view_cancelled", "See cancelled studies"),
             ("manage_accounts", "Manage dashboard accounts"),
             ("view_audit", "Read the whole audit trail"),
+            ("publish_worklist", "Publish a saved worklist to a role"),
         ]
 
     def __str__(self) -> str:
@@ -55,6 +56,13 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Failed login"
     LOGIN_LOCKED = "login_locked", "Login locked out"
     LOGIN_UNLOCKED = "login_unlocked", "Login unlocked"
+    LIST_SAVE = "list_save", "Saved a worklist"
+    LIST_RENAME = "list_rename", "Renamed a worklist"
+    LIST_DELETE = "list_delete", "Deleted a worklist"
+    LIST_LANDING = "list_landing", "Chose a landing page"
+    LIST_PUBLISH = "list_publish", "Published a worklist"
+    LIST_COPY = "list_copy", "Copied a worklist"
+    EXPORT = "export", "Exported studies"
 
 
 class AuditOutcome(models.TextChoices):
@@ -99,3 +107,66 @@ class AuditEntry(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.study_id}"
         )
+
+
+class SavedWorklist(models.Model):
+    """A named view of the worklist or the queue: its filters, as a normalised query
+    string (studies/web/worklists.py), checked again each time it is used.
+
+    Its owner may change it; an admin's list published to a role (`role`) is seen by
+    everyone holding that role, who may copy it but not change it.
+    """
+
+    PAGES = [("worklist", "Worklist"), ("queue", "Queue")]
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_worklists"
+    )
+    name = models.CharField(max_length=80)
+    page = models.CharField(max_length=10, choices=PAGES)
+    query = models.CharField(max_length=1000, blank=True)
+    # The role it is published to ("" = only its owner sees it). Only admins publish.
+    role = models.CharField(max_length=30, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_worklist_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.owner}, {self.page}?{self.query})"
+
+
+class WorklistLanding(models.Model):
+    """The saved worklist a user lands on after logging in (none: their role's default).
+    Its own table, not a field of Account: saving an Account moves the accounts'
+    generation, which every process's kept users and capabilities are keyed by."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="worklist_landing",
+    )
+    worklist = models.ForeignKey(SavedWorklist, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.user} lands on {self.worklist_id}"
+
+
+class ExpressCustomer(models.Model):
+    """An Express customer the dashboard has seen on a study (Avara cannot list them):
+    offered by the Customer filter and the new-study form (studies/directory.py)."""
+
+    customer_id = models.CharField(max_length=36, primary_key=True)
+    name = models.CharField(max_length=300)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer_id})"

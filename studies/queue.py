@@ -37,7 +37,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
-from studies import upstream
+from studies import directory, upstream
 from studies.infra.locks import NOT_YET, lock_release, lock_take, poll
 from studies.infra.notes import notes_all, notes_drop_before, notes_put
 from studies.messages import queue_late, upstream_message
@@ -102,6 +102,7 @@ def _build() -> dict:
     started = time.time()
     bound = settings.TRIAGE_QUEUE_MAX
     studies, truncated = _read_all(bound=bound)
+    directory.customers_remember(studies)  # writes only what is new (a customer, a day)
     data_key = f"{DATA_KEY}:{started:.6f}"
     keep = _keep_seconds()
     cache.set(data_key, _ENCODER.encode(studies), timeout=keep)

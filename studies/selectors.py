@@ -14,7 +14,7 @@ from django.db.models import Q
 from studies import upstream
 from studies.audit import storable_text
 from studies.infra.shared import generation, single_flight
-from studies.models import AuditAction, AuditEntry, AuditOutcome
+from studies.models import AuditAction, AuditEntry, AuditOutcome, SavedWorklist, WorklistLanding
 
 
 def study_matches(study, filters: dict) -> bool:
@@ -114,3 +114,74 @@ def audit_people() -> list[tuple[str, str]]:
     people = get_user_model().objects.values_list("username", "first_name", "last_name")
     named = [(login, f"{first} {last}".strip()) for login, first, last in people]
     return sorted(named, key=lambda p: ((p[1] or p[0]).lower(), p[0]))
+
+
+# --- Open studies found by part of their UID or id (studies/validators.py: id_fragment) ---
+
+
+def open_studies_found(*, studies, fragment, filters: dict) -> list:
+    """The open studies (`studies`: the queue snapshot's) whose UID or id holds
+    `fragment` and which the other `filters` keep, newest first, as Avara lists them.
+    Avara looks up whole UIDs and ids only; the open work is what the dashboard holds."""
+    kept = {**filters, "study_description": None}
+    found = [s for s in studies if fragment.matches(s) and study_matches(s, kept)]
+    found.sort(key=lambda s: (s.created_at.timestamp() if s.created_at else 0, s.study_id))
+    found.reverse()
+    return found
+
+
+def within_open_work(filters: dict) -> bool:
+    """Whether every study these filters keep is open (to read, not cancelled), i.e. in
+    the queue snapshot: then it can count them (studies/web/totals.py)."""
+    return (
+        filters.get("study_viewer_status") == "incomplete" and filters.get("is_cancelled") is False
+    )
+
+
+def open_count(*, snapshot, filters: dict) -> int | None:
+    """How many open studies these filters keep, from the queue snapshot; None when the
+    snapshot cannot say: the filters reach beyond the open work, search descriptions
+    (Avara's matching is its own), or need a severity the snapshot holds only in part."""
+    if snapshot is None or not within_open_work(filters) or filters.get("study_description"):
+        return None
+    severity = filters.get("severity")
+    if snapshot.truncated and (severity is None or severity in snapshot.truncated):
+        return None
+    return sum(1 for s in snapshot.studies if study_matches(s, filters))
+
+
+# --- Saved worklists: each user sees their own, and those published to their role ------
+
+
+def _visible(user, role: str | None):
+    seen = Q(owner=user)
+    if role:
+        seen |= Q(role=role)
+    return SavedWorklist.objects.filter(seen)
+
+
+def worklists_visible(*, user, role: str | None) -> list:
+    """The user's own lists, then those published to their role by others, by name
+    (one query)."""
+    lists = list(_visible(user, role).select_related("owner"))
+    return sorted(lists, key=lambda s: (s.owner_id != user.pk, s.name.lower(), s.pk))
+
+
+def worklist_visible(*, user, role: str | None, pk: int):
+    """One list the user may see (their own, or published to their role), or None."""
+    return _visible(user, role).select_related("owner").filter(pk=pk).first()
+
+
+def worklist_landing(*, user, role: str | None):
+    """The list the user chose to land on, while they may still see it; else None."""
+    landing = WorklistLanding.objects.filter(user=user).select_related("worklist").first()
+    if landing is None:
+        return None
+    saved = landing.worklist
+    if saved.owner_id == user.pk or (role and saved.role == role):
+        return saved
+    return None
+
+
+def worklist_landing_id(*, user) -> int | None:
+    return WorklistLanding.objects.filter(user=user).values_list("worklist_id", flat=True).first()

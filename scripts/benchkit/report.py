@@ -224,6 +224,18 @@ def _memory(out: list[str], mem: dict) -> None:
     )
 
 
+def _export(out: list[str], x: dict) -> None:
+    stopped = f" (stopped at the limit of {x['cap']:,})" if x["capped"] else ""
+    out.append(
+        f"\n== CSV export (issue 23) == {x['studies']:,} studies{stopped}, "
+        f"{x['bytes'] / KB / KB:.1f} MB in {x['seconds']:.2f} s (first bytes after "
+        f"{x['first_byte_ms']:.0f} ms); the same pages read raw from Avara "
+        f"{x['raw_paging_seconds']:.2f} s ({_x(x['ratio'])}); the serving worker's VmRSS "
+        f"peaked {x['worker_rss_peak_growth_mib']} MiB above its "
+        f"{x['worker_rss_before_mib']} MiB before"
+    )
+
+
 def _faults(out: list[str], e: dict) -> None:
     out.append(
         f"\n== {e['edits']} inline edits at {e['fault_rate']:.0%} injected upstream failures "
@@ -321,6 +333,7 @@ def table(r: dict) -> str:
     _section(out, "Sandbox list", r.get("sandbox_list"), _paging)
     _section(out, "Decoding", r.get("decode"), _decode)
     _section(out, "Memory", r.get("memory"), _memory)
+    _section(out, "CSV export (issue 23)", r.get("export"), _export)
     _section(out, "Inline edits at injected failures", r.get("edits_under_faults"), _faults)
     _section(out, "Live refresh (issue 10)", r.get("live_refresh"), _live)
     found = targets(r)

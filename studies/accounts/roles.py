@@ -2,7 +2,8 @@
 
 Radiologist: view, claim or give back, change viewer status, open the viewer.
 Supervisor: also assign anyone, change severity, description and metadata, create, cancel.
-Admin: also restore cancelled studies, see them, manage accounts, read the audit trail.
+Admin: also restore cancelled studies, see them, manage accounts, read the audit trail,
+publish saved worklists to a role.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -29,6 +30,7 @@ _ADMIN_PERMS = (
     "view_cancelled",
     "manage_accounts",
     "view_audit",
+    "publish_worklist",
 )
 
 ROLE_PERMISSIONS = {

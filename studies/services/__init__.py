@@ -13,6 +13,7 @@ from studies.services.edits import (
     study_edit,
     study_edit_rejected,
 )
+from studies.services.exports import Export, study_export
 from studies.services.lifecycle import (
     study_cancel,
     study_create,
@@ -33,11 +34,22 @@ from studies.services.reading import (
 from studies.services.results import FieldConflict, Outcome, Reason, WriteResult
 from studies.services.rules import role_refusal
 from studies.services.undo import UndoOffer, undo_offer, undo_used
+from studies.services.worklists import (
+    ListResult,
+    worklist_copy,
+    worklist_delete,
+    worklist_landing_set,
+    worklist_publish,
+    worklist_rename,
+    worklist_save,
+)
 
 __all__ = [
     "ME",
     "SKIP_REASONS",
+    "Export",
     "FieldConflict",
+    "ListResult",
     "Outcome",
     "Reason",
     "UndoOffer",
@@ -53,6 +65,7 @@ __all__ = [
     "study_create_rejected",
     "study_edit",
     "study_edit_rejected",
+    "study_export",
     "study_read_next",
     "study_restore",
     "study_skip",
@@ -61,4 +74,10 @@ __all__ = [
     "undo_offer",
     "undo_used",
     "viewer_url_allowed",
+    "worklist_copy",
+    "worklist_delete",
+    "worklist_landing_set",
+    "worklist_publish",
+    "worklist_rename",
+    "worklist_save",
 ]

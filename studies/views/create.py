@@ -81,5 +81,7 @@ def _explain(result, form) -> str:
         form.add_error("study_instance_uid", message)
         return "Not created: the Study Instance UID is taken."
     for field, text in result.field_errors.items():
+        if field == "express_customer_id":  # the id is hidden: its error goes by the name
+            field = "express_customer"
         form.add_error(field if field in form.fields else None, text)
     return result.message

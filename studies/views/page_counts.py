@@ -27,6 +27,7 @@ from studies import upstream
 from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view, queue_snapshot, stat_waiting, stat_waiting_count
 from studies.web.forms import QueueFilterForm, cursor_trail
+from studies.web.totals import snapshot_total
 
 QUEUE_PAGE_SIZE = 50
 ROWS_HEADER = "X-Triage-Rows"
@@ -62,9 +63,11 @@ def _queue_counts(request, query: QueryDict) -> dict | None:
         return None
     caps = Capabilities.of(request.user)
     form = QueueFilterForm(query)
-    total = len(shown(snapshot.studies, form.value("show", "all"), caps.me, timezone.now()))
-    pages = max(1, math.ceil(total / QUEUE_PAGE_SIZE))
+    count = len(shown(snapshot.studies, form.value("show", "all"), caps.me, timezone.now()))
+    pages = max(1, math.ceil(count / QUEUE_PAGE_SIZE))
     number = min(form.value("page", 1), pages)  # as the queue's Paginator.get_page reads it
+    on_page = max(0, min(QUEUE_PAGE_SIZE, count - (number - 1) * QUEUE_PAGE_SIZE))
+    total = snapshot_total(shown=on_page, count=count, snapshot=snapshot)
     return {
         "template": "studies/queue.html#pager-count",
         "pager": {"page_number": number, "num_pages": pages, "total": total},

@@ -26,9 +26,12 @@ from studies.views.respond import (
     unchanged_since,
 )
 from studies.web import links
+from studies.web.exports import export_url
 from studies.web.forms import QueueFilterForm
 from studies.web.http import redirect_to, refuse, safe_next
 from studies.web.row_cache import list_digest, rendered_rows
+from studies.web.totals import snapshot_total
+from studies.web.worklists import filters_of
 
 
 @never_cache
@@ -38,7 +41,14 @@ def queue(request):
     show = form.value("show", "all")
     caps = dataclasses.replace(Capabilities.of(request.user), skip=True)
     now = timezone.now()
-    context = {"form": form, "show": show, "rule": rule_text(), "caps": caps, "loaded_at": now}
+    context = {
+        "form": form,
+        "show": show,
+        "rule": rule_text(),
+        "caps": caps,
+        "loaded_at": now,
+        "save_query": filters_of(request.GET),
+    }
     try:
         snapshot = queue_snapshot()
     except upstream.UpstreamError as exc:
@@ -51,7 +61,8 @@ def queue(request):
         snapshot=snapshot,
         page=page,
         rows_html=rendered_rows(page.object_list, request.user, caps=caps, digest=digest, now=now),
-        total=len(ordered),
+        total=snapshot_total(shown=len(page.object_list), count=len(ordered), snapshot=snapshot),
+        export_url=export_url(request.GET, queue=True),
         stat_waiting=stat_waiting(snapshot),
         can_read_next=caps.assign_self and bool(caps.me),
         skip_reasons=services.SKIP_REASONS,
@@ -125,12 +136,6 @@ def skip(request, study_id: str):
         return htmx_result(request, result)
     (messages.success if result.ok else messages.error)(request, result.message)
     return redirect_to(back)
-
-
-@require_GET
-def home(request):
-    """Readers start at the queue, everyone else at the worklist."""
-    return redirect_to(reverse(Capabilities.of(request.user).home))
 
 
 @never_cache

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from studies import directory, upstream, validators
 from studies.accounts.capabilities import Capabilities
-from studies.selectors import worklist_page
+from studies.queue import queue_snapshot
+from studies.selectors import open_studies_found, within_open_work, worklist_page
 from studies.views.respond import (
     etag_of,
     list_state,
@@ -21,6 +23,7 @@ from studies.views.respond import (
     unchanged_since,
 )
 from studies.web import links
+from studies.web.exports import export_url
 from studies.web.forms import (
     MAX_CURSOR_TRAIL,
     PAGE_SIZES,
@@ -33,14 +36,18 @@ from studies.web.fragments import fragment
 from studies.web.http import upstream_message, upstream_status
 from studies.web.presenters import stamp
 from studies.web.row_cache import list_digest, rendered_rows
+from studies.web.searching import found_nothing, searched_open_work
+from studies.web.totals import snapshot_total, worklist_total
+from studies.web.worklists import filters_of
 
 
 def _lookup(request, q: str) -> HttpResponse | tuple[str, int] | None:
-    """The search box: a study id or a DICOM UID opens that study.
+    """The search box: a whole study id or DICOM UID opens that study (Avara's exact
+    lookup: completed and cancelled studies too; the study page applies the role).
 
-    Returns a redirect, a note for the user and its status when the UID matches no study
-    or Avara's answer names none the dashboard can open, or None when the text is an
-    ordinary description search.
+    Returns a redirect; a note for the user and its status when Avara's answer names no
+    study the dashboard can open; or None: not a whole id, or a UID Avara does not know
+    (which may still be part of an open study's UID: `_render_found`).
     """
     if validators.is_study_id(q):
         study_id = q
@@ -48,11 +55,7 @@ def _lookup(request, q: str) -> HttpResponse | tuple[str, int] | None:
         try:
             study_id = upstream.study_get_by_uid(study_instance_uid=q).study_id
         except upstream.NotFound:
-            return (
-                f"No study has the Study Instance UID {q}. Search takes the whole UID: "
-                "copy it with a row's Copy button.",
-                200,
-            )
+            return None
     else:
         return None
     url = links.study_page(study_id)
@@ -105,40 +108,93 @@ def worklist(request):
         "loaded_at": timezone.now(),
         "notes": notes,
         "page_number": page_number,
+        "export_url": export_url(request.GET),
+        "save_query": filters_of(request.GET),
     }
     if found:
         problem, status = found
         context.update(studies=[], rows_html="", problem=problem, problem_retry=False)
         context["problem_status"] = status
         return _render_worklist(request, context)
+    fragment = validators.id_fragment(q) if q and not validators.is_study_id(q) else None
+    if fragment is not None:
+        return _render_found(request, context, fragment)
     refresh = _live_refresh(request)
     try:
         page, more_notes = worklist_page(
             filters=filters, trail=trail, limit=context["limit"], shared=refresh
         )
         notes.extend(more_notes)
-        digest = list_digest(page.studies)  # for the rows and the ETag alike
-        customers, users = directory.pickers(page.studies, with_users=not refresh)
-        context.update(
-            customers=customers,
-            directory_users=users,
-            page=page,
-            studies=page.studies,
-            digest=digest,
-            rows_html=rendered_rows(
-                page.studies, request.user, digest=digest, now=context["loaded_at"]
-            ),
-            next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:],
-        )
         if more_notes:  # the cursor expired: this is the first page again
-            context.update(page_number=1, next_trail=[page.cursor])
-        context["prev_trail"] = trail[:-1] if not more_notes else []
+            trail = []
+        _show_page(request, context, page, trail, refresh=refresh)
+        context["prev_trail"] = trail[:-1]
         context["prev_number"] = page_number - 1 if context["prev_trail"] else None
     except upstream.ValidationFailed as exc:
         context.update(studies=[], rows_html="", problem=exc.message, problem_retry=False)
     except upstream.UpstreamError as exc:
         context.update(studies=[], rows_html="", problem=upstream_message(exc), problem_retry=True)
         context["problem_status"] = upstream_status(exc)
+    return _render_worklist(request, context)
+
+
+def _show_page(request, context: dict, page, trail: list, *, refresh: bool) -> None:
+    """A page of Avara's list, with its rows, the filter form's choices and its total."""
+    digest = list_digest(page.studies)  # for the rows and the ETag alike
+    customers, users = directory.pickers(page.studies, with_users=not refresh)
+    filters = context["filters"]
+    snapshot = queue_snapshot(wait=False) if page.has_more and within_open_work(filters) else None
+    if trail != context["trail"]:
+        context.update(page_number=1, trail=trail)
+    context.update(
+        customers=customers,
+        directory_users=users,
+        page=page,
+        studies=page.studies,
+        digest=digest,
+        rows_html=rendered_rows(
+            page.studies, request.user, digest=digest, now=context["loaded_at"]
+        ),
+        next_trail=[*trail, page.cursor][-MAX_CURSOR_TRAIL:],
+        total=worklist_total(
+            filters=filters,
+            trail=trail,
+            page_number=context["page_number"],
+            limit=context["limit"],
+            shown=len(page.studies),
+            has_more=page.has_more,
+            snapshot=snapshot,
+        ),
+    )
+
+
+def _render_found(request, context: dict, fragment) -> HttpResponse:
+    """A search by part of a UID or id: among the open work the queue snapshot holds
+    (Avara finds whole UIDs and ids only), with the other filters, paged here."""
+    filters = context["filters"]
+    try:
+        snapshot = queue_snapshot()
+    except upstream.UpstreamError as exc:
+        context.update(studies=[], rows_html="", problem=upstream_message(exc), problem_retry=True)
+        context["problem_status"] = upstream_status(exc)
+        return _render_worklist(request, context)
+    found = open_studies_found(studies=snapshot.studies, fragment=fragment, filters=filters)
+    pages = Paginator(found, context["limit"]).get_page(request.GET.get("p"))
+    shown = list(pages.object_list)
+    digest = list_digest(shown)
+    customers, users = directory.pickers(shown, with_users=not _live_refresh(request))
+    context.update(
+        customers=customers,
+        directory_users=users,
+        studies=shown,
+        digest=digest,
+        rows_html=rendered_rows(shown, request.user, digest=digest, now=context["loaded_at"]),
+        page_number=pages.number,
+        found_pages=pages,
+        total=snapshot_total(shown=len(shown), count=len(found), snapshot=snapshot),
+        empty=found_nothing(fragment, filters),
+    )
+    context["notes"].append(searched_open_work(fragment, snapshot))
     return _render_worklist(request, context)
 
 
@@ -184,6 +240,7 @@ def _render_worklist(request, context: dict) -> HttpResponse:
         context.get("problem", ""),
         context["notes"],
         page.has_more if page else None,  # not the cursor: Avara may mint a new one each time
+        context["total"].text if context.get("total") else None,
     ]
     # The moment the rows were drawn at: the tag and the rows say the same clocks.
     state = list_state(context["studies"], context["loaded_at"], digest=context.get("digest"))
@@ -219,6 +276,13 @@ def _links(request, context: dict) -> dict:
     refresh = escape(request.path + querystring_of(current, c=context["trail"]))
     if context.get("problem"):  # no pager: only Retry
         return {"refresh": refresh}
+    if found := context.get("found_pages"):  # a search of the open work, paged here
+        return {
+            "refresh": escape(request.path + querystring_of(current)),
+            "first": query(p=None) if found.number > 2 else "",
+            "prev": query(p=found.previous_page_number()) if found.has_previous() else "",
+            "next": query(p=found.next_page_number()) if found.has_next() else "",
+        }
     page_number, page = context["page_number"], context.get("page")
     return {
         "refresh": refresh,

@@ -26,6 +26,7 @@ def identity(request) -> dict:
         "role": caps.role,
         "me": caps.me,
         "refresh_seconds": settings.TRIAGE_REFRESH_SECONDS,
+        "export_max": f"{settings.TRIAGE_EXPORT_MAX:,}",
     }
 
 
@@ -39,6 +40,9 @@ PAGE_URLS = {
     "audit": "studies:audit",
     "accounts": "studies:accounts",
     "logout": "logout",
+    "lists": "studies:lists",
+    "list_menu": "studies:list_menu",
+    "list_create": "studies:list_create",
 }
 
 
@@ -50,12 +54,14 @@ def _page_urls(prefix: str) -> dict[str, str]:
 # The static files every page links to, by the name base.html uses (`static.css`).
 PAGE_STATIC = {
     "css": "css/triage.css",
+    "lists_css": "css/worklists.css",
     "icon": "favicon.svg",
     "htmx": "django_htmx/htmx-2.min.js",
     "js": "js/triage.js",
     "tz": "js/timezone.js",
     "keys": "js/keys.js",
     "keys_css": "css/keys.css",
+    "lists_js": "js/worklists.js",
 }
 
 

@@ -299,7 +299,10 @@ class StudyCreateForm(forms.Form):
         help_text="DICOM syntax: numbers separated by dots, e.g. 1.2.840.113619.2.55.3.604688119.",
     )
     assigned_to = forms.ChoiceField(label="Assignee", required=False, choices=[])
-    express_customer_id = forms.CharField(label="Express customer", required=False, max_length=40)
+    # What the user typed (a name or a cus_ id), and the customer picked from the list
+    # (set by the combobox, static/js/worklists.js; a raw id posted alone works too).
+    express_customer = forms.CharField(label="Express customer", required=False, max_length=300)
+    express_customer_id = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, users=(), customers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -315,7 +318,53 @@ class StudyCreateForm(forms.Form):
             raise ValidationError(problem)
         return uid
 
-    def clean_express_customer_id(self) -> str:
-        return _id_or_keyword(
-            self.cleaned_data["express_customer_id"], set(), validators.CUSTOMER_ID_RE, "customer"
+    def clean(self):
+        data = super().clean()
+        typed = data.pop("express_customer", "") or ""
+        customer_id, problem = customer_resolve(
+            typed, data.get("express_customer_id") or "", self.customer_choices
         )
+        if problem:
+            self.add_error("express_customer", problem)
+        data["express_customer_id"] = customer_id
+        return data
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def customer_resolve(typed: str, chosen: str, customers) -> tuple[str, str]:
+    """(customer id, problem): the customer a user named on the new-study form.
+
+    `chosen`: the id of the option picked from the list, kept while the text is still
+    that customer's name (or id). Otherwise the text: a `cus_` id as it is (a customer
+    the dashboard has not seen yet), or the name of exactly one known customer (case and
+    spacing aside). An unknown or ambiguous name says so."""
+    typed, chosen = typed.strip(), chosen.strip()
+    names = dict(customers)
+    if chosen and (
+        not typed or typed == chosen or _folded(typed) == _folded(names.get(chosen, ""))
+    ):
+        if validators.CUSTOMER_ID_RE.match(chosen):
+            return chosen, ""
+        return "", "Not a valid customer."
+    if not typed:
+        return "", ""
+    if typed.lower().startswith("cus_"):
+        if validators.CUSTOMER_ID_RE.match(typed):
+            return typed, ""
+        return "", "Not a valid customer id: cus_ followed by 32 hexadecimal characters."
+    matches = [cid for cid, name in customers if _folded(name) == _folded(typed)]
+    if len(matches) == 1:
+        return matches[0], ""
+    if matches:
+        return "", (
+            f"{len(matches)} customers are named \u201c{typed}\u201d: pick one from the list "
+            "(their ids differ) or enter its cus_ id."
+        )
+    return "", (
+        f"No customer named \u201c{typed}\u201d is known here. The dashboard knows the "
+        "customers it has seen on studies: pick one from the list, or enter a new "
+        "customer's cus_ id."
+    )

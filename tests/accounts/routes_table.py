@@ -42,6 +42,17 @@ ROUTES = {
     "studies:account_edit": ("/accounts/1/edit", {"GET", "POST"}),
     "studies:login_unlock": ("/accounts/locks/unlock", {"POST"}),
     "studies:audit": ("/audit/", {"GET"}),
+    "studies:export": ("/export", {"GET"}),
+    "studies:queue_export": ("/queue/export", {"GET"}),
+    "studies:lists": ("/lists/", {"GET"}),
+    "studies:list_create": ("/lists/new", {"POST"}),
+    "studies:list_menu": ("/lists/menu", {"GET"}),
+    "studies:list_landing": ("/lists/landing", {"POST"}),
+    "studies:list_open": ("/lists/1", {"GET"}),
+    "studies:list_rename": ("/lists/1/rename", {"POST"}),
+    "studies:list_delete": ("/lists/1/delete", {"POST"}),
+    "studies:list_copy": ("/lists/1/copy", {"POST"}),
+    "studies:list_publish": ("/lists/1/publish", {"POST"}),
 }
 # Served without a login (everything else sends anonymous visitors to the login page).
 OPEN = {"login", "healthz", "readyz"}
@@ -58,5 +69,5 @@ def url_names(patterns, namespace: str | None = None):
 
 
 def route_of(path: str) -> str:
-    path = path.split("?")[0].format(pk=1)
+    path = path.split("?")[0].format(pk=1, list=1)
     return PROBES.get(path) or resolve(path).view_name

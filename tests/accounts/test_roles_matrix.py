@@ -35,7 +35,7 @@ from view_helpers import (
 )
 
 from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
-from studies.models import AuditEntry
+from studies.models import AuditEntry, SavedWorklist
 from studies.web.middleware import HealthCheckMiddleware
 
 from .routes_table import OPEN, PROBES, ROUTES, route_of, url_names
@@ -80,6 +80,10 @@ class Action:
     audit: tuple[str, ...] | None = None  # outcomes when allowed; default: POST "applied"
     htmx: bool = False
     headers: dict = field(default_factory=dict)
+    role_calls: dict = field(default_factory=dict)  # upstream calls for one role, if others
+
+    def calls_for(self, role: str) -> int:
+        return self.role_calls.get(role, self.calls)
 
     @property
     def audits(self) -> tuple[str, ...]:
@@ -89,10 +93,12 @@ class Action:
 
 
 SKIP = {"reason": "Conflict of interest"}
+LIST_FORM = {"name": "STAT to read", "page": "worklist", "query": "severity=stat&status=incomplete"}
 
 ACTIONS = [
     Action("worklist", "get", "/", ROLES, 200, 1),
-    Action("start", "get", "/start", ROLES, 302, 0),
+    # A reader lands on the queue's "Mine" when they have open studies: its picture.
+    Action("start", "get", "/start", ROLES, 302, 0, role_calls={RADIOLOGIST: 3}),
     # The title's count (off in these tests: TRIAGE_TITLE_COUNTS, see conftest).
     Action("counts", "get", "/counts", ROLES, 200, 0),
     # The queue picture: one list read per severity.
@@ -235,6 +241,30 @@ ACTIONS = [
         audit=("refused",),
     ),
     Action("audit", "get", "/audit/", (ADMIN,), 200, 0),
+    # Exports: the first rows are read before answering; the audit entry is written when
+    # the file ends (here, within those rows). A role's rules are the list's.
+    Action("export", "get", "/export", ROLES, 200, 1, audit=("applied",)),
+    Action("queue-export", "get", "/queue/export", ROLES, 200, 3, audit=("applied",)),
+    # Saved lists: the user's own ("{list}", made for each case). The page and the menu
+    # count them from the queue's picture (one list read per severity); the rest, no call.
+    Action("lists", "get", "/lists/", ROLES, 200, 3),
+    Action("list-menu", "get", "/lists/menu", ROLES, 200, 3, htmx=True),
+    Action("list-open", "get", "/lists/{list}", ROLES, 302, 0),
+    Action("list-create", "post", "/lists/new", ROLES, 302, 0, LIST_FORM),
+    Action("list-rename", "post", "/lists/{list}/rename", ROLES, 302, 0, {"name": "Renamed"}),
+    Action("list-delete", "post", "/lists/{list}/delete", ROLES, 302, 0),
+    Action("list-copy", "post", "/lists/{list}/copy", ROLES, 302, 0),
+    Action("list-landing", "post", "/lists/landing", ROLES, 302, 0, {"list": "{list}"}),
+    Action(
+        "list-publish",
+        "post",
+        "/lists/{list}/publish",
+        (ADMIN,),
+        302,
+        0,
+        {"role": RADIOLOGIST},
+        refusal="may not publish saved worklists",
+    ),
 ]
 
 MATRIX = [pytest.param(role, a, id=f"{a.name}-{role}") for a in ACTIONS for role in ROLES]
@@ -266,14 +296,18 @@ def _said(response) -> str:
 @pytest.mark.parametrize(("role", "action"), MATRIX)
 def test_role_against_action(login, stock, role, action):
     client = login(role)
-    path = action.path.format(pk=client.user.pk)
+    saved = SavedWorklist.objects.create(owner=client.user, name="Mine", page="worklist")
+    path = action.path.format(pk=client.user.pk, list=saved.pk)
+    data = {k: v.replace("{list}", str(saved.pk)) for k, v in (action.data or {}).items()}
     headers = hx() if action.htmx else {}
 
-    response = getattr(client, action.method)(path, action.data or {}, headers=headers)
+    response = getattr(client, action.method)(path, data, headers=headers)
+    if response.streaming:  # an export: the whole file, as a browser reads it
+        b"".join(response.streaming_content)
 
     if role in action.allowed:
         assert response.status_code == action.ok
-        assert stock.calls.call_count == action.calls
+        assert stock.calls.call_count == action.calls_for(role)
         entries = AuditEntry.objects.order_by("id")
         assert sorted(e.outcome for e in entries) == sorted(action.audits)
         assert all(e.actor == client.user for e in entries)

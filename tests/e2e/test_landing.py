@@ -1,5 +1,7 @@
-"""Where each role lands after logging in: readers at the queue, the others at the
-worklist (both reachable from the top bar)."""
+"""Where each role lands after logging in, with no landing page of their own chosen:
+readers at the queue, their own open studies first (its Mine view, when they have
+some); supervisors at the worklist (the workload board once it exists); admins at the
+worklist with cancelled studies shown. Both lists are reachable from the top bar."""
 
 import re
 
@@ -11,7 +13,11 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize(
     ("username", "lands_on", "heading"),
-    [("radiologist", r"/queue$", "Queue"), ("supervisor", r"/$", None), ("admin", r"/$", None)],
+    [
+        ("radiologist", r"/queue\?show=mine$", "Queue"),
+        ("supervisor", r"/$", None),
+        ("admin", r"/\?cancelled=all$", None),
+    ],
 )
 def test_each_role_lands_where_its_work_is(page, triage, username, lands_on, heading):
     triage.login(page, username, worklist=False)
@@ -20,6 +26,7 @@ def test_each_role_lands_where_its_work_is(page, triage, username, lands_on, hea
     if heading:
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
         expect(page.locator(".rule")).to_contain_text("Every STAT study comes first")
+        expect(page.locator('.presets a[aria-current="page"]')).to_have_text("Mine")
     nav = page.locator(".topbar nav")
     expect(nav.get_by_role("link", name="Queue")).to_be_visible()
     expect(nav.get_by_role("link", name="Worklist")).to_be_visible()

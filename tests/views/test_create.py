@@ -1,8 +1,11 @@
 """New study: DICOM UID checked before any call, Avara's refusals shown next to their
 fields, success redirects to the new study's page with one audit row."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
+from django.utils import timezone
 from view_helpers import (
     COLLEAGUE_ID,
     CUSTOMER_ID,
@@ -20,6 +23,7 @@ from view_helpers import (
 
 from studies import upstream
 from studies.accounts.roles import ADMIN, SUPERVISOR
+from studies.models import ExpressCustomer
 
 UID = NEW_UID
 NEW_ID = study_id(42)
@@ -239,3 +243,93 @@ def test_customer_id_format_is_checked_before_a_call(login, avara):
     assert response.status_code == 400
     assert "Not a valid customer." in field_block(response, "express_customer_id")
     assert avara.calls.call_count == 0
+
+
+# --- The customer, by name ----------------------------------------------------------------
+
+CITY = "cus_" + "c" * 32
+RIVER = "cus_" + "d" * 32
+TWIN = "cus_" + "e" * 32
+
+
+@pytest.fixture
+def customers(db):
+    """Customers the dashboard has seen on studies: River today, City a year ago."""
+    now = timezone.now()
+    ExpressCustomer.objects.create(customer_id=RIVER, name="Riverside Imaging", last_seen=now)
+    ExpressCustomer.objects.create(
+        customer_id=CITY, name="City Medical Center", last_seen=now - timedelta(days=365)
+    )
+
+
+def test_the_form_offers_every_customer_seen_most_recent_first(login, avara, customers):
+    page = text(login(SUPERVISOR).get("/studies/new"))
+
+    river = page.index(f'<option value="Riverside Imaging" data-id="{RIVER}">{RIVER}</option>')
+    city = page.index(f'<option value="City Medical Center" data-id="{CITY}">{CITY}</option>')
+    assert river < city
+    assert 'name="express_customer" value=""' in page and 'list="customer-options"' in page
+    assert "The 2 customers the dashboard has seen on studies" in page
+
+
+@pytest.mark.parametrize("typed", ["City Medical Center", "  city   medical CENTER "])
+def test_a_name_naming_one_customer_picks_it(login, avara, customers, typed):
+    route = avara.post(STUDIES).respond(201, json=study_json(42))
+
+    response = login(SUPERVISOR).post("/studies/new", create_form(express_customer=typed))
+
+    assert response.status_code == 302
+    assert sent_json(route)["expressCustomerId"] == CITY
+
+
+def test_a_raw_id_still_works_known_or_not(login, avara, customers):
+    route = avara.post(STUDIES).respond(201, json=study_json(42))
+    client = login(SUPERVISOR)
+
+    client.post("/studies/new", create_form(express_customer=CUSTOMER_ID))
+
+    assert sent_json(route)["expressCustomerId"] == CUSTOMER_ID
+
+
+def test_an_unknown_name_says_so_and_keeps_it(login, avara, customers):
+    response = login(SUPERVISOR).post("/studies/new", create_form(express_customer="Acme Labs"))
+
+    assert response.status_code == 400
+    block = field_block(response, "express_customer")
+    assert "No customer named \u201cAcme Labs\u201d is known here" in block
+    assert "enter a new customer&#x27;s cus_ id" in block
+    assert 'value="Acme Labs"' in block
+    assert avara.calls.call_count == 0
+
+
+def test_a_name_two_customers_share_asks_which(login, avara, customers):
+    from django.utils import timezone
+
+    from studies.models import ExpressCustomer
+
+    ExpressCustomer.objects.create(
+        customer_id=TWIN, name="City Medical Center", last_seen=timezone.now()
+    )
+    route = avara.post(STUDIES).respond(201, json=study_json(42))
+    client = login(SUPERVISOR)
+
+    ambiguous = client.post("/studies/new", create_form(express_customer="City Medical Center"))
+    picked = client.post(
+        "/studies/new",
+        create_form(express_customer="City Medical Center", express_customer_id=TWIN),
+    )
+
+    assert ambiguous.status_code == 400
+    assert "2 customers are named \u201cCity Medical Center\u201d" in text(ambiguous)
+    assert picked.status_code == 302
+    assert sent_json(route)["expressCustomerId"] == TWIN
+
+
+def test_a_pick_then_other_text_goes_by_the_text(login, avara, customers):
+    """The list's pick stands while the box still names it; typing over it is a new name."""
+    response = login(SUPERVISOR).post(
+        "/studies/new", create_form(express_customer="Someone Else", express_customer_id=CITY)
+    )
+
+    assert response.status_code == 400
+    assert "No customer named \u201cSomeone Else\u201d" in text(response)

@@ -1,15 +1,21 @@
 """The filter form's customers and users come from the store in the same round trip as
 the session (studies/accounts/sessions.py), and a live refresh (which shows no filter form) never
-asks for the users at all. A customer is offered for 30 days after it was last seen."""
+asks for the users at all. Every customer ever seen is offered, most recently seen first,
+from the dashboard's database; the store keeps a copy read with the session."""
+
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from view_helpers import SMITH, STUDIES, StoreReads, hx, page_json, study_json, text
 
 from studies import directory, upstream
 from studies.accounts.roles import SUPERVISOR
 from studies.infra import shared
+from studies.models import ExpressCustomer
 from studies.upstream import users as upstream_users
 
 pytestmark = pytest.mark.stores  # on Redis too, where the keys are one MGET
@@ -66,14 +72,27 @@ def test_a_page_with_no_directory_in_the_store_fetches_it_once(login, avara, mon
     assert avara.routes["users"].call_count == 1  # fetched, stored, then read back
 
 
+def _seen(customer_id: str, name: str, days_ago: int = 0) -> ExpressCustomer:
+    """A customer the dashboard saw `days_ago` days ago (in its database)."""
+    return ExpressCustomer.objects.create(
+        customer_id=customer_id, name=name, last_seen=timezone.now() - timedelta(days=days_ago)
+    )
+
+
+OTHER = "cus_" + "0" * 31 + "e"
+OLD = "cus_" + "0" * 31 + "a"
+NEW = "cus_" + "0" * 31 + "b"
+
+
 def test_without_the_session_read_the_pickers_read_the_store_themselves(login, avara, monkeypatch):
     """A failed read with the session (as Django's store, the session is then empty) is
     not taken for an empty store: the pickers ask it again, and lose no choice."""
-    today = directory._today()
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
-    client.get("/")  # the directory is in the store
-    cache.set(directory.CUSTOMERS_KEY, {"cus_other": ("Other Clinic", today)})  # not on this page
+    client.get("/")  # the directory and the customers' copy are in the store
+    _seen(OTHER, "Other Clinic")  # not on this page
+    cache.delete(directory.CUSTOMERS_KEY)
+    client.get("/")  # the copy read again from the database
     real_many = cache.get_many
 
     def failing_with_the_session(keys, *args, **kwargs):
@@ -82,12 +101,13 @@ def test_without_the_session_read_the_pickers_read_the_store_themselves(login, a
         return real_many(keys, *args, **kwargs)
 
     monkeypatch.setattr(cache, "get_many", failing_with_the_session)
-    page = text(client.get("/"))
+    with CaptureQueriesContext(connection) as queries:
+        page = text(client.get("/"))
 
     assert ">Other Clinic</option>" in page
     assert f">{SMITH}</option>" in page
     assert avara.routes["users"].call_count == 0  # read from the store, not Avara again
-    assert "cus_other" in cache.get(directory.CUSTOMERS_KEY)
+    assert not [q for q in queries if "expresscustomer" in q["sql"]]  # nor the database
 
 
 def test_what_the_session_read_is_taken_once_and_only_whole():
@@ -105,17 +125,13 @@ def test_what_the_session_read_is_taken_once_and_only_whole():
 def test_a_customer_stored_meanwhile_is_not_written_over(login, avara, monkeypatch):
     """The choices are read with the session, before the Avara call: a customer another
     process stores in between survives this page remembering a new one."""
-    today = directory._today()
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
-    cache.set(directory.CUSTOMERS_KEY, {"cus_old": ("Old Clinic", today)})
+    _seen(OLD, "Old Clinic")
     real_list = upstream.study_list
 
     def meanwhile(**kwargs):  # another process remembers a customer during the call
-        cache.set(
-            directory.CUSTOMERS_KEY,
-            {"cus_old": ("Old Clinic", today), "cus_new": ("New Clinic", today)},
-        )
+        _seen(NEW, "New Clinic")
         return real_list(**kwargs)
 
     monkeypatch.setattr(upstream, "study_list", meanwhile)
@@ -123,48 +139,40 @@ def test_a_customer_stored_meanwhile_is_not_written_over(login, avara, monkeypat
     page = text(client.get("/"))
 
     stored = cache.get(directory.CUSTOMERS_KEY)
-    customer = study_json(1)["expressCustomer"]
-    assert set(stored) == {"cus_old", "cus_new", customer["expressCustomerId"]}
+    customer = study_json(1)["expressCustomer"]["expressCustomerId"]
+    assert set(stored) == {OLD, NEW, customer}
+    assert set(ExpressCustomer.objects.values_list("pk", flat=True)) == {OLD, NEW, customer}
     assert ">New Clinic</option>" in page
 
 
-def test_a_customer_stays_offered_for_days_without_a_new_one(login, avara, monkeypatch):
-    """Customers are remembered from the studies shown (Avara cannot list them): one seen
-    days ago, on no page since, is still offered, however long since a new customer
-    came; one not seen for over 30 days is no longer offered."""
-    today = directory._today()
+def test_every_customer_seen_is_offered_most_recently_seen_first(login, avara):
+    """Customers are remembered from the studies shown (Avara cannot list them), in the
+    database: one seen a year ago, on no page since, is still offered, after those seen
+    since; within a day, by name."""
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
-    cache.set(
-        directory.CUSTOMERS_KEY,
-        {
-            "cus_week": ("Seen Last Week", today - 7),
-            "cus_edge": ("Seen Thirty Days Ago", today - 30),
-            "cus_gone": ("Gone Clinic", today - 31),
-        },
-    )
+    _seen(OLD, "Seen Last Year", days_ago=365)
+    _seen(OTHER, "Seen Last Week", days_ago=7)
+    _seen(NEW, "Another Seen Today")
 
     page = text(client.get("/"))
 
-    assert ">Seen Last Week</option>" in page
-    assert ">Seen Thirty Days Ago</option>" in page
-    assert "Gone Clinic" not in page
-    stored = cache.get(directory.CUSTOMERS_KEY)
-    customer = study_json(1)["expressCustomer"]["expressCustomerId"]
-    assert set(stored) == {"cus_week", "cus_edge", customer}  # this page's dated today
-    assert stored[customer][1] == today and stored["cus_week"][1] == today - 7
+    today = study_json(1)["expressCustomer"]["expressCustomerName"]
+    order = [
+        page.index(f">{name}</option>")
+        for name in ("Another Seen Today", today, "Seen Last Week", "Seen Last Year")
+    ]
+    assert order == sorted(order)
+    assert directory.customers_known()[-1] == (OLD, "Seen Last Year")
 
 
-def test_a_stored_customer_of_another_form_is_dropped_not_a_server_error(login, avara):
+def test_a_stored_copy_of_another_form_is_read_again_not_a_server_error(login, avara):
     """Whatever else the store holds under the key (another version's form, a hand edit),
-    the page is served: such customers are dropped, the well-formed ones offered."""
-    today = directory._today()
+    the page is served, from the database."""
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
-    cache.set(
-        directory.CUSTOMERS_KEY,
-        {"cus_list": ["Stored As A List", today], "cus_ok": ("Well Formed", today)},
-    )
+    _seen(OLD, "Well Formed")
+    cache.set(directory.CUSTOMERS_KEY, {"cus_list": ["Stored As A List", 1]})
 
     response = client.get("/")
 
@@ -179,22 +187,21 @@ def test_the_customers_are_written_once_a_day_not_on_every_page(login, avara, mo
     avara.get(STUDIES).respond(json=page_json(study_json(1)))
     client = login(SUPERVISOR)
     client.get("/")  # remembers the study's customer, dated today
-    writes, kept_for = [], []
-    real_set = cache.set
+    customer = study_json(1)["expressCustomer"]["expressCustomerId"]
+    first_seen = ExpressCustomer.objects.get(pk=customer).last_seen
 
-    def recording_set(key, value, timeout=DEFAULT_TIMEOUT, *args, **kwargs):
-        writes.append(key)
-        kept_for.append(timeout)
-        return real_set(key, value, timeout, *args, **kwargs)
+    def customer_writes() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/")
+        return [
+            q["sql"]
+            for q in queries
+            if "expresscustomer" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")
+        ]
 
-    monkeypatch.setattr(cache, "set", recording_set)
-
-    client.get("/")
-    assert directory.CUSTOMERS_KEY not in writes  # known and seen today: nothing to write
+    assert customer_writes() == []  # known and seen today: nothing to write
+    assert ExpressCustomer.objects.get(pk=customer).last_seen == first_seen
 
     monkeypatch.setattr(directory, "_today", lambda: today + 1)  # the next day
-    client.get("/")
-    assert writes.count(directory.CUSTOMERS_KEY) == 1
-    assert kept_for[writes.index(directory.CUSTOMERS_KEY)] > 30 * directory.DAY
-    customer = study_json(1)["expressCustomer"]["expressCustomerId"]
-    assert cache.get(directory.CUSTOMERS_KEY)[customer][1] == today + 1
+    assert len(customer_writes()) == 1
+    assert ExpressCustomer.objects.get(pk=customer).last_seen > first_seen
