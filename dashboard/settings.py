@@ -95,6 +95,21 @@ TRIAGE_TITLE_COUNTS = env.bool("TRIAGE_TITLE_COUNTS", default=True)
 # A study a reader skipped is not offered to them by Read next again for this long.
 TRIAGE_SKIP_SECONDS = env.int("TRIAGE_SKIP_SECONDS", default=3600)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
+
+# --- The supervisor's board (studies/board/): caps, balance, bulk actions, turnaround ---
+# How many open studies a radiologist may hold before Balance moves work off them, unless
+# the Accounts page gives them a cap of their own.
+TRIAGE_READER_CAP = env.int("TRIAGE_READER_CAP", default=20)
+# Bulk actions: studies written to Avara at once (each is a read and a write), and at most
+# how many one action may carry.
+TRIAGE_BULK_CONCURRENCY = env.int("TRIAGE_BULK_CONCURRENCY", default=6)
+TRIAGE_BULK_MAX = env.int("TRIAGE_BULK_MAX", default=500)
+# The board's turnaround chart: completed studies of the last TRIAGE_TURNAROUND_DAYS days,
+# worked out in the background at most every TRIAGE_TURNAROUND_SECONDS from at most
+# TRIAGE_TURNAROUND_MAX completed studies (newest first; one Avara call per 100).
+TRIAGE_TURNAROUND_DAYS = env.int("TRIAGE_TURNAROUND_DAYS", default=7)
+TRIAGE_TURNAROUND_SECONDS = env.int("TRIAGE_TURNAROUND_SECONDS", default=300)
+TRIAGE_TURNAROUND_MAX = env.int("TRIAGE_TURNAROUND_MAX", default=5000)
 # /readyz asks Avara for one user, once, without retries, within this many seconds.
 AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)
 # Hosts a reroute ("open in viewer") URL may point at; anything else is refused.

@@ -19,6 +19,7 @@ PERMISSION_MESSAGES = {
     "view_cancelled": "see cancelled studies",
     "manage_accounts": "manage accounts",
     "view_audit": "read the audit trail",
+    "view_workload": "see the workload board",
 }
 
 

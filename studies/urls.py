@@ -1,6 +1,16 @@
 from django.urls import path, register_converter
 
-from studies.views import actions, admin_pages, create, detail, queue, rows, worklist
+from studies.views import (
+    actions,
+    admin_pages,
+    bulk,
+    create,
+    detail,
+    queue,
+    rows,
+    worklist,
+    workload,
+)
 from studies.web.converters import StudyIdConverter
 
 register_converter(StudyIdConverter, "study")
@@ -24,6 +34,11 @@ urlpatterns = [
     path("studies/<study:study_id>/cancel", actions.cancel, name="cancel"),
     path("studies/<study:study_id>/uncancel", actions.uncancel, name="uncancel"),
     path("studies/<study:study_id>/viewer", actions.open_viewer, name="viewer"),
+    # The supervisor's board (issue 22): who has what, balance, bulk actions, reader caps.
+    path("workload", workload.workload, name="workload"),
+    path("workload/balance", workload.balance, name="balance"),
+    path("bulk", bulk.bulk, name="bulk"),
+    path("accounts/caps", admin_pages.reader_caps, name="reader_caps"),
     path("accounts/", admin_pages.accounts, name="accounts"),
     path("accounts/new", admin_pages.account_edit, name="account_new"),
     path("accounts/<int:pk>/edit", admin_pages.account_edit, name="account_edit"),

@@ -133,11 +133,11 @@ def skip(request, study_id: str):
 
 @require_GET
 def home(request):
-    """Readers start at the queue, everyone else at the worklist."""
+    """Readers start at the queue, supervisors and admins at the board, others at the worklist."""
     caps = Capabilities.of(request.user)
     if caps.assign_self and not caps.assign_any:
         return redirect_to(reverse("studies:queue"))
-    return redirect_to(reverse("studies:worklist"))
+    return redirect_to(reverse("studies:workload" if caps.workload else "studies:worklist"))
 
 
 @never_cache

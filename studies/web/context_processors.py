@@ -30,6 +30,7 @@ def identity(request) -> dict:
 PAGE_URLS = {
     "worklist": "studies:worklist",
     "queue": "studies:queue",
+    "workload": "studies:workload",
     "read_next": "studies:read_next",
     "counts": "studies:counts",
     "create": "studies:create",
@@ -50,6 +51,9 @@ PAGE_STATIC = {
     "icon": "favicon.svg",
     "htmx": "django_htmx/htmx-2.min.js",
     "js": "js/triage.js",
+    "board_css": "css/board.css",
+    "bulk_js": "js/bulk.js",
+    "progress_js": "js/progress.js",
 }
 
 
