@@ -103,12 +103,12 @@ def study_bulk(*, actor, jobs: Iterable[BulkJob]) -> Iterator[tuple[BulkJob, Wri
 
 
 def study_bulk_refused(
-    *, actor, jobs: Iterable[BulkJob], message: str
+    *, actor, jobs: Iterable[BulkJob], message: str, reason: Reason = Reason.FORBIDDEN
 ) -> list[tuple[BulkJob, WriteResult]]:
-    """Every job refused before any read (the role may not do this action): one audit
-    entry per study, as each single edit would leave."""
+    """Every job refused before any read (the role may not do this action, or the form
+    was altered): one audit entry per study, as each single edit would leave."""
     return [
-        (job, refused(actor, _audit_action(job.action), job.study_id, message, Reason.FORBIDDEN))
+        (job, refused(actor, _audit_action(job.action), job.study_id, message, reason))
         for job in jobs
     ]
 

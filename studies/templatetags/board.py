@@ -15,8 +15,9 @@ def bulk_bar(context, loads=None):
     """The bar; `loads` ({Avara user id: "12 open, cap 20"}) shows each person's load
     beside their name in "Assign to" (the board knows them)."""
     request = context["request"]
+    read = context.get("directory_users")  # the worklist read them already
     return {
-        "bulk": bulk_bar_context(request, loads=loads),
+        "bulk": bulk_bar_context(request, loads=loads, users=read),
         "csrf_token": context.get("csrf_token"),
     }
 

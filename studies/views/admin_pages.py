@@ -28,7 +28,7 @@ def accounts(request):
     locked = {lock.username for lock in locks}
     rows = [(u, role_of(u), _linked_name(u, names), u.username in locked) for u in users]
     context = {"rows": rows, "users_problem": problem, "locks": locks}
-    context["caps"] = reader_cap_rows(avara_users, problem)
+    context["reader_caps"] = reader_cap_rows(avara_users, problem)
     return render(request, "studies/accounts.html", context)
 
 
@@ -39,10 +39,10 @@ def reader_caps(request):
     avara_users, problem = directory.users_or_empty()
     if request.method == "GET":
         caps = reader_cap_rows(avara_users, problem)
-        return render(request, "studies/reader_caps.html", {"caps": caps})
+        return render(request, "studies/reader_caps.html", {"reader_caps": caps})
     caps = reader_cap_rows(avara_users, problem, data=request.POST)
     if caps["errors"]:
-        return render(request, "studies/reader_caps.html", {"caps": caps}, status=400)
+        return render(request, "studies/reader_caps.html", {"reader_caps": caps}, status=400)
     changed = services.reader_caps_save(
         actor=request.user, caps=caps["values"], names=caps["names"]
     )

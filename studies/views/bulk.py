@@ -38,12 +38,14 @@ def bulk(request):
     nonce = form.cleaned_data["nonce"]
     action, value = form.chosen()
     state = form_nonce_state(nonce, request.user)
-    if state != FRESH:
-        return (
-            sent_already(request, nonce, back=back)
-            if state != BAD
-            else stopped(request, BAD_NONCE, back=back, status=400)
+    if state == BAD:  # forged, altered or expired: refused, and recorded as such
+        jobs = bulk_jobs(picks, action=action, value=value)
+        services.study_bulk_refused(
+            actor=request.user, jobs=jobs, message=BAD_NONCE, reason=services.Reason.INVALID
         )
+        return stopped(request, BAD_NONCE, back=back, status=400)
+    if state != FRESH:
+        return sent_already(request, nonce, back=back)
     if action is BulkAction.CANCEL and not form.cleaned_data["confirmed"]:
         return _confirm_cancel(request, picks, nonce=nonce, back=back)
     if form_nonce_use(nonce, request.user) != FRESH:

@@ -19,6 +19,7 @@ from studies.board.balance import balance_plan
 from studies.board.turnaround import turnaround_report
 from studies.board.workload import line_studies, workload_now
 from studies.messages import upstream_message
+from studies.models import AuditAction
 from studies.services import BulkAction, BulkJob
 from studies.views.bulk import sent_already, stopped
 from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
@@ -131,7 +132,7 @@ def _line_link(request, key: str, sort: str) -> str:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@permission_required("view_workload")
+@permission_required("view_workload", audit_action=AuditAction.UPDATE)
 def balance(request):
     """GET: the plan (nothing moves). POST: apply the moves still ticked, unless the open
     work changed since the plan was made: then the new plan is shown instead."""

@@ -255,14 +255,28 @@ def assignee_options(users, *, me: str | None, loads: dict[str, str] | None = No
     return format_html_join("", '<option value="{}">{}</option>', choices)
 
 
-def bulk_bar_context(request, *, loads: dict[str, str] | None = None) -> dict:
-    """What the action bar under a list offers this user (studies/_bulk.html)."""
+def _back_to(request) -> str:
+    """Where the results page leads back: this list with its filters, on its first page
+    (a worklist's cursors are not kept: after the changes they may point elsewhere)."""
+    query = request.GET.copy()
+    for name in ("c", "p"):
+        query.pop(name, None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+def bulk_bar_context(request, *, loads: dict[str, str] | None = None, users=None) -> dict:
+    """What the action bar under a list offers this user (studies/_bulk.html). `users`:
+    (users, problem) as `directory.users_or_empty` answers, when the page read them."""
     caps = Capabilities.of(request.user)
     showing_cancelled = caps.see_cancelled and request.GET.get("cancelled") in ("cancelled", "all")
-    users, problem = directory.users_or_empty() if caps.assign_any else ([], None)
+    if not caps.assign_any:
+        users = ([], None)
+    elif users is None:
+        users = directory.users_or_empty()
+    users, problem = users
     return {
         "nonce": form_nonce(request.user),
-        "next": request.get_full_path(),
+        "next": _back_to(request),
         "assign": caps.assign_any,
         "assignees": assignee_options(users, me=caps.me, loads=loads) if caps.assign_any else "",
         "users_problem": problem,
