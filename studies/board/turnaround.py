@@ -192,6 +192,7 @@ def turnaround_build(*, now: datetime | None = None) -> Report:
         thresholds=settings.TRIAGE_TURNAROUND,
     )
     report.read_back_to, report.truncated = back_to, truncated
+    report.built_at = time.time()  # how old the figures are, on the store's clock
     cache.set(REPORT_KEY, report, timeout=max(settings.TRIAGE_TURNAROUND_SECONDS * 12, 3600))
     return report
 

@@ -157,10 +157,15 @@ def _again(job: BulkJob, result: WriteResult) -> tuple[str, str] | None:
     return (job.study_id, seen_token(study)) if retry else None
 
 
+def _said(outcome: Outcome, n: int) -> str:
+    label = OUTCOMES[outcome][0].lower()
+    return f"{label}s" if outcome is Outcome.CONFLICT and n != 1 else label
+
+
 def summary_of(counts: Counter, total: int) -> dict:
     done = counts[Outcome.APPLIED] + counts[Outcome.UNCHANGED]
     parts = [
-        (counts[outcome], OUTCOMES[outcome][0].lower(), OUTCOMES[outcome][1])
+        (counts[outcome], _said(outcome, counts[outcome]), OUTCOMES[outcome][1])
         for outcome in OUTCOMES
         if counts[outcome]
     ]
