@@ -154,3 +154,26 @@ def test_the_board_has_no_serious_accessibility_violation(page, triage):
         if v["impact"] in ("serious", "critical")
     ]
     assert bad == []
+
+
+def test_the_board_refreshes_itself_and_a_selection_survives_it(page, triage, settings):
+    settings.TRIAGE_REFRESH_SECONDS = 1
+    settings.TRIAGE_QUEUE_SECONDS = 0
+    triage.login(page, "supervisor", worklist=False)
+    board(page, triage, "?line=none")
+    unassigned = page.locator("tr.line-unassigned td.num").nth(0)
+    before = int(unassigned.inner_text())
+    picks(page).nth(0).check()
+    kept = picks(page).nth(0).get_attribute("value")
+    taken = picks(page).nth(1).get_attribute("value").split("~")[0]
+
+    triage.sandbox.study(severity="stat", study_description="Arrived while watching")
+    expect(unassigned).to_have_text(str(before + 1), timeout=8000)  # no reload
+    expect(page.locator("#studies")).to_contain_text("Arrived while watching")
+    expect(page.locator(f"input[value='{kept}']")).to_be_checked()
+    picks(page).last.check()  # neither of the two above
+    triage.sandbox.update(taken, assigned_to=sandbox_user(triage.sandbox, "radiologist4"))
+
+    expect(page.locator(f"#study-{taken}")).to_have_count(0, timeout=8000)
+    expect(page.locator(f"input[value='{kept}']")).to_be_checked()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2 studies selected")
