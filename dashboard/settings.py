@@ -75,7 +75,8 @@ TRIAGE_LOCK_SECONDS = env.float("TRIAGE_LOCK_SECONDS", default=30.0)
 # picture of them is shared before one process rebuilds it.
 TRIAGE_QUEUE_MAX = env.int("TRIAGE_QUEUE_MAX", default=2000)
 TRIAGE_QUEUE_SECONDS = env.float("TRIAGE_QUEUE_SECONDS", default=15.0)
-# Rebuild an aged picture in the background while the previous one is served.
+# Rebuild an aged picture (and the board's turnaround figures) in the background while
+# the previous one is served; off, the request that finds it aged rebuilds it (tests).
 TRIAGE_QUEUE_BACKGROUND = env.bool("TRIAGE_QUEUE_BACKGROUND", default=True)
 # Turnaround thresholds in seconds (defaults: STAT 1 h, High 4 h, Normal 24 h; the Canadian
 # Wait Time Alliance's radiology benchmark puts emergent reports within 1 h). A study is
