@@ -19,9 +19,7 @@ a page view only reads them. While none exist yet the page says they are being w
 
 from __future__ import annotations
 
-import logging
 import statistics
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,15 +27,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
 from django.utils import timezone
 
 from studies import upstream
+from studies.infra.background import build_in_background
 from studies.infra.locks import lock_release, lock_take
 from studies.models import AuditAction, AuditEntry, AuditOutcome
 from studies.queue import SEVERITY_ORDER
 
-log = logging.getLogger(__name__)
 REPORT_KEY = "triage:turnaround:v1"
 _LOCK = f"{REPORT_KEY}:building"
 AUDIT, UPDATED = "audit", "updated"
@@ -215,15 +212,5 @@ def turnaround_report() -> Report | None:
             return stored
         finally:
             lock_release(_LOCK, token)
-    threading.Thread(target=_build_in_background, args=(token,), daemon=True).start()
+    build_in_background(turnaround_build, lock=_LOCK, token=token, what="The turnaround figures")
     return stored
-
-
-def _build_in_background(token: str) -> None:
-    try:
-        turnaround_build()
-    except Exception:
-        log.warning("The turnaround figures could not be worked out", exc_info=True)
-    finally:
-        lock_release(_LOCK, token)
-        connections.close_all()  # this thread's database connection (the audit query)

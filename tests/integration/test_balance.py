@@ -76,7 +76,7 @@ def test_the_plan_moves_nothing_until_applied(small_room, sandbox):
 
 
 def test_the_ticked_moves_are_applied_and_the_unticked_not(small_room, sandbox):
-    client, first, second, waiting = small_room
+    client, first, second, _waiting = small_room
     form = plan_form(client.get("/workload/balance").content.decode())
 
     response = client.post("/workload/balance", {**form, "move": form["move"][:2]})
@@ -91,7 +91,7 @@ def test_the_ticked_moves_are_applied_and_the_unticked_not(small_room, sandbox):
 
 
 def test_a_plan_whose_picture_changed_is_made_again_not_applied(small_room, sandbox):
-    client, first, second, waiting = small_room
+    client, first, _second, waiting = small_room
     form = plan_form(client.get("/workload/balance").content.decode())
     sandbox.update(waiting[1].study_id, assigned_to=first)  # someone took the STAT meanwhile
     sandbox.clear_requests()
@@ -111,7 +111,7 @@ def test_a_plan_whose_picture_changed_is_made_again_not_applied(small_room, sand
 def test_a_move_checked_against_what_the_plan_saw(small_room, sandbox, settings):
     """Between the check of the picture and the write, another client takes a study: the
     stale check of that one move says so, and the others go on."""
-    client, first, second, waiting = small_room
+    client, _first, second, waiting = small_room
     form = plan_form(client.get("/workload/balance").content.decode())
     settings.TRIAGE_QUEUE_SECONDS = 3600  # the picture is kept: this change is not in it
     client.get("/workload")
