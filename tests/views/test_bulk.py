@@ -2,7 +2,7 @@
 is refused before anything is sent, and the results page as it is sent (streamed, its
 access line written when the last row has gone, its calls carrying the request's id).
 
-The bulk actions themselves, against the sandbox: tests/integration/test_bulk.py.
+The bulk actions themselves, against the sandbox: tests/integration/test_integration_bulk.py.
 """
 
 import logging
