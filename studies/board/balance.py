@@ -109,8 +109,34 @@ def balance_plan(
     hand_out = frozenset(hand_out) & readers.keys()
     leave_out = (frozenset(leave_out) & readers.keys()) | hand_out
     studies = [s for s in studies if is_open(s)]
+    kept, pool = _to_place(board, studies, readers, hand_out, now)
+    load = {key: _counts(kept[key]) for key in readers}
+    moves, stays = _place(pool, readers, load, leave_out, now)
+    before = {line.key: dict(line.counts) for line in board.readers}
+    before[UNASSIGNED] = dict(board.unassigned.counts)
+    stayed = {stay.study_id for stay in stays}
+    after = {
+        **load,
+        UNASSIGNED: _counts(
+            s for s, why in pool.values() if why == "unassigned" and s.study_id in stayed
+        ),
+    }
+    return Plan(
+        moves=moves,
+        stays=stays,
+        before=before,
+        after=after,
+        digest=balance_digest(board, studies, leave_out=leave_out, hand_out=hand_out),
+        leave_out=leave_out,
+        hand_out=hand_out,
+    )
+
+
+def _to_place(board: Workload, studies, readers: dict, hand_out: frozenset, now: datetime):
+    """(what each reader keeps, {study id: (study, why)} to place): the unassigned pile,
+    each over-cap reader's last in queue order, and everything of those off shift."""
     kept: dict[str, list] = {key: [] for key in readers}
-    pool: dict[str, tuple[object, str]] = {}  # study id -> (study, why)
+    pool: dict[str, tuple[object, str]] = {}
     for study in studies:
         key = board.key_of(study)
         if key == UNASSIGNED:
@@ -126,14 +152,19 @@ def balance_plan(
             keep, out, why = own[:cap], own[cap:], "over_cap"
         kept[key] = keep
         pool.update((s.study_id, (s, why)) for s in out)
-    load = {key: _counts(kept[key]) for key in readers}
+    return kept, pool
+
+
+def _place(pool: dict, readers: dict, load: dict, leave_out: frozenset, now: datetime):
+    """Each study to place, in queue order, to the least-loaded reader with room; `load`
+    counts what each reader ends with (a study with no room stays with its holder)."""
     moves, stays = [], []
     for study in prioritised([s for s, _ in pool.values()], now):
         why = pool[study.study_id][1]
         source = study.assigned_to.user_id if study.assigned_to else None
+        holder = readers[source].name if source in readers else "Unassigned"
         target = _least_loaded(readers, load, leave_out, source)
         if target is None:
-            holder = readers[source].name if source in readers else "Unassigned"
             stays.append(Stay(study.study_id, study.study_description, study.severity, holder, why))
             if source in load:
                 load[source][severity_of(study)] += 1  # it stays theirs
@@ -146,28 +177,13 @@ def balance_plan(
                 severity=study.severity,
                 created_at=study.created_at,
                 source=source,
-                source_name=readers[source].name if source in readers else "Unassigned",
+                source_name=holder,
                 target=target,
                 target_name=readers[target].name,
                 why=why,
             )
         )
-    before = {line.key: dict(line.counts) for line in board.readers}
-    before[UNASSIGNED] = dict(board.unassigned.counts)
-    after = dict(load)
-    stayed = {stay.study_id for stay in stays}
-    after[UNASSIGNED] = _counts(
-        s for s, why in pool.values() if why == "unassigned" and s.study_id in stayed
-    )
-    return Plan(
-        moves=moves,
-        stays=stays,
-        before=before,
-        after=after,
-        digest=balance_digest(board, studies, leave_out=leave_out, hand_out=hand_out),
-        leave_out=leave_out,
-        hand_out=hand_out,
-    )
+    return moves, stays
 
 
 def _counts(studies) -> dict[str, int]:

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 from studies import directory, services, upstream
 from studies.queue import queue_snapshot
 from studies.services import BulkAction
-from studies.web.bulk import BulkForm, bulk_jobs, bulk_picks, results_response, verb_of
+from studies.web.bulk import (
+    BulkForm,
+    BulkRequest,
+    bulk_jobs,
+    bulk_picks,
+    results_response,
+    verb_of,
+)
 from studies.web.http import safe_next
 from studies.web.nonce import BAD, FRESH, form_nonce_record, form_nonce_state, form_nonce_use
 
@@ -53,14 +60,12 @@ def bulk(request):
     names = {u.user_id: u.display_name for u in directory.users_or_empty()[0]}
     heading = f"{verb_of(action, value, names)}: {len(picks)} {_studies(len(picks))}"
     jobs = bulk_jobs(picks, action=action, value=value)
-    common = {"heading": heading, "jobs": jobs, "back": back, "nonce": nonce}
+    asked = BulkRequest(request, heading, jobs, back, nonce, action, value)
     refusal = services.bulk_refusal(actor=request.user, action=action, value=value)
     if refusal:
         refused = services.study_bulk_refused(actor=request.user, jobs=jobs, message=refusal)
-        return results_response(
-            request, **common, action=action, value=value, results=refused, status=403
-        )
-    return results_response(request, **common, action=action, value=value)
+        return results_response(asked, results=refused, status=403)
+    return results_response(asked)
 
 
 def _studies(n: int) -> str:

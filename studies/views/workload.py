@@ -21,7 +21,7 @@ from studies.board.workload import line_studies, workload_now
 from studies.messages import upstream_message
 from studies.models import AuditAction
 from studies.services import BulkAction, BulkJob
-from studies.views.bulk import sent_already, stopped
+from studies.views.bulk import BAD_NONCE, sent_already, stopped
 from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
 from studies.web.board import (
     BoardFilterForm,
@@ -30,13 +30,13 @@ from studies.web.board import (
     board_state,
     line_heading,
     plan_rows,
-    turnaround_view,
     worklist_link,
 )
-from studies.web.bulk import results_response
+from studies.web.bulk import BulkRequest, results_response
 from studies.web.http import permission_required
-from studies.web.nonce import FRESH, form_nonce, form_nonce_state, form_nonce_use
+from studies.web.nonce import BAD, FRESH, form_nonce, form_nonce_state, form_nonce_use
 from studies.web.row_cache import list_digest, rendered_rows
+from studies.web.turnaround import turnaround_view
 
 PAGE_SIZE = 50
 PLAN_SALT = "triage.balance.plan"
@@ -70,25 +70,8 @@ def workload(request):
     parts += [board.directory_problem, report.built_at if report else None]
     line = board.line(key) if key else None
     if line is not None:
-        studies = line_studies(
-            board, snapshot.studies, key=key, severity=severity, clock_state=clock_state, now=now
-        )
-        page = Paginator(studies, PAGE_SIZE).get_page(form.value("page", 1))
-        digest = list_digest(page.object_list)
-        caps = Capabilities.of(request.user)
-        context["drill"] = {
-            "line": line,
-            "heading": line_heading(line, severity=severity, clock_state=clock_state),
-            "page": page,
-            "total": len(studies),
-            "rows_html": rendered_rows(
-                page.object_list, request.user, caps=caps, digest=digest, now=now
-            ),
-            "worklist": worklist_link(reverse("studies:worklist"), key=key, severity=severity),
-            "all": _line_link(request, key, sort),
-            "narrowed": bool(severity or clock_state),
-        }
-        parts += [page.number, len(studies), list_state(page.object_list, now, digest=digest)]
+        context["drill"], state = _line_studies(request, board, snapshot, form, now)
+        parts += state
         context["loads"] = {
             r.key: f"{r.total} open, cap {r.cap}" for r in rows if r.kind == "reader"
         }
@@ -98,6 +81,33 @@ def workload(request):
     response = _render(request, context)
     response["ETag"] = etag
     return response
+
+
+def _line_studies(request, board, snapshot, form, now) -> tuple[dict, list]:
+    """A line's studies under the board (a page of them, in queue order, rows with their
+    checkboxes), and what of them the ETag must cover."""
+    key, sort = form.value("line"), form.value("sort", "load")
+    severity, clock_state = form.value("severity"), form.value("clock")
+    studies = line_studies(
+        board, snapshot.studies, key=key, severity=severity, clock_state=clock_state, now=now
+    )
+    page = Paginator(studies, PAGE_SIZE).get_page(form.value("page", 1))
+    digest = list_digest(page.object_list)
+    caps = Capabilities.of(request.user)
+    line = board.line(key)
+    drill = {
+        "line": line,
+        "heading": line_heading(line, severity=severity, clock_state=clock_state),
+        "page": page,
+        "total": len(studies),
+        "rows_html": rendered_rows(
+            page.object_list, request.user, caps=caps, digest=digest, now=now
+        ),
+        "worklist": worklist_link(reverse("studies:worklist"), key=key, severity=severity),
+        "all": board_link(request.path, sort=sort, line=key),
+        "narrowed": bool(severity or clock_state),
+    }
+    return drill, [page.number, len(studies), list_state(page.object_list, now, digest=digest)]
 
 
 RULE = (
@@ -121,10 +131,6 @@ def _sorted_link(request, sort: str) -> str:
     else:
         query["sort"] = sort
     return f"{request.path}?{query.urlencode()}" if query else request.path
-
-
-def _line_link(request, key: str, sort: str) -> str:
-    return board_link(request.path, sort=sort, line=key)
 
 
 # --- Balance ----------------------------------------------------------------------------------
@@ -184,6 +190,8 @@ def _apply(request):
         return stopped(request, message, back=reverse("studies:balance"), status=400)
     nonce = request.POST.get("nonce", "")
     state = form_nonce_state(nonce, request.user)
+    if state == BAD:
+        return stopped(request, BAD_NONCE, back=reverse("studies:balance"), status=400)
     if state != FRESH:
         return sent_already(request, nonce, back=back)
     now = timezone.now()
@@ -197,25 +205,22 @@ def _apply(request):
         return _plan_page(
             request, leave_out=blob["l"], hand_out=blob["h"], changed=True, status=409
         )
-    moves = blob["m"]
-    ticked = sorted(
-        {int(n) for n in request.POST.getlist("move") if n.isdigit() and int(n) < len(moves)}
-    )
-    if not ticked:
+    jobs = _moves_ticked(blob["m"], request.POST.getlist("move"))
+    if not jobs:
         return stopped(request, "No move was ticked; nothing was moved.", back=back, status=400)
     if form_nonce_use(nonce, request.user) != FRESH:
         return sent_already(request, nonce, back=back)
-    jobs = [
-        BulkJob(moves[n][0], BulkAction.ASSIGN, moves[n][2], seen={"assigned_to": moves[n][1]})
-        for n in ticked
-    ]
     heading = f"Balance: {len(jobs)} {'move' if len(jobs) == 1 else 'moves'}"
     return results_response(
-        request,
-        heading=heading,
-        jobs=jobs,
-        back=back,
-        nonce=nonce,
-        action=BulkAction.ASSIGN,
-        value=None,
+        BulkRequest(request, heading, jobs, back, nonce, BulkAction.ASSIGN, None)
     )
+
+
+def _moves_ticked(moves: list, ticked: list[str]) -> list[BulkJob]:
+    """The plan's moves still ticked, as bulk reassign jobs checked against the assignee
+    the plan saw (the plan is signed: only its own moves can be ticked)."""
+    chosen = sorted({int(n) for n in ticked if n.isdigit() and int(n) < len(moves)})
+    return [
+        BulkJob(moves[n][0], BulkAction.ASSIGN, moves[n][2], seen={"assigned_to": moves[n][1]})
+        for n in chosen
+    ]

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import get_template
-from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
@@ -172,74 +172,69 @@ def summary_of(counts: Counter, total: int) -> dict:
     return {"total": total, "done": done, "parts": parts}
 
 
-def results_response(
-    request,
-    *,
-    heading: str,
-    jobs: list[BulkJob],
-    back: str,
-    nonce: str,
-    action: BulkAction,
-    value: str | None,
-    results: list[tuple[BulkJob, WriteResult]] | None = None,
-    status: int = 200,
-):
+@dataclass
+class BulkRequest:
+    """What a results page is about: who asked, what, for which studies, where back to."""
+
+    request: object
+    heading: str
+    jobs: list[BulkJob]
+    back: str
+    nonce: str
+    action: BulkAction
+    value: str | None
+
+    @property
+    def retryable(self) -> bool:
+        """Trying the failed ones again posts the same action to the bar's view; a
+        balance's moves each have their own target: they are planned again instead."""
+        return not (self.action is BulkAction.ASSIGN and not self.value)
+
+
+def results_response(asked: BulkRequest, *, results=None, status: int = 200):
     """The results page. With `results` (all known already: refused at the door) it is
     rendered at once; else each job goes through the services and its row is streamed
     as it finishes."""
-    context = {
-        "heading": heading,
-        "total": len(jobs),
-        "back": back,
-        "action": action.value,
-        "value": value or "",
-        "rows_marker": mark_safe(_ROWS),  # noqa: S308 - our own marker
-        "summary_marker": mark_safe(_SUMMARY),  # noqa: S308
-        "started": timezone.now(),
-    }
-    page = get_template(RESULTS).render(context, request)
-    head, rest = page.split(_ROWS, 1)
-    middle, tail = rest.split(_SUMMARY, 1)
-    row = get_template(f"{RESULTS}#result-row")
-    summary = get_template(f"{RESULTS}#summary")
-
-    # Trying the conflicts again posts the same action to the bar's view; a balance's
-    # moves each have their own target, so they are made again from a new plan instead.
-    retryable = not (action is BulkAction.ASSIGN and not value)
-
-    def pieces() -> Iterator[str]:
-        yield head
-        counts, again = Counter(), []
-        answers = (
-            results if results is not None else services.study_bulk(actor=request.user, jobs=jobs)
-        )
-        for n, (job, result) in enumerate(answers, 1):
-            counts[result.outcome] += 1
-            if retryable and (retry := _again(job, result)) is not None:
-                again.append(retry)
-            yield row.render({"r": result_row(job, result), "n": n, "total": len(jobs)})
-        yield middle
-        done = summary_of(counts, len(jobs))
-        form_nonce_done(nonce, request.user, done)
-        yield summary.render(
-            {
-                **context,
-                "summary": done,
-                "again": [f"{study_id}~{token}" for study_id, token in again],
-                "again_nonce": form_nonce(request.user) if again else "",
-            },
-            request,
-        )
-        yield tail
-
     if results is not None:
-        return HttpResponse("".join(pieces()), status=status)
+        return HttpResponse("".join(_pieces(asked, results)), status=status)
+    answers = services.study_bulk(actor=asked.request.user, jobs=asked.jobs)
     response = StreamingHttpResponse(
-        pieces(), status=status, content_type="text/html; charset=utf-8"
+        _pieces(asked, answers), status=status, content_type="text/html; charset=utf-8"
     )
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # a proxy (nginx) passes each row on at once
     return response
+
+
+def _pieces(asked: BulkRequest, answers) -> Iterator[str]:
+    """The page's head, a row per answer as it comes, the summary, the page's end."""
+    request, total = asked.request, len(asked.jobs)
+    context = {
+        "heading": asked.heading,
+        "total": total,
+        "back": asked.back,
+        "action": asked.action.value,
+        "value": asked.value or "",
+        "rows_marker": mark_safe(_ROWS),  # noqa: S308 - our own marker
+        "summary_marker": mark_safe(_SUMMARY),  # noqa: S308
+    }
+    head, rest = get_template(RESULTS).render(context, request).split(_ROWS, 1)
+    middle, tail = rest.split(_SUMMARY, 1)
+    row = get_template(f"{RESULTS}#result-row")
+    yield head
+    counts, again = Counter(), []
+    for job, result in answers:
+        counts[result.outcome] += 1
+        if asked.retryable and (retry := _again(job, result)) is not None:
+            again.append(f"{retry[0]}~{retry[1]}")
+        yield row.render({"r": result_row(job, result)})
+    yield middle
+    done = summary_of(counts, total)
+    form_nonce_done(asked.nonce, request.user, done)
+    again_nonce = form_nonce(request.user) if again else ""
+    summary = {**context, "summary": done, "again": again, "again_nonce": again_nonce}
+    yield get_template(f"{RESULTS}#summary").render(summary, request)
+    yield tail
 
 
 # --- The action bar ---------------------------------------------------------------------------
