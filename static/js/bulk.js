@@ -72,6 +72,12 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("input[type='checkbox']")) showCount();
   });
+  // The worklist's filter form reloads the list on a change of any <select> of the page
+  // (hx-trigger "change from:select"): the bar's own choices must not set it off (and
+  // lose what is ticked). Stopped on its way down, before it reaches the select.
+  window.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("#bulk")) event.stopPropagation();
+  }, true);
 
   // No double submission: the first submit disables the buttons (the clicked one's choice
   // travels in a hidden field, since a disabled button sends nothing); the server's
@@ -84,6 +90,16 @@
       event.preventDefault();
       toast("Tick at least one study first.", "warning");
       return;
+    }
+    // The list may have moved on since the page came (filters, pages swapped in by htmx):
+    // the results page leads back to the list as it is now, on its first page.
+    var back = form.querySelector("input[name='next']");
+    if (back && form.matches("[data-bulk]")) {
+      var query = new URLSearchParams(window.location.search);
+      query.delete("c");
+      query.delete("p");
+      var search = query.toString();
+      back.value = window.location.pathname + (search ? "?" + search : "");
     }
     var submitter = event.submitter;
     if (submitter && submitter.name) {

@@ -177,3 +177,20 @@ def test_the_board_refreshes_itself_and_a_selection_survives_it(page, triage, se
     expect(page.locator(f"#study-{taken}")).to_have_count(0, timeout=8000)
     expect(page.locator(f"input[value='{kept}']")).to_be_checked()
     expect(page.locator("[data-bulk-count]")).to_have_text("2 studies selected")
+
+
+def test_the_results_lead_back_to_the_list_as_it_was_filtered(page, triage):
+    triage.login(page, "supervisor")  # the worklist
+    quick = page.get_by_role("navigation", name="Quick filters")
+    quick.get_by_role("link", name="Unassigned").click()  # swapped in by htmx
+    expect(page).to_have_url(re.compile(r"\?assignee=none$"))
+    expect(page.locator("#results td.cell-assignee").first).to_have_text("Unassigned")
+    picks(page).nth(0).check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("1 study selected")
+
+    page.locator("#bulk-severity").select_option("high")  # not a filter: the list stays
+    expect(page.locator("[data-bulk-count]")).to_have_text("1 study selected")
+    page.get_by_role("button", name="Set", exact=True).click()
+    page.locator(".bulk-summary").get_by_role("link", name="Back to the list").click()
+
+    expect(page).to_have_url(re.compile(r"/\?assignee=none$"))
