@@ -80,7 +80,8 @@ TRIAGE_QUEUE_SECONDS = env.float("TRIAGE_QUEUE_SECONDS", default=15.0)
 TRIAGE_QUEUE_WAIT = env.float("TRIAGE_QUEUE_WAIT", default=5.0)
 # Rebuild in a background thread: ahead of time (past 2/3 of TRIAGE_QUEUE_SECONDS, while
 # the picture is still served), and so that a wait can end at TRIAGE_QUEUE_WAIT. Off, a
-# rebuild runs in the request that needs it, for as long as Avara takes.
+# rebuild runs in the request that needs it, for as long as Avara takes. The board's
+# turnaround figures are built in the background the same way.
 TRIAGE_QUEUE_BACKGROUND = env.bool("TRIAGE_QUEUE_BACKGROUND", default=True)
 # Turnaround thresholds in seconds (defaults: STAT 1 h, High 4 h, Normal 24 h; the Canadian
 # Wait Time Alliance's radiology benchmark puts emergent reports within 1 h). A study is
@@ -106,6 +107,21 @@ TRIAGE_UNDO_SECONDS = env.int("TRIAGE_UNDO_SECONDS", default=30)
 # A CSV export writes at most this many studies (the file and the page say so).
 TRIAGE_EXPORT_MAX = env.int("TRIAGE_EXPORT_MAX", default=10_000)
 AVARA_USERS_CACHE_SECONDS = env.int("AVARA_USERS_CACHE_SECONDS", default=60)
+
+# --- The supervisor's board (studies/board/): caps, balance, bulk actions, turnaround ---
+# How many open studies a radiologist may hold before Balance moves work off them, unless
+# the Accounts page gives them a cap of their own.
+TRIAGE_READER_CAP = env.int("TRIAGE_READER_CAP", default=20)
+# Bulk actions: studies written to Avara at once (each is a read and a write), and at most
+# how many one action may carry.
+TRIAGE_BULK_CONCURRENCY = env.int("TRIAGE_BULK_CONCURRENCY", default=6)
+TRIAGE_BULK_MAX = env.int("TRIAGE_BULK_MAX", default=500)
+# The board's turnaround chart: completed studies of the last TRIAGE_TURNAROUND_DAYS days,
+# worked out in the background at most every TRIAGE_TURNAROUND_SECONDS from at most
+# TRIAGE_TURNAROUND_MAX completed studies (newest first; one Avara call per 100).
+TRIAGE_TURNAROUND_DAYS = env.int("TRIAGE_TURNAROUND_DAYS", default=7)
+TRIAGE_TURNAROUND_SECONDS = env.int("TRIAGE_TURNAROUND_SECONDS", default=300)
+TRIAGE_TURNAROUND_MAX = env.int("TRIAGE_TURNAROUND_MAX", default=5000)
 # /readyz asks Avara for one user, once, without retries, within this many seconds.
 AVARA_PING_TIMEOUT = env.float("AVARA_PING_TIMEOUT", default=3.0)
 # Hosts a reroute ("open in viewer") URL may point at; anything else is refused.

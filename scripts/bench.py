@@ -33,6 +33,7 @@ from pathlib import Path
 
 from benchkit import (
     apiside,
+    board,
     calls,
     export,
     faults,
@@ -50,6 +51,10 @@ from benchkit.web import Browser
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 STAMP = VAR / "bench-sandbox.seeded.json"
+# The board's room (issue 22): a sandbox of its own, filled through its control plane.
+BOARD_DATABASE = f"sqlite:///{VAR / 'bench-board-sandbox.sqlite3'}"
+BOARD_STAMP = VAR / "bench-board-sandbox.seeded.json"
+BOARD_SEED = 11
 DATABASES = {
     "DATABASE_URL": f"sqlite:///{VAR / 'bench-dashboard.sqlite3'}",
     "SANDBOX_DATABASE_URL": f"sqlite:///{VAR / 'bench-sandbox.sqlite3'}",
@@ -110,6 +115,9 @@ def prepare(env: dict[str, str], *, studies: int, seed: int) -> str:
         reuse = False
     manage(env, "migrate", "--noinput", "-v", "0")
     sandbox_command(env, "migrate", "--noinput", "-v", "0")
+    sandbox_command(
+        env | {"SANDBOX_DATABASE_URL": BOARD_DATABASE}, "migrate", "--noinput", "-v", "0"
+    )
     if reuse:
         seeded = f"reused var/{sandbox_db.name} ({studies} studies, seed {seed})"
     else:
@@ -144,6 +152,7 @@ def start(stack: Stack, results: dict) -> dict:
     servers = {
         "sandbox": stack.sandbox("sandbox"),
         "faulty_sandbox": stack.sandbox("faulty-sandbox", fault_rate=0.2),
+        "board_sandbox": stack.sandbox("board-sandbox", database=BOARD_DATABASE),
     }
     # The ratios measure what a page costs on top of its Avara call, so this dashboard
     # shares no list reads between requests (TRIAGE_LIST_SHARE_SECONDS=0: every page view
@@ -162,13 +171,36 @@ def start(stack: Stack, results: dict) -> dict:
     servers["faulty_dashboard"] = stack.dashboard(
         "faulty-dashboard", upstream=servers["faulty_sandbox"], cache_url=store(2)
     )
+    # The board from a built picture: kept for the whole run, so a page view reads it.
+    servers["board_dashboard"] = stack.dashboard(
+        "board-dashboard",
+        upstream=servers["board_sandbox"],
+        cache_url=store(3),
+        settings={"TRIAGE_QUEUE_SECONDS": "3600"},
+    )
     auth = {"Authorization": f"Bearer {API_KEY}"}
     stack.wait_ready(servers["sandbox"], "/v1/viewer/users?limit=1", headers=auth)
     stack.wait_ready(servers["faulty_sandbox"], "/viewer/sandbox.css")
     stack.wait_ready(servers["dashboard"], "/accounts/login/")
     stack.wait_ready(servers["faulty_dashboard"], "/accounts/login/")
     stack.wait_ready(servers["watched_dashboard"], "/accounts/login/")
+    stack.wait_ready(servers["board_sandbox"], "/v1/viewer/users?limit=1", headers=auth)
+    stack.wait_ready(servers["board_dashboard"], "/accounts/login/")
     return servers
+
+
+def board_room(server) -> str:
+    """The board's sandbox holds its room (made again unless it holds this one)."""
+    wanted = {"studies": board.BOARD_STUDIES, "readers": board.BOARD_READERS, "seed": BOARD_SEED}
+    try:
+        if json.loads(BOARD_STAMP.read_text()) == wanted:
+            return "reused"
+    except (OSError, ValueError):
+        pass
+    BOARD_STAMP.unlink(missing_ok=True)
+    made = board.board_room(server.url, seed=BOARD_SEED)
+    BOARD_STAMP.write_text(json.dumps(made))
+    return "made"
 
 
 def step(results: dict, key: str, label: str, fn: Callable[[], object]) -> None:
@@ -216,6 +248,12 @@ def measure(run: Run, servers: dict, args: argparse.Namespace, results: dict) ->
         )
     finally:
         faulty_log.close()
+    step(
+        results,
+        "bulk",
+        f"bulk reassign of {board.BULK_STUDIES} studies",
+        lambda: board.bulk_reassign(run, repeats=1 if args.quick else 3),
+    )
     step(results, "memory", "memory of the dashboard's workers", lambda: memory(servers))
     step(
         results, "export", "CSV export of the whole worklist (issue 23)", lambda: export.export(run)
@@ -260,20 +298,31 @@ def run_bench(args: argparse.Namespace) -> dict:
         tempfile.TemporaryDirectory(prefix="avara-bench-") as tmp,
         Stack(root=ROOT, tmp=Path(tmp), env=env) as stack,
     ):
-        say("starting two sandboxes and three dashboards under gunicorn")
+        say("starting three sandboxes and four dashboards under gunicorn")
         servers = start(stack, results)
         # The demo accounts are linked to their Avara users through the API, so once the
         # sandbox serves (the output, with the demo passwords, is kept off the report).
         manage(env | {"AVARA_BASE_URL": servers["sandbox"].url}, "create_demo_accounts")
         log = AccessLog(servers["sandbox"].access_log, servers["sandbox"].url)
-        supervisor, radiologist = (
+        board_log = AccessLog(servers["board_sandbox"].access_log, servers["board_sandbox"].url)
+        supervisor, radiologist, board_supervisor = (
             Browser(servers["dashboard"].url),
             Browser(servers["dashboard"].url),
+            Browser(servers["board_dashboard"].url),
         )
         api = raw_client(servers["sandbox"])
         try:
+            say(f"the board's room: {board_room(servers['board_sandbox'])}")
             supervisor.login(*SUPERVISOR)
             radiologist.login(*RADIOLOGIST)
+            board_supervisor.login(*SUPERVISOR)
+            board_run = board.BoardRun(board_supervisor, board_log, args.samples)
+            step(
+                results,
+                "board",
+                f"the board: {board.BOARD_STUDIES} open studies, {board.BOARD_READERS} readers",
+                lambda: board.board_page(board_run),
+            )
             run = Run(
                 servers["dashboard"],
                 servers["watched_dashboard"],
@@ -287,7 +336,7 @@ def run_bench(args: argparse.Namespace) -> dict:
             )
             measure(run, servers, args, results)
         finally:
-            for closable in (log, supervisor, radiologist, api):
+            for closable in (log, board_log, supervisor, radiologist, board_supervisor, api):
                 closable.close()
         say("stopping the servers")
     results["meta"]["seconds"]["total"] = round(time.perf_counter() - started, 1)

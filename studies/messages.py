@@ -20,6 +20,7 @@ PERMISSION_MESSAGES = {
     "manage_accounts": "manage accounts",
     "view_audit": "read the audit trail",
     "publish_worklist": "publish saved worklists to a role",
+    "view_workload": "see the workload board",
 }
 
 

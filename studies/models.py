@@ -38,6 +38,7 @@ class Account(models.Model):
             ("manage_accounts", "Manage dashboard accounts"),
             ("view_audit", "Read the whole audit trail"),
             ("publish_worklist", "Publish a saved worklist to a role"),
+            ("view_workload", "See the workload board and balance it"),
         ]
 
     def __str__(self) -> str:
@@ -63,6 +64,23 @@ class AuditAction(models.TextChoices):
     LIST_PUBLISH = "list_publish", "Published a worklist"
     LIST_COPY = "list_copy", "Copied a worklist"
     EXPORT = "export", "Exported studies"
+    READER_CAP = "reader_cap", "Changed reader cap"
+
+
+class ReaderCap(models.Model):
+    """How many open studies a radiologist may hold before the board's balance moves work
+    off them: one row per Avara user that has a cap of their own (the others have
+    settings.TRIAGE_READER_CAP). Keyed by the Avara user id: readers are Avara users, and
+    need no dashboard login to be balanced."""
+
+    avara_user_id = models.CharField(
+        "Avara user", max_length=36, unique=True, validators=[avara_user_id_validator]
+    )
+    cap = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.avara_user_id}: at most {self.cap} open"
 
 
 class AuditOutcome(models.TextChoices):

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from studies.views import (
     actions,
     admin_pages,
+    bulk,
     create,
     detail,
     export,
@@ -10,6 +11,7 @@ from studies.views import (
     rows,
     worklist,
     worklists,
+    workload,
 )
 from studies.web.converters import StudyIdConverter
 
@@ -47,6 +49,11 @@ urlpatterns = [
     path("lists/<int:pk>/delete", worklists.list_delete, name="list_delete"),
     path("lists/<int:pk>/copy", worklists.list_copy, name="list_copy"),
     path("lists/<int:pk>/publish", worklists.list_publish, name="list_publish"),
+    # The supervisor's board (issue 22): who has what, balance, bulk actions, reader caps.
+    path("workload", workload.workload, name="workload"),
+    path("workload/balance", workload.balance, name="balance"),
+    path("bulk", bulk.bulk, name="bulk"),
+    path("accounts/caps", admin_pages.reader_caps, name="reader_caps"),
     path("accounts/", admin_pages.accounts, name="accounts"),
     path("accounts/new", admin_pages.account_edit, name="account_new"),
     path("accounts/<int:pk>/edit", admin_pages.account_edit, name="account_edit"),

@@ -276,6 +276,38 @@ def _live(out: list[str], live: dict) -> None:
         )
 
 
+def _board(out: list[str], b: dict) -> None:
+    out.append(
+        f"\n== The board (issue 22): {b['studies']} open studies, {b['readers']} radiologists, "
+        "from a built picture =="
+    )
+    for key, label in (("page", "board page"), ("line", "board and a line's studies")):
+        f = b[key]
+        out.append(
+            f"{label:30} own work {f['own_ms']['median']:6.2f} / {f['own_ms']['p95']:<6.2f} ms"
+            f"   whole answer {_ms(f['whole_answer'])} ms   Avara calls {f['avara_calls']}"
+            f"   {_kb(f['bytes'])} HTML"
+        )
+    page = b["page"]
+    out.append(
+        f"target: own work (p95) < {page['target_own_ms']:g} ms with 0 Avara calls: "
+        f"{_verdict(page['pass'])}"
+    )
+
+
+def _bulk(out: list[str], k: dict) -> None:
+    out.append(
+        f"\n== Bulk reassign of {k['studies']} studies (issue 22): request to the results "
+        "page's last byte =="
+    )
+    done = [run["done"] for run in k["runs"]]
+    out.append(
+        f"seconds {k['seconds']} (median {k['median_s']}, max {k['max_s']}); studies done "
+        f"{done}; upstream calls {k['upstream_calls']}; target < {k['target_s']:g} s: "
+        f"{_verdict(k['pass'])}"
+    )
+
+
 def _speed_figure(r: dict, key: str) -> dict:
     group = r.get("inline_save", {}) if key == "inline_save" else r.get("speed", {})
     if "error" in group:
@@ -304,6 +336,13 @@ def targets(r: dict) -> list[tuple[str, bool | None]]:
         )
     )
     found.append(("edits at 20% failures >= 99.5%", _get(r, "edits_under_faults", "pass")))
+    found.append(
+        (
+            "board from a built picture < 50 ms own work, 0 Avara calls",
+            _get(r, "board", "page", "pass"),
+        )
+    )
+    found.append(("bulk reassign of 100 studies < 10 s", _get(r, "bulk", "pass")))
     return found
 
 
@@ -336,9 +375,11 @@ def table(r: dict) -> str:
     _section(out, "CSV export (issue 23)", r.get("export"), _export)
     _section(out, "Inline edits at injected failures", r.get("edits_under_faults"), _faults)
     _section(out, "Live refresh (issue 10)", r.get("live_refresh"), _live)
+    _section(out, "The board (issue 22)", r.get("board"), _board)
+    _section(out, "Bulk reassign (issue 22)", r.get("bulk"), _bulk)
     found = targets(r)
     met = sum(ok is True for _, ok in found)
-    out.append(f"\n== Targets (issues 7 and 8): {met} of {len(found)} met ==")
+    out.append(f"\n== Targets (issues 7, 8 and 22): {met} of {len(found)} met ==")
     out += [f"  {_verdict(ok) or 'n/a '}  {name}" for name, ok in found]
     return "\n".join(out)
 

@@ -118,11 +118,15 @@ class Stack:
         self.servers.append(server)
         return server
 
-    def sandbox(self, name: str, *, fault_rate: float = 0.0, workers: int = 2) -> Server:
+    def sandbox(
+        self, name: str, *, fault_rate: float = 0.0, workers: int = 2, database: str = ""
+    ) -> Server:
         """The sandbox (sandbox.wsgi, its own settings), with an access log to count
-        upstream calls."""
+        upstream calls; `database` (a URL) instead of the bench's shared sandbox database."""
         log = self.tmp / f"{name}.access.log"
         env = {**self.env, **SANDBOX_SETTINGS, "SANDBOX_FAULT_RATE": str(fault_rate)}
+        if database:
+            env["SANDBOX_DATABASE_URL"] = database
         args = [
             *("--workers", str(workers), "--worker-class", "gthread", "--threads", "4"),
             *("--access-logfile", str(log), "--access-logformat", ACCESS_LOG_FORMAT),

@@ -56,6 +56,7 @@ class Capabilities:
     view_audit: bool = False
     manage_accounts: bool = False
     skip: bool = False  # Skip is offered on the queue only
+    workload: bool = False  # the supervisor's board, its balance and reader caps
 
     @property
     def home(self) -> str:
@@ -75,9 +76,9 @@ class Capabilities:
         if user.is_authenticated:  # date_joined: a reused primary key is another person
             joined = user.date_joined.timestamp() if user.date_joined else 0
             generation = getattr(user, "_triage_generation", None) or accounts_generation()
-            # v2: the class moved (studies.presenters before): a process of either
-            # version never unpickles the other's.
-            key = f"triage:caps:v2:{generation}:{user.pk}:{joined}"
+            # v3: the class gained `workload` (v2: it moved from studies.presenters): a
+            # process of one version never unpickles another's.
+            key = f"triage:caps:v3:{generation}:{user.pk}:{joined}"
         # The key names the accounts' generation, whose numbers are never reused (see
         # studies/infra/shared.py): this process keeps what it holds too, about as long as the
         # shared store does, and asks the store only when it has not got it.
@@ -115,4 +116,5 @@ class Capabilities:
             create=has("create_study"),
             view_audit=has("view_audit"),
             manage_accounts=has("manage_accounts"),
+            workload=has("view_workload"),
         )

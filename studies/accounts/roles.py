@@ -1,7 +1,8 @@
 """Roles are Django groups made of the permissions declared on studies.Account.
 
 Radiologist: view, claim or give back, change viewer status, open the viewer.
-Supervisor: also assign anyone, change severity, description and metadata, create, cancel.
+Supervisor: also assign anyone, change severity, description and metadata, create, cancel,
+see the workload board and balance it.
 Admin: also restore cancelled studies, see them, manage accounts, read the audit trail,
 publish saved worklists to a role.
 """
@@ -23,6 +24,7 @@ _SUPERVISOR_PERMS = (
     "change_details",
     "create_study",
     "cancel_study",
+    "view_workload",
 )
 _ADMIN_PERMS = (
     *_SUPERVISOR_PERMS,

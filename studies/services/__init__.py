@@ -6,6 +6,14 @@ the audit entry live here, once; views parse, call one service and render. A cha
 page refuses before asking (its role may not) is recorded here too: `refusal_record`.
 """
 
+from studies.services.bulk import (
+    BulkAction,
+    BulkJob,
+    bulk_refusal,
+    study_bulk,
+    study_bulk_refused,
+)
+from studies.services.caps import reader_caps_save
 from studies.services.edits import (
     ME,
     study_claim,
@@ -48,16 +56,22 @@ __all__ = [
     "ME",
     "SKIP_REASONS",
     "Export",
+    "BulkAction",
+    "BulkJob",
     "FieldConflict",
     "ListResult",
     "Outcome",
     "Reason",
     "UndoOffer",
     "WriteResult",
+    "bulk_refusal",
     "read_next_candidates",
+    "reader_caps_save",
     "refusal_record",
     "role_refusal",
     "skipped_by",
+    "study_bulk",
+    "study_bulk_refused",
     "study_cancel",
     "study_claim",
     "study_complete",

@@ -4,15 +4,17 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studies import directory
+from studies import directory, services
 from studies.accounts import throttling
 from studies.accounts.forms import AccountForm, account_initial, account_rejected, account_save
 from studies.accounts.roles import role_of
 from studies.models import AuditAction, AuditOutcome
 from studies.selectors import audit_people, audit_search
 from studies.web.history import audit_lines
+from studies.web.board import reader_cap_rows
 from studies.web.http import permission_required
 
 User = get_user_model()
@@ -28,7 +30,29 @@ def accounts(request):
     locked = {lock.username for lock in locks}
     rows = [(u, role_of(u), _linked_name(u, names), u.username in locked) for u in users]
     context = {"rows": rows, "users_problem": problem, "locks": locks}
+    context["reader_caps"] = reader_cap_rows(avara_users, problem)
     return render(request, "studies/accounts.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("manage_accounts", audit_action=AuditAction.READER_CAP)
+def reader_caps(request):
+    """Each radiologist's cap of open studies (blank: the default); every change audited."""
+    avara_users, problem = directory.users_or_empty()
+    if request.method == "GET":
+        caps = reader_cap_rows(avara_users, problem)
+        return render(request, "studies/reader_caps.html", {"reader_caps": caps})
+    caps = reader_cap_rows(avara_users, problem, data=request.POST)
+    if caps["errors"]:
+        return render(request, "studies/reader_caps.html", {"reader_caps": caps}, status=400)
+    changed = services.reader_caps_save(
+        actor=request.user, caps=caps["values"], names=caps["names"]
+    )
+    if changed:
+        messages.success(request, "Caps saved: " + ", ".join(changed) + ".")
+    else:
+        messages.info(request, "No cap changed.")
+    return redirect(reverse("studies:accounts") + "#reader-caps")
 
 
 @require_POST

@@ -34,6 +34,7 @@ def identity(request) -> dict:
 PAGE_URLS = {
     "worklist": "studies:worklist",
     "queue": "studies:queue",
+    "workload": "studies:workload",
     "read_next": "studies:read_next",
     "counts": "studies:counts",
     "create": "studies:create",
@@ -62,6 +63,9 @@ PAGE_STATIC = {
     "keys": "js/keys.js",
     "keys_css": "css/keys.css",
     "lists_js": "js/worklists.js",
+    "board_css": "css/board.css",
+    "bulk_js": "js/bulk.js",
+    "progress_js": "js/progress.js",
 }
 
 

@@ -49,8 +49,20 @@ class RequestContextMiddleware:
         total_ms = (time.perf_counter() - started) * 1000.0
         response[requestid.HEADER] = request.request_id
         response["Server-Timing"] = server_timing(total_ms, stats)
+        if response.streaming:  # the work happens as it is sent: log the line at its end
+            pieces = response.streaming_content
+            response.streaming_content = self._logged(request, response, pieces, started, stats)
+            return response
         self._log(request, response, total_ms, stats)
         return response
+
+    def _logged(self, request, response, pieces, started: float, stats):
+        """A streamed answer's pieces, then its access line, timed to the last piece (its
+        Server-Timing can only say how long the first took)."""
+        try:
+            yield from pieces
+        finally:
+            self._log(request, response, (time.perf_counter() - started) * 1000.0, stats)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """Before the session is loaded (on first use, by the login check after this):

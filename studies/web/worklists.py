@@ -177,7 +177,6 @@ def landing_default(caps, *, mine_open: bool = False) -> tuple[str, str]:
     if caps.see_cancelled:
         worklist = reverse("studies:worklist")
         return f"{worklist}?cancelled=all", "the worklist, cancelled studies shown"
-    try:
+    if caps.workload:
         return reverse("studies:workload"), "the workload board: who has what"
-    except NoReverseMatch:  # LEAD: until issue 22's board (studies:workload) is merged
-        return reverse("studies:worklist"), "the worklist"
+    return reverse("studies:worklist"), "the worklist"

@@ -71,7 +71,7 @@ def test_a_change_that_moves_no_generation_shows_once_the_kept_value_expires(adm
     through = get_user_model().groups.through
     through.objects.filter(user_id=admin.pk).update(group_id=Group.objects.get(name=RADIOLOGIST).pk)
     joined = account.date_joined.timestamp()
-    cache.delete(f"triage:caps:v2:{accounts_generation()}:{admin.pk}:{joined}")
+    cache.delete(f"triage:caps:v3:{accounts_generation()}:{admin.pk}:{joined}")
 
     assert Capabilities.of(fresh(admin.pk)).see_cancelled  # still kept in this process
     clock[0] += capabilities.CAPS_SECONDS + 1

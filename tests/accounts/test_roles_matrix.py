@@ -216,6 +216,25 @@ ACTIONS = [
     ),
     Action("create-form", "get", "/studies/new", STAFF, 200, 0),
     Action("create", "post", "/studies/new", STAFF, 302, 1, create_form()),
+    # The board: the queue picture (a list read per severity) and, the first time, the
+    # turnaround figures (one read of completed studies; in the request in these tests).
+    Action("workload", "get", "/workload", STAFF, 200, 4),
+    Action("balance", "get", "/workload/balance", STAFF, 200, 3),
+    # A plan that is not one the dashboard signed: nothing read, nothing moved.
+    Action("balance-apply", "post", "/workload/balance", STAFF, 400, 0, {"plan": "x"}, audit=()),
+    # A bulk form whose nonce is not one the dashboard made: each study refused, unread.
+    Action(
+        "bulk",
+        "post",
+        "/bulk",
+        ROLES,
+        400,
+        0,
+        {"action": "claim", "pick": f"{SID}~{ROW}", "nonce": "forged"},
+        audit=("refused",),
+    ),
+    Action("reader-caps-form", "get", "/accounts/caps", (ADMIN,), 200, 0),
+    Action("reader-caps", "post", "/accounts/caps", (ADMIN,), 302, 0, {f"cap-{COLLEAGUE_ID}": "5"}),
     Action("accounts", "get", "/accounts/", (ADMIN,), 200, 0),
     Action("account-new-form", "get", "/accounts/new", (ADMIN,), 200, 0),
     Action("account-new", "post", "/accounts/new", (ADMIN,), 302, 0, account_form()),

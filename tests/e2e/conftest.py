@@ -114,12 +114,14 @@ class Triage:
     def login(self, page: Page, username: str, *, worklist: bool = True) -> None:
         """Log in; then open the worklist, unfiltered (most tests work on it), unless
         `worklist` is False: the page stays where the role lands (radiologists: the
-        queue; admins: the worklist with cancelled studies shown)."""
+        queue; supervisors: the workload board; admins: the worklist with cancelled
+        studies shown)."""
         page.goto(f"{self.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORDS[username])
         page.get_by_role("button", name="Log in").click()
-        expect(page.locator("table.studies")).to_be_visible()
+        # Readers land on the queue, supervisors and admins on the board (table.workload).
+        expect(page.locator("table.studies, table.workload").first).to_be_visible()
         expect(page.locator(".whoami")).to_contain_text(username.capitalize())  # the role
         if worklist and page.url != f"{self.url}/":  # admins land on it with cancelled shown
             self.worklist(page)

@@ -1,7 +1,8 @@
 """Where each role lands after logging in, with no landing page of their own chosen:
 readers at the queue, their own open studies first (its Mine view, when they have
-some); supervisors at the worklist (the workload board once it exists); admins at the
-worklist with cancelled studies shown. Both lists are reachable from the top bar."""
+some); supervisors at the workload board (who has what); admins at the worklist with
+cancelled studies shown (what only they can restore). The lists are reachable from the
+top bar."""
 
 import re
 
@@ -15,16 +16,16 @@ pytestmark = pytest.mark.e2e
     ("username", "lands_on", "heading"),
     [
         ("radiologist", r"/queue\?show=mine$", "Queue"),
-        ("supervisor", r"/$", None),
-        ("admin", r"/\?cancelled=all$", None),
+        ("supervisor", r"/workload$", "Workload"),
+        ("admin", r"/\?cancelled=all$", "Worklist"),
     ],
 )
 def test_each_role_lands_where_its_work_is(page, triage, username, lands_on, heading):
     triage.login(page, username, worklist=False)
 
     expect(page).to_have_url(re.compile(lands_on))
-    if heading:
-        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    if heading == "Queue":
         expect(page.locator(".rule")).to_contain_text("Every STAT study comes first")
         expect(page.locator('.presets a[aria-current="page"]')).to_have_text("Mine")
     nav = page.locator(".topbar nav")

@@ -47,3 +47,22 @@ def test_claim_asks_first_then_claims(page, triage):
     page.wait_for_url(f"**/studies/{study.study_id}")
     expect(toast(page, f"Assignee saved: {display_name(me)}.")).to_be_visible()
     assert triage.sandbox.get(study.study_id).assigned_to_id == me.user_id
+
+
+def test_a_bulk_action_posts_and_shows_its_results_without_javascript(page, triage, browser_log):
+    browser_log.allow("status of 409")  # the second post's answer: Already sent
+    triage.login(page, "supervisor")  # the worklist, newest first
+    boxes = page.locator("input[name='pick'][form='bulk']")
+    ids = [boxes.nth(i).get_attribute("value").split("~")[0] for i in (0, 1)]
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+
+    page.locator("#bulk-severity").select_option("stat")
+    page.get_by_role("button", name="Set", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set severity to STAT: 2 studies")
+    expect(page.locator(".bulk-summary")).to_contain_text("of 2 done")
+    assert {triage.sandbox.get(i).severity for i in ids} == {"stat"}
+    page.reload()  # the browser sends the same form again: acted on once, and said so
+    expect(page.get_by_role("heading", level=1)).to_have_text("Already sent")
+    expect(page.locator("main")).to_contain_text("nothing was sent again")
