@@ -5,28 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('studies', '0004_saved_worklists_customers'),
+        ("studies", "0004_saved_worklists_customers"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReaderCap',
+            name="ReaderCap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('avara_user_id', models.CharField(max_length=36, unique=True, validators=[django.core.validators.RegexValidator('^usr_[0-9a-f]{32}$', 'An Avara user id is usr_ followed by 32 hexadecimal characters.')], verbose_name='Avara user')),
-                ('cap', models.PositiveSmallIntegerField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "avara_user_id",
+                    models.CharField(
+                        max_length=36,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^usr_[0-9a-f]{32}$",
+                                "An Avara user id is usr_ followed by 32 hexadecimal characters.",
+                            )
+                        ],
+                        verbose_name="Avara user",
+                    ),
+                ),
+                ("cap", models.PositiveSmallIntegerField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AlterModelOptions(
-            name='account',
-            options={'permissions': [('open_viewer', 'Open a study in the Avara viewer'), ('change_viewer_status', 'Mark a study complete or incomplete'), ('assign_self', 'Claim a study or give it back'), ('assign_any', 'Assign a study to anyone'), ('change_severity', "Change a study's severity"), ('change_details', "Change a study's description and metadata"), ('create_study', 'Create a study'), ('cancel_study', 'Cancel a study'), ('uncancel_study', 'Restore a cancelled study'), ('view_cancelled', 'See cancelled studies'), ('manage_accounts', 'Manage dashboard accounts'), ('view_audit', 'Read the whole audit trail'), ('publish_worklist', 'Publish a saved worklist to a role'), ('view_workload', 'See the workload board and balance it')]},
+            name="account",
+            options={
+                "permissions": [
+                    ("open_viewer", "Open a study in the Avara viewer"),
+                    ("change_viewer_status", "Mark a study complete or incomplete"),
+                    ("assign_self", "Claim a study or give it back"),
+                    ("assign_any", "Assign a study to anyone"),
+                    ("change_severity", "Change a study's severity"),
+                    ("change_details", "Change a study's description and metadata"),
+                    ("create_study", "Create a study"),
+                    ("cancel_study", "Cancel a study"),
+                    ("uncancel_study", "Restore a cancelled study"),
+                    ("view_cancelled", "See cancelled studies"),
+                    ("manage_accounts", "Manage dashboard accounts"),
+                    ("view_audit", "Read the whole audit trail"),
+                    ("publish_worklist", "Publish a saved worklist to a role"),
+                    ("view_workload", "See the workload board and balance it"),
+                ]
+            },
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('create', 'Created study'), ('update', 'Changed study'), ('cancel', 'Cancelled study'), ('uncancel', 'Restored study'), ('undo_cancel', 'Undid own cancel'), ('open_viewer', 'Opened in viewer'), ('account', 'Changed account'), ('skip', 'Skipped study'), ('login_failed', 'Failed login'), ('login_locked', 'Login locked out'), ('login_unlocked', 'Login unlocked'), ('list_save', 'Saved a worklist'), ('list_rename', 'Renamed a worklist'), ('list_delete', 'Deleted a worklist'), ('list_landing', 'Chose a landing page'), ('list_publish', 'Published a worklist'), ('list_copy', 'Copied a worklist'), ('export', 'Exported studies'), ('reader_cap', 'Changed reader cap')], max_length=20),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "Created study"),
+                    ("update", "Changed study"),
+                    ("cancel", "Cancelled study"),
+                    ("uncancel", "Restored study"),
+                    ("undo_cancel", "Undid own cancel"),
+                    ("open_viewer", "Opened in viewer"),
+                    ("account", "Changed account"),
+                    ("skip", "Skipped study"),
+                    ("login_failed", "Failed login"),
+                    ("login_locked", "Login locked out"),
+                    ("login_unlocked", "Login unlocked"),
+                    ("list_save", "Saved a worklist"),
+                    ("list_rename", "Renamed a worklist"),
+                    ("list_delete", "Deleted a worklist"),
+                    ("list_landing", "Chose a landing page"),
+                    ("list_publish", "Published a worklist"),
+                    ("list_copy", "Copied a worklist"),
+                    ("export", "Exported studies"),
+                    ("reader_cap", "Changed reader cap"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -55,9 +55,9 @@ from studies.services.worklists import (
 __all__ = [
     "ME",
     "SKIP_REASONS",
-    "Export",
     "BulkAction",
     "BulkJob",
+    "Export",
     "FieldConflict",
     "ListResult",
     "Outcome",

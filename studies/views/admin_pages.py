@@ -13,8 +13,8 @@ from studies.accounts.forms import AccountForm, account_initial, account_rejecte
 from studies.accounts.roles import role_of
 from studies.models import AuditAction, AuditOutcome
 from studies.selectors import audit_people, audit_search
-from studies.web.history import audit_lines
 from studies.web.board import reader_cap_rows
+from studies.web.history import audit_lines
 from studies.web.http import permission_required
 
 User = get_user_model()

@@ -80,6 +80,18 @@ VISITS: list[tuple[str, str | None, str]] = [
     ("/accounts/new", A, "shown"),
     ("/accounts/new", A, "errors"),
     ("/accounts/{account}/edit", A, "no-js"),
+    # The supervisor's board (issue 22), bulk actions, saved lists (issue 23).
+    *[("/workload", role, "shown") for role in STAFF],
+    ("/workload", S, "no-js"),
+    ("/workload", S, "phone"),
+    ("/workload/balance", S, "shown"),
+    ("/workload/balance", S, "no-js"),
+    ("/", S, "bulk:picked"),
+    ("/queue", S, "bulk:picked"),
+    ("/", S, "save-view"),
+    *[("/lists/", role, "shown") for role in EVERYONE],
+    ("/lists/", R, "phone"),
+    ("/lists/", S, "no-js"),
     # Error pages: not found, a role refused, a form without its security token.
     ("/nowhere", R, "shown"),
     ("/nowhere", None, "shown"),
@@ -164,6 +176,24 @@ def _csrf(page: Page, ids: dict) -> None:
     expect(page.get_by_role("heading", name="Please reload the page")).to_be_visible()
 
 
+def _picked(page: Page, ids: dict) -> None:
+    """Two rows picked for a bulk action: the bulk bar shows its choices."""
+    picks = page.locator("input[name=pick]")
+    picks.nth(0).check()
+    picks.nth(1).check()
+    expect(page.locator("#bulk")).to_be_visible()
+
+
+def _opens_page(opener: str, opened: str) -> Callable[[Page, dict], None]:
+    """Open a part of the page (not of a row): `opened` is then shown."""
+
+    def act(page: Page, ids: dict) -> None:
+        page.locator(opener).first.click()
+        expect(page.locator(opened).first).to_be_visible()
+
+    return act
+
+
 STATES: dict[str, Callable[..., None]] = {
     "shown": lambda page, ids: None,
     "phone": lambda page, ids: None,  # a 390 px wide screen
@@ -177,6 +207,8 @@ STATES: dict[str, Callable[..., None]] = {
     "errors": _errors,
     "avara-down": lambda page, ids: None,  # the fault is set before the page loads
     "csrf": _csrf,
+    "bulk:picked": _picked,
+    "save-view": _opens_page("summary:has-text('Save view')", "input[name=name]"),
 }
 
 
