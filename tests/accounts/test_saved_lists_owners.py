@@ -125,4 +125,4 @@ def test_a_landing_on_a_list_no_longer_seen_is_not_followed(login, make_account,
     client.post("/lists/landing", {"list": saved.pk})
     SavedWorklist.objects.filter(pk=saved.pk).update(role=RADIOLOGIST)
 
-    assert client.get("/start")["Location"] == "/"
+    assert client.get("/start")["Location"] == "/workload"  # the role's own landing

@@ -87,8 +87,9 @@ def test_wider_screens_show_the_columns_again(
 def _phone_pages(triage: Triage, role: str) -> list[str]:
     study = first_page_study(triage.sandbox, assigned_to=None)
     pages = ["/", "/queue", f"/studies/{study.study_id}", f"/studies/{study.study_id}/skip"]
+    pages += ["/lists/"]
     if role != "radiologist":
-        pages += ["/studies/new", f"/studies/{study.study_id}/cancel"]
+        pages += ["/studies/new", f"/studies/{study.study_id}/cancel", "/workload"]
     if role == "admin":
         pages += ["/audit/", "/accounts/", "/accounts/new", "/?cancelled=all"]
     return pages

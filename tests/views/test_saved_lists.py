@@ -234,7 +234,7 @@ def test_a_landing_page_is_where_start_goes_until_the_default_is_chosen_again(lo
     assert landed["Location"] == "/?severity=high&status=incomplete"
     assert "After logging in you land on <strong>&ldquo;High&rdquo;</strong>" in page
     assert "You will land on your role's default page." in _said(cleared)
-    assert back["Location"] == "/"
+    assert back["Location"] == "/workload"
     assert [e.action for e in audits()][-2:] == ["list_landing", "list_landing"]
 
 
@@ -250,9 +250,9 @@ def test_deleting_the_landing_list_lands_on_the_default_again(login, avara):
 
 
 def test_role_defaults(login, avara):
-    """Supervisors: the workload board once it exists, the worklist until then; admins:
-    the worklist with cancelled studies shown; readers: the queue (next test)."""
-    assert login(SUPERVISOR).get("/start")["Location"] == "/"
+    """Supervisors: the workload board; admins: the worklist with cancelled studies shown
+    (restoring them is their work); readers: the queue (next test)."""
+    assert login(SUPERVISOR).get("/start")["Location"] == "/workload"
     assert login(ADMIN).get("/start")["Location"] == "/?cancelled=all"
 
 
