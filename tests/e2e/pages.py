@@ -64,7 +64,7 @@ def toast(page: Page, text: str | re.Pattern) -> Locator:
 
 
 def pager_label(page: Page) -> Locator:
-    return page.locator("nav.pager span")
+    return page.locator("#pager-count")
 
 
 def log_out(page: Page) -> None:

@@ -165,7 +165,7 @@ def test_when_a_row_leaves_the_list_the_focus_moves_to_the_next_row(page, triage
 @pytest.mark.parametrize(
     ("username", "link", "question", "query"),
     [
-        ("supervisor", "Cancel…", "Cancel this study?", ""),
+        ("supervisor", "Cancel study…", "Cancel this study?", ""),
         ("admin", "Restore…", "Restore this cancelled study?", "?cancelled=cancelled"),
     ],
 )

@@ -115,7 +115,7 @@ def test_with_a_control_open_a_new_stat_still_reaches_the_title_and_banner(
 ):
     study = first_page_study(triage.sandbox, severity="normal")
     triage.login(page, "supervisor")
-    expect(page).to_have_title(re.compile(r"^\(\d+ STAT\) Worklist"))
+    expect(page).to_have_title(re.compile(r"^\(\d+ STAT waiting\) Worklist"))
     before = stat_count(page.title())
     polls = []
     page.on("request", lambda r: polls.append(r.url) if r.headers.get("x-triage-refresh") else None)
@@ -130,10 +130,10 @@ def test_with_a_control_open_a_new_stat_still_reaches_the_title_and_banner(
     create_stat(triage, "Arrives while the user is busy")
 
     expect(page).to_have_title(
-        f"({before + 1} STAT) Worklist · Avara Triage", timeout=INTERVAL * 3000
+        f"({before + 1} STAT waiting) Worklist · Avara Triage", timeout=INTERVAL * 3000
     )
-    expect(page.locator("#stat-banner")).to_contain_text(f"{before + 1} STAT studies waiting")
-    expect(toast(page, f"New STAT study waiting: {before + 1} unassigned.")).to_be_visible()
+    expect(page.locator("#stat-banner")).to_contain_text(f"{before + 1} STAT waiting")
+    expect(toast(page, f"New STAT study: {before + 1} STAT waiting.")).to_be_visible()
     expect(busy).to_have_value("high" if where == "control" else "half-typed search")
     assert polls == []  # the rows were left alone
 
@@ -141,7 +141,7 @@ def test_with_a_control_open_a_new_stat_still_reaches_the_title_and_banner(
 def test_on_the_queue_an_open_skip_still_lets_a_new_stat_through(page, triage, fast_refresh):
     triage.login(page, "radiologist", worklist=False)
     page.goto(triage.url + "/queue?show=unassigned")
-    expect(page).to_have_title(re.compile(r"^\(\d+ STAT\) Queue"))
+    expect(page).to_have_title(re.compile(r"^\(\d+ STAT waiting\) Queue"))
     before = banner_count(page)
     rows(page).first.get_by_role("link", name="Skip…").click()
     reason = page.locator("td.confirming select[name=reason]")
@@ -149,8 +149,10 @@ def test_on_the_queue_an_open_skip_still_lets_a_new_stat_through(page, triage, f
 
     create_stat(triage, "Arrives while a skip is being decided")
 
-    expect(page).to_have_title(f"({before + 1} STAT) Queue · Avara Triage", timeout=INTERVAL * 3000)
-    expect(page.locator("#stat-banner")).to_contain_text(f"{before + 1} STAT studies waiting")
+    expect(page).to_have_title(
+        f"({before + 1} STAT waiting) Queue · Avara Triage", timeout=INTERVAL * 3000
+    )
+    expect(page.locator("#stat-banner")).to_contain_text(f"{before + 1} STAT waiting")
     expect(reason).to_be_visible()
 
 
@@ -168,8 +170,8 @@ def test_the_counts_follow_rows_that_leave_in_the_same_answer(page, triage, no_r
     doctor = sandbox_user(triage.sandbox, "radiologist3")
     triage.login(page, "supervisor")
     triage.worklist(page, "?q=Alarm&assignee=none")
-    expect(pager_label(page)).to_have_text("Page 1 · 2 studies")
-    expect(page).to_have_title(re.compile(r"^\(\d+ STAT\) Worklist"))
+    expect(pager_label(page)).to_have_text("Page 1 · 2 studies shown")
+    expect(page).to_have_title(re.compile(r"^\(\d+ STAT waiting\) Worklist"))
     before = stat_count(page.title())
 
     for left in (1, 0):
@@ -178,8 +180,10 @@ def test_the_counts_follow_rows_that_leave_in_the_same_answer(page, triage, no_r
         first.locator("td.cell-assignee select").select_option(doctor.user_id)
         first.get_by_role("button", name="Save").click()
         expect(rows(page)).to_have_count(left)
-        expect(pager_label(page)).to_have_text(f"Page 1 · {left} {'study' if left else 'studies'}")
-        expect(page).to_have_title(f"({before - 2 + left} STAT) Worklist · Avara Triage")
+        expect(pager_label(page)).to_have_text(
+            f"Page 1 · {left} {'study' if left else 'studies'} shown"
+        )
+        expect(page).to_have_title(f"({before - 2 + left} STAT waiting) Worklist · Avara Triage")
 
     expect(page.locator("table.studies tbody")).to_have_text("Nothing left on this page.")
     expect(page.locator("#stat-banner")).to_contain_text(f"{before - 2} STAT")
@@ -188,7 +192,7 @@ def test_the_counts_follow_rows_that_leave_in_the_same_answer(page, triage, no_r
 def test_a_claim_on_the_queue_moves_its_counts_at_once(page, triage, no_refresh):
     triage.login(page, "radiologist", worklist=False)
     page.goto(triage.url + "/queue?show=unassigned")
-    total = int(re.search(r"· (\d+) open", pager_label(page).inner_text()).group(1))
+    total = int(re.search(r"· (\d+) stud", pager_label(page).inner_text()).group(1))
     stat = banner_count(page)
     first = page.locator("#" + rows(page).first.get_attribute("id"))
     assert "sev-stat" in first.get_attribute("class")  # STAT first
@@ -196,10 +200,10 @@ def test_a_claim_on_the_queue_moves_its_counts_at_once(page, triage, no_refresh)
     first.get_by_role("button", name="Claim").click()
 
     expect(first).to_have_count(0)
-    expect(pager_label(page)).to_contain_text(f"· {total - 1} open studies")
+    expect(pager_label(page)).to_contain_text(f"· {total - 1} stud")
     left = stat - 1
     expect(page).to_have_title(
-        f"({left} STAT) Queue · Avara Triage" if left else "Queue · Avara Triage"
+        f"({left} STAT waiting) Queue · Avara Triage" if left else "Queue · Avara Triage"
     )
     if left:
         expect(page.locator("#stat-banner")).to_contain_text(f"{left} STAT")

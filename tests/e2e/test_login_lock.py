@@ -29,7 +29,9 @@ def test_a_locked_login_is_explained_and_an_admin_unlocks_it(page, triage, brows
 
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Too many failed logins for this username from your address.")
-    expect(alert).to_contain_text(re.compile(r"paused until \d\d:\d\d \w+"))
+    expect(alert).to_contain_text(re.compile(r"paused until \d\d:\d\d \(about \d+ minutes?\)"))
+    # The zone is named on hover.
+    expect(alert.locator("time")).to_have_attribute("title", re.compile(r"\d\d:\d\d \S+"))
     expect(page.locator("table.studies")).to_have_count(0)
 
     triage.login(page, "admin")

@@ -17,7 +17,7 @@ UNDONE = "Cancel undone: the study is active again."
 
 def cancel_from_the_row(page, study_id: str):
     the_row = row(page, study_id)
-    the_row.get_by_role("link", name="Cancel…").click()
+    the_row.get_by_role("link", name="Cancel study…").click()
     the_row.get_by_role("button", name="Yes, cancel study").click()
     expect(the_row).to_have_class("row-notice")
     return the_row
@@ -41,7 +41,7 @@ def test_a_supervisor_undoes_their_own_cancel(page, triage):
 
     the_row = row(page, study.study_id)
     expect(the_row).not_to_have_class("row-notice")
-    expect(the_row.get_by_role("link", name="Cancel…")).to_be_visible()
+    expect(the_row.get_by_role("link", name="Cancel study…")).to_be_visible()
     expect(toast(page, UNDONE)).to_be_visible()
     assert not triage.sandbox.get(study.study_id).is_cancelled
     entry = AuditEntry.objects.filter(action="undo_cancel").get()
@@ -152,7 +152,7 @@ def test_without_javascript_the_page_after_the_cancel_offers_undo(page_without_j
     triage.login(page, "supervisor")
     page.goto(f"{triage.url}/studies/{study.study_id}")
 
-    page.get_by_role("link", name="Cancel…").click()
+    page.get_by_role("link", name="Cancel study…").click()
     expect(page.get_by_role("link", name="Keep as is")).to_be_focused()  # the safe choice
     page.get_by_role("button", name="Yes, cancel study").click()
 

@@ -51,7 +51,8 @@ def test_next_and_previous_pages_and_the_browser_buttons(page, triage):
         # How many: "more than" the studies paged through so far, exact on the last page.
         shown, seen = len(pages[number - 1]), sum(len(p) for p in pages[:number])
         total = f"{len(active)}" if number == len(pages) else f"more than {seen}"
-        expect(pager_label(page)).to_have_text(f"Page {number} · {shown} of {total} studies")
+        expect(pager_label(page)).to_have_text(f"Page {number} · {shown} studies shown")
+        expect(page.locator(".freshness .total")).to_have_text(f"{shown} of {total} studies")
         expect(rows(page)).to_have_count(len(pages[number - 1]))
         return row_ids(page)
 
