@@ -154,10 +154,13 @@ def browser_log() -> BrowserLog:
 
 
 @contextmanager
-def person(browser: Browser, browser_log: BrowserLog, *, javascript: bool = True) -> Iterator[Page]:
-    """One person's browser: a context of its own (cookies, session), watched for errors."""
+def person(
+    browser: Browser, browser_log: BrowserLog, *, javascript: bool = True, width: int = 1400, **more
+) -> Iterator[Page]:
+    """One person's browser: a context of its own (cookies, session), watched for errors;
+    `width` of screen, and any other option of a Playwright context (`timezone_id`...)."""
     context = browser.new_context(
-        viewport={"width": 1400, "height": 900}, java_script_enabled=javascript
+        viewport={"width": width, "height": 900}, java_script_enabled=javascript, **more
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.on("page", browser_log.watch)

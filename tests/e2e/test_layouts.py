@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import TIMEOUT_MS, BrowserLog, Triage
+from .conftest import BrowserLog, Triage, person
 from .pages import first_page_study, row, rows, sandbox_user
 
 pytestmark = pytest.mark.e2e
@@ -18,13 +18,8 @@ ROLES = ("radiologist", "supervisor", "admin")
 
 @contextmanager
 def _screen(browser: Browser, log: BrowserLog, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.on("page", log.watch)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with person(browser, log, width=width) as page:
+        yield page
     log.assert_clean()
 
 

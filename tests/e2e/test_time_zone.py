@@ -5,7 +5,7 @@ the zone on hover."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import TIMEOUT_MS
+from .conftest import person
 from .pages import first_page_study, row
 
 pytestmark = pytest.mark.e2e
@@ -14,13 +14,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def page(browser, browser_log):
     """A browser in Tokyo (UTC+09:00, no daylight saving: the hours are certain)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="Asia/Tokyo")
-    context.set_default_timeout(TIMEOUT_MS)
-    context.on("page", browser_log.watch)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with person(browser, browser_log, timezone_id="Asia/Tokyo") as tab:
+        yield tab
     browser_log.assert_clean()
 
 
