@@ -236,15 +236,15 @@ def plan_rows(board: Workload, plan) -> list[dict]:
     for line in [board.unassigned, *board.readers]:
         before = plan.before.get(line.key, line.counts)
         after = plan.after.get(line.key, before)
-        if line.kind != "reader":  # the pile: drawn to its own size, as on the board
-            scale = max(sum(before.values()), 1)
+        # The pile is drawn to its own size, as on the board; the readers share `scale`.
+        size = scale if line.kind == "reader" else max(sum(before.values()), 1)
         rows.append(
             {
                 "key": line.key,
                 "name": line.name,
                 "cap": line.cap,
-                "before": bar_of(f"{line.name} now", before, line.cap, scale),
-                "after": bar_of(f"{line.name} after the moves", after, line.cap, scale),
+                "before": bar_of(f"{line.name} now", before, line.cap, size),
+                "after": bar_of(f"{line.name} after the moves", after, line.cap, size),
                 "before_total": sum(before.values()),
                 "after_total": sum(after.values()),
                 "left_out": line.key in plan.leave_out,

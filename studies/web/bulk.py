@@ -268,7 +268,9 @@ def bulk_bar_context(request, *, loads: dict[str, str] | None = None, users=None
     """What the action bar under a list offers this user (studies/_bulk.html). `users`:
     (users, problem) as `directory.users_or_empty` answers, when the page read them."""
     caps = Capabilities.of(request.user)
-    showing_cancelled = caps.see_cancelled and request.GET.get("cancelled") in ("cancelled", "all")
+    shown = request.GET.get("cancelled") if caps.see_cancelled else None
+    showing_cancelled = shown in ("cancelled", "all")
+    edits = shown != "cancelled"  # a list of cancelled studies only: restoring is all there is
     if not caps.assign_any:
         users = ([], None)
     elif users is None:
@@ -277,15 +279,15 @@ def bulk_bar_context(request, *, loads: dict[str, str] | None = None, users=None
     return {
         "nonce": form_nonce(request.user),
         "next": _back_to(request),
-        "assign": caps.assign_any,
+        "assign": edits and caps.assign_any,
         "assignees": assignee_options(users, me=caps.me, loads=loads) if caps.assign_any else "",
         "users_problem": problem,
-        "claim": caps.assign_self and bool(caps.me) and not caps.assign_any,
-        "unassign": caps.assign_any or (caps.assign_self and bool(caps.me)),
-        "severity": caps.severity,
+        "claim": edits and caps.assign_self and bool(caps.me) and not caps.assign_any,
+        "unassign": edits and (caps.assign_any or (caps.assign_self and bool(caps.me))),
+        "severity": edits and caps.severity,
         "severities": SEVERITY_CHOICES,
-        "complete": caps.status,
-        "cancel": caps.cancel,
+        "complete": edits and caps.status,
+        "cancel": edits and caps.cancel,
         "restore": caps.restore and showing_cancelled,
         "max": settings.TRIAGE_BULK_MAX,
     }

@@ -170,6 +170,11 @@ def _password(value: Any, side: Mapping, key: str, context: _Context) -> str:
     return "Changed" if value == "set" else _plain(value, side, key, context)
 
 
+def _cap(value: Any, side: Mapping, key: str, context: _Context) -> str:
+    """A reader's cap (studies/services/caps.py): none of their own is the default."""
+    return "Default" if value is None else _plain(value, side, key, context)
+
+
 def _removable(value: Any, side: Mapping, key: str, context: _Context) -> str:
     """One metadata key of a conflict entry: None and "(removed)" both say it was removed."""
     return "(removed)" if value is None else _plain(value, side, key, context)
@@ -185,6 +190,8 @@ _FIELDS: dict[str, tuple[str, Show]] = {
     "study_instance_uid": ("Study Instance UID", _plain),
     "express_customer_id": ("Express customer", _customer),
     "metadata": (LABELS["metadata"], _plain),
+    "reader": ("Reader", _person),
+    "cap": ("Cap", _cap),
     "reason": ("Reason", _plain),
     "viewer_host": ("Viewer host", _plain),
     "username": ("Login", _plain),
@@ -201,8 +208,8 @@ _FIELDS: dict[str, tuple[str, Show]] = {
 }
 _ORDER = {key: n for n, key in enumerate(_FIELDS)}
 # Kept beside another field to help read it, never shown as a field of their own.
-_COMPANIONS = {"assigned_to_name"}
-_USER_KEYS = {"assigned_to", "avara_user_id"}
+_COMPANIONS = {"assigned_to_name", "reader_name"}
+_USER_KEYS = {"assigned_to", "avara_user_id", "reader"}
 
 
 def _field(key: str) -> tuple[str, Show]:

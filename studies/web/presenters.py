@@ -157,7 +157,9 @@ def row_of(study, caps: Capabilities, now: datetime) -> Row:
         study=study,
         id=study.study_id,
         url=caps.study_url.replace(PLACEHOLDER, quote(study.study_id)) if linkable else "",
-        seen=seen_token(study) if active else "",
+        # Cancelled rows carry one too: ticked for a bulk edit, the service then says
+        # "restore it first" rather than that the page was damaged.
+        seen=seen_token(study) if linkable else "",
         severity_label=SEVERITY_LABELS.get(study.severity, study.severity),
         status_label=STATUS_LABELS.get(study.study_viewer_status, study.study_viewer_status),
         assignee=study.assigned_to.display_name if study.assigned_to else "Unassigned",

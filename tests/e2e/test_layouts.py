@@ -85,6 +85,7 @@ def _phone_pages(triage: Triage, role: str) -> list[str]:
     pages += ["/lists/"]
     if role != "radiologist":
         pages += ["/studies/new", f"/studies/{study.study_id}/cancel", "/workload"]
+        pages += ["/workload/balance"]
     if role == "admin":
         pages += ["/audit/", "/accounts/", "/accounts/new", "/?cancelled=all"]
     return pages
@@ -99,6 +100,24 @@ def test_at_390_px_no_page_is_wider_than_the_screen(browser, browser_log, triage
             page.wait_for_load_state()
             assert _scroll_width(page) <= 390, path
         page.goto(f"{triage.url}/accounts/login/")
+        assert _scroll_width(page) <= 390
+
+
+def test_at_390_px_balance_moves_are_cards_that_say_from_whom_to_whom(browser, browser_log, triage):
+    """A move's cells after its first line (pick, severity, study) each say what they
+    are, a line each, inside the card."""
+    with _screen(browser, browser_log, 390) as page:
+        triage.login(page, "supervisor", worklist=False)
+        page.goto(triage.url + "/workload/balance")
+        first = page.locator("table.moves tbody tr").first
+
+        expect(first).to_have_css("display", "grid")
+        labels = first.locator("td").evaluate_all(
+            """tds => tds.map(td => getComputedStyle(td, "::before").content)"""
+        )
+        assert labels[3:] == ['"Waiting: "', '"From: "', '"To: "', '"Why: "'], labels
+        for cell in _targets(page, "table.moves tbody tr:first-child td"):
+            assert cell["left"] >= 0 and cell["right"] <= 390, cell
         assert _scroll_width(page) <= 390
 
 

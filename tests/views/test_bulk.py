@@ -6,11 +6,12 @@ The bulk actions themselves, against the sandbox: tests/integration/test_integra
 """
 
 import logging
+import re
 
 import pytest
 from view_helpers import COLLEAGUE_ID, STUDIES, row_token, study_id, study_json, text
 
-from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
+from studies.accounts.roles import ADMIN, RADIOLOGIST, SUPERVISOR
 from studies.models import AuditEntry
 from studies.web.nonce import form_nonce
 
@@ -98,5 +99,39 @@ def test_a_radiologist_assigning_to_someone_else_is_refused_per_study(login, ava
     assert response.status_code == 403
     assert "Your role may only claim studies for yourself." in text(response)
     assert not avara.calls.called
+    (entry,) = AuditEntry.objects.all()
+    assert (entry.study_id, entry.outcome) == (SID, "refused")
+
+
+def _cancelled_list(avara) -> None:
+    page = {"studies": [study_json(1, isCancelled=True)], "cursor": None, "hasMore": False}
+    avara.get(STUDIES).respond(json=page)
+
+
+def test_the_cancelled_view_offers_only_restore(login, avara):
+    """Every row there is cancelled: an edit or a cancel could only be refused."""
+    _cancelled_list(avara)
+
+    page = text(login(ADMIN).get("/?cancelled=cancelled"))
+    bar = page.split('<form id="bulk"')[1].split("</form>")[0]
+
+    assert 'value="restore"' in bar
+    for action in ("assign", "unassign", "severity", "complete", "cancel", "claim"):
+        assert f'value="{action}"' not in bar, action
+
+
+def test_a_cancelled_row_picked_for_an_edit_is_refused_for_being_cancelled(login, avara):
+    """On the admin's "All" view a cancelled row ticked with active ones says why it was
+    not changed (restore it first), not that the page was damaged."""
+    _cancelled_list(avara)
+    client = login(ADMIN)
+    pick = re.search(r'name="pick" value="([^"]+)"', text(client.get("/?cancelled=all")))[1]
+    avara.get(f"{STUDIES}/{SID}").respond(json=study_json(1, isCancelled=True))
+
+    response = client.post("/bulk", form(client, pick=pick, severity="stat"))
+    body = b"".join(response.streaming_content).decode()
+
+    assert "must be restored before it can be changed" in body
+    assert "damaged" not in body
     (entry,) = AuditEntry.objects.all()
     assert (entry.study_id, entry.outcome) == (SID, "refused")

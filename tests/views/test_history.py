@@ -228,6 +228,26 @@ def test_each_field_reads_as_the_page_words_it(login, avara, case):
     assert avara.calls.call_count == 1  # the study page's read: no call for the names
 
 
+def test_a_reader_cap_change_names_the_reader_and_says_the_default_in_words(login, avara):
+    """The Accounts page's caps (services/caps.py) keep the reader's id and name: the
+    trail shows the name once, and a cap going back to the default says so."""
+    reader = {"reader": COLLEAGUE_ID, "reader_name": "Dr Older Name"}
+    _entry({**reader, "cap": None}, {**reader, "cap": 5}, action="reader_cap", study="")
+    _entry({**reader, "cap": 5}, {**reader, "cap": None}, action="reader_cap", study="")
+
+    response = login(ADMIN).get("/audit/")
+
+    assert response.status_code == 200
+    assert _changes(response) == [
+        f"Reader: {FIRST4}",
+        "Cap: 5 → Default",
+        f"Reader: {FIRST4}",
+        "Cap: Default → 5",
+    ]
+    assert COLLEAGUE_ID not in _table(response)
+    assert "Reader name" not in _table(response)
+
+
 def test_a_claim_refused_before_knowing_who_me_is_names_the_person(login, avara, make_account):
     elena = get_user_model().objects.create_user(
         "epetrova", first_name="Elena", last_name="Petrova"
