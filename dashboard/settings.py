@@ -116,6 +116,10 @@ TRIAGE_READER_CAP = env.int("TRIAGE_READER_CAP", default=20)
 # how many one action may carry.
 TRIAGE_BULK_CONCURRENCY = env.int("TRIAGE_BULK_CONCURRENCY", default=6)
 TRIAGE_BULK_MAX = env.int("TRIAGE_BULK_MAX", default=500)
+# Balance's Apply checks its plan against a picture of the open work at most this old
+# (rebuilt first when older, one shared rebuild): so a study given to a reader elsewhere
+# a moment ago is seen, and no move takes them over their cap.
+TRIAGE_BALANCE_FRESH_SECONDS = env.float("TRIAGE_BALANCE_FRESH_SECONDS", default=1.0)
 # The board's turnaround chart: completed studies of the last TRIAGE_TURNAROUND_DAYS days,
 # worked out in the background at most every TRIAGE_TURNAROUND_SECONDS from at most
 # TRIAGE_TURNAROUND_MAX completed studies (newest first; one Avara call per 100).

@@ -126,7 +126,7 @@ def _keep_seconds() -> float:
 _local: dict = {}  # this process's decoded copy: {"data": key, "studies": [...]}
 
 
-def queue_snapshot(*, wait: bool = True) -> Snapshot | None:
+def queue_snapshot(*, wait: bool = True, max_age: float | None = None) -> Snapshot | None:
     """The shared picture of the open work, never older than TRIAGE_QUEUE_SECONDS unless
     Avara is slow or failing (then `late` says why), with the dashboard's own writes laid
     over it.
@@ -134,8 +134,10 @@ def queue_snapshot(*, wait: bool = True) -> Snapshot | None:
     Raises upstream.UpstreamError when there is no picture and Avara cannot give one.
     `wait=False` (counts sent beside an answer, which must not wait for Avara): None
     rather than wait for a rebuild, which is then started in the background.
+    `max_age`: a younger bound for a decision that must see outside changes too (Balance's
+    Apply): an older picture is rebuilt first, shared as any rebuild is.
     """
-    found = _fresh_picture(wait=wait)
+    found = _fresh_picture(wait=wait, max_age=max_age)
     if found is None:
         return None
     meta, late = found
@@ -166,7 +168,7 @@ _SLOW = object()  # a build has been running longer than TRIAGE_QUEUE_WAIT
 DOWN = "Avara is not answering."
 
 
-def _fresh_picture(*, wait: bool = True) -> tuple[dict, str] | None:
+def _fresh_picture(*, wait: bool = True, max_age: float | None = None) -> tuple[dict, str] | None:
     """(the stored picture, "" or why it is older than TRIAGE_QUEUE_SECONDS); None when it
     would have to wait for a rebuild and `wait` is False.
 
@@ -183,6 +185,8 @@ def _fresh_picture(*, wait: bool = True) -> tuple[dict, str] | None:
     ttl = settings.TRIAGE_QUEUE_SECONDS
     if ttl <= 0:
         return _build(), ""
+    if max_age is not None:
+        ttl = min(ttl, max_age)
     stored = cache.get(SNAPSHOT_KEY)
     age = time.time() - stored["built"] if stored else math.inf
     if age <= ttl:

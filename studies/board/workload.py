@@ -151,12 +151,13 @@ def _count_other(others: Line, owner, user) -> None:
     entry[2] += 1
 
 
-def workload_now(*, now: datetime) -> tuple[Workload, Snapshot]:
+def workload_now(*, now: datetime, max_age: float | None = None) -> tuple[Workload, Snapshot]:
     """The board as the shared picture shows it now: the snapshot, the users directory
     (both shared; no Avara call while they are fresh) and the caps (one query).
+    `max_age`: the oldest picture to use (queue_snapshot's; Balance's Apply).
 
     Raises upstream.UpstreamError when there is no picture and Avara cannot give one."""
-    snapshot = queue_snapshot()
+    snapshot = queue_snapshot(max_age=max_age)
     users, problem = directory.users_or_empty()
     board = workload_of(
         snapshot.studies,

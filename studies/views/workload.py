@@ -5,6 +5,7 @@ Everything on the board comes from the shared queue snapshot and the users direc
 itself like the queue (ETag; 304 when nothing it shows changed).
 """
 
+from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -196,9 +197,18 @@ def _apply(request):
         return sent_already(request, nonce, back=back)
     now = timezone.now()
     try:
-        board, snapshot = workload_now(now=now)
+        # The plan is checked against the work as it is now, outside changes included:
+        # a picture up to TRIAGE_QUEUE_SECONDS old could miss a study someone gave a
+        # reader meanwhile, and the moves would then take them over their cap.
+        board, snapshot = workload_now(now=now, max_age=settings.TRIAGE_BALANCE_FRESH_SECONDS)
     except upstream.UpstreamError as exc:
         return stopped(request, upstream_message(exc), back=back, status=503)
+    if snapshot.late:
+        message = (
+            "The plan could not be checked against the open work as it is now, so nothing "
+            f"was moved. {snapshot.late}"
+        )
+        return stopped(request, message, back=reverse("studies:balance"), status=503)
     plan = balance_plan(board, snapshot.studies, now=now, leave_out=blob["l"], hand_out=blob["h"])
     if plan.digest != blob["d"]:
         # The open work, the readers or their caps changed: this plan may no longer fit.

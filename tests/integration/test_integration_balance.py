@@ -114,6 +114,7 @@ def test_a_move_checked_against_what_the_plan_saw(small_room, sandbox, settings)
     client, _first, second, waiting = small_room
     form = plan_form(client.get("/workload/balance").content.decode())
     settings.TRIAGE_QUEUE_SECONDS = 3600  # the picture is kept: this change is not in it
+    settings.TRIAGE_BALANCE_FRESH_SECONDS = 3600  # (as if it came just after Apply's read)
     client.get("/workload")
     sandbox.update(waiting[0].study_id, assigned_to=second)
 
@@ -124,3 +125,26 @@ def test_a_move_checked_against_what_the_plan_saw(small_room, sandbox, settings)
     assert "Assignee is now Bea Beta" in body
     now = {s.study_description: s.assigned_to_id for s in sandbox.studies()}
     assert now["Routine 1"] == second.user_id  # theirs, not overwritten
+
+
+def test_apply_sees_a_study_given_to_a_reader_elsewhere_moments_ago(small_room, sandbox, settings):
+    """The board's picture may be up to TRIAGE_QUEUE_SECONDS old: a study another Avara
+    client gave a reader since it was built is not in it. Apply reads the open work afresh,
+    so the moves never take that reader over their cap: a new plan, nothing moved."""
+    settings.TRIAGE_QUEUE_SECONDS = 3600  # pages keep the picture they were shown
+    settings.TRIAGE_BALANCE_FRESH_SECONDS = 0  # however soon Apply follows (default 1 s)
+    client, first, _second, _waiting = small_room
+    form = plan_form(client.get("/workload/balance").content.decode())
+    assert client.get("/workload").status_code == 200  # the picture the plan came from
+    sandbox.study(severity="high", study_description="Given elsewhere", assigned_to=first)
+    sandbox.clear_requests()
+
+    response = client.post("/workload/balance", form)
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Nothing was moved" in html
+    assert sandbox.requests(method="PATCH") == []
+    assert len(sandbox.requests(method="GET")) >= 1  # the open work, read again
+    load = sum(1 for s in sandbox.studies() if s.assigned_to_id == first.user_id)
+    assert load == 2  # within the cap of 2; the old plan would have given Ann a third
