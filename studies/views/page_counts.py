@@ -1,7 +1,7 @@
-"""The counts a list page prints beside its rows (the pager's, the STAT banner's), sent
-again out of band (hx-swap-oob) with every answer that changes a row, so a page never
-says "Page 1 · 2 studies" over an empty table, nor keeps an old STAT count until the next
-poll.
+"""The counts a list page prints beside its rows (the pager's, the queue's total above the
+rows, the STAT banner's), sent again out of band (hx-swap-oob) with every answer that
+changes a row, so a page never says "Page 1 · 2 studies" over an empty table, nor keeps an
+old STAT count until the next poll.
 
 Where each count comes from:
 - The queue's: the shared picture of the open work (studies/queue.py), with the
@@ -71,6 +71,7 @@ def _queue_counts(request, query: QueryDict) -> dict | None:
     return {
         "template": "studies/queue.html#pager-count",
         "pager": {"page_number": number, "num_pages": pages, "total": total},
+        "total": total,
         "stat_waiting": stat_waiting(snapshot),
     }
 
@@ -103,6 +104,9 @@ def counts_oob(request, *, change: int) -> str:
     if "pager" in counts:
         context = {**counts["pager"], "oob": True}
         pieces.append(render_to_string(counts["template"], context, request=request))
+    if "total" in counts:  # the total above the rows says what the pager says
+        context = {"total": counts["total"], "oob": True}
+        pieces.append(render_to_string("studies/_counts.html#list-total", context, request=request))
     if counts["stat_waiting"] is not None:
         pieces.append(stat_banner(request, counts["stat_waiting"]))
     if rows == 0:

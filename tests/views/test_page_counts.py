@@ -144,6 +144,9 @@ def test_a_claim_on_the_queue_counts_from_the_picture(login, claimable):
     assert len(called(calls)) == 2  # the claim's read and PATCH: the picture is shared
     pager = '<span id="pager-count" hx-swap-oob="true">Page 1 of 1 &middot; <span title="Counted'
     assert pager in text(response) and ">2 studies</span></span>" in text(response)
+    total = oob(response, "list-total")  # the total above the rows, the same number
+    assert total.startswith('<strong id="list-total" class="total" title="Counted')
+    assert total.endswith(">2 studies</strong>")
     assert 'data-stat="2"' in oob(response, "stat-banner")
 
 
