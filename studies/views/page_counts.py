@@ -54,7 +54,7 @@ def _rows_shown(request) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 4 else None
 
 
-def _queue_counts(request, query: QueryDict) -> dict | None:
+def _queue_counts(request, query: QueryDict, *, rows: int | None) -> dict | None:
     try:
         snapshot = queue_snapshot(wait=False)
     except upstream.UpstreamError:
@@ -67,6 +67,8 @@ def _queue_counts(request, query: QueryDict) -> dict | None:
     pages = max(1, math.ceil(count / QUEUE_PAGE_SIZE))
     number = min(form.value("page", 1), pages)  # as the queue's Paginator.get_page reads it
     on_page = max(0, min(QUEUE_PAGE_SIZE, count - (number - 1) * QUEUE_PAGE_SIZE))
+    if rows is not None:  # the rows the page holds now (a row that left is not replaced)
+        on_page = min(rows, on_page)
     total = snapshot_total(shown=on_page, count=count, snapshot=snapshot)
     return {
         "template": "studies/queue.html#pager-count",
@@ -93,7 +95,7 @@ def counts_oob(request, *, change: int) -> str:
     shown_before = _rows_shown(request)
     rows = None if shown_before is None or not change else max(shown_before + change, 0)
     if path == reverse("studies:queue"):
-        counts = _queue_counts(request, query)
+        counts = _queue_counts(request, query, rows=rows)
     elif path == reverse("studies:worklist"):
         counts = _worklist_counts(request, query, rows=rows)
     else:
