@@ -26,8 +26,9 @@ from django.utils import timezone
 from studies import upstream
 from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view, queue_snapshot, stat_waiting, stat_waiting_count
-from studies.web.forms import QueueFilterForm, cursor_trail
-from studies.web.totals import snapshot_total
+from studies.selectors import open_count
+from studies.web.forms import QueueFilterForm, WorklistFilterForm, cursor_trail, list_filters
+from studies.web.totals import snapshot_total, snapshot_trusted
 
 QUEUE_PAGE_SIZE = 50
 ROWS_HEADER = "X-Triage-Rows"
@@ -82,8 +83,33 @@ def _worklist_counts(request, query: QueryDict, *, rows: int | None) -> dict:
     counts: dict = {"template": "studies/worklist.html#pager-count", "stat_waiting": None}
     if rows is not None:
         counts["pager"] = {"page_number": cursor_trail(query)[1], "shown": rows}
+        total = _worklist_total(request, query, rows=rows)
+        if total is not None:
+            counts["total"] = total
     counts["stat_waiting"] = stat_waiting_count()
     return counts
+
+
+def _worklist_total(request, query: QueryDict, *, rows: int):
+    """The worklist's total once a row left, where the open work in the shared picture
+    can count its filters (as studies/web/totals.py does for the page); else None, and
+    the next read of the page says it."""
+    form = WorklistFilterForm(query)
+    if not form.is_valid() or form.value("q"):
+        return None
+    caps = Capabilities.of(request.user)
+    filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
+    try:
+        snapshot = queue_snapshot(wait=False)
+    except upstream.UpstreamError:
+        return None
+    if not snapshot_trusted(snapshot):
+        return None
+    count = open_count(snapshot=snapshot, filters=filters)
+    seen = (cursor_trail(query)[1] - 1) * form.value("limit", 25) + rows
+    if count is None or count < seen:  # never fewer than the pages show
+        return None
+    return snapshot_total(shown=rows, count=count, snapshot=snapshot)
 
 
 def counts_oob(request, *, change: int) -> str:

@@ -213,3 +213,19 @@ def test_a_claim_on_the_queue_moves_its_counts_at_once(page, triage, no_refresh)
         expect(page.locator("#stat-banner")).to_contain_text(f"{left} STAT")
     else:
         expect(page.locator("#stat-banner")).to_have_text("")
+
+
+def test_a_complete_on_my_worklist_moves_its_total_at_once(page, triage, no_refresh):
+    """My open studies on the worklist: the total above the rows follows the pager."""
+    triage.login(page, "radiologist")
+    triage.worklist(page, "?assignee=me&status=incomplete")
+    mine = rows(page).count()
+    assert 1 < mine < 25, "one page of the seeded radiologist's open studies"
+    above = page.locator("#results .freshness .total")
+    expect(above).to_have_text(f"{mine} studies")
+
+    rows(page).first.get_by_role("button", name="Complete").click()
+
+    expect(rows(page)).to_have_count(mine - 1)
+    expect(pager_label(page)).to_have_text(f"Page 1 · {mine - 1} studies shown")
+    expect(above).to_have_text(f"{mine - 1} studies")

@@ -71,6 +71,8 @@ def test_a_row_leaving_the_worklist_says_the_rows_left_on_the_page(login, claima
     assert oob(response, "pager-count") == (
         '<span id="pager-count" hx-swap-oob="true">Page 1 &middot; 1 study shown</span>'
     )
+    # Unassigned of any status reaches beyond the open work: its total waits for a read.
+    assert oob(response, "list-total") is None
     assert "nothing-left" not in text(response)
     # Out-of-band pieces travel each in a <template>, which a table row's answer may hold.
     assert re.fullmatch(r"(<template><[a-z]+ id=[^<]*?>.*?</template>)+", text(response), re.S)
