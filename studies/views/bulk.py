@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from studies import directory, services, upstream
+from studies.accounts.capabilities import Capabilities
 from studies.queue import queue_snapshot
 from studies.services import BulkAction
 from studies.web.bulk import (
@@ -58,7 +59,8 @@ def bulk(request):
     if form_nonce_use(nonce, request.user) != FRESH:
         return sent_already(request, nonce, back=back)
     names = {u.user_id: u.display_name for u in directory.users_or_empty()[0]}
-    heading = f"{verb_of(action, value, names)}: {len(picks)} {_studies(len(picks))}"
+    verb = verb_of(action, value, names, assigns_anyone=Capabilities.of(request.user).assign_any)
+    heading = f"{verb}: {len(picks)} {_studies(len(picks))}"
     jobs = bulk_jobs(picks, action=action, value=value)
     asked = BulkRequest(request, heading, jobs, back, nonce, action, value)
     refusal = services.bulk_refusal(actor=request.user, action=action, value=value)

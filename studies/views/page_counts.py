@@ -1,7 +1,7 @@
-"""The counts a list page prints beside its rows (the pager's, the STAT banner's), sent
-again out of band (hx-swap-oob) with every answer that changes a row, so a page never
-says "Page 1 · 2 studies" over an empty table, nor keeps an old STAT count until the next
-poll.
+"""The counts a list page prints beside its rows (the pager's, the queue's total above the
+rows, the STAT banner's), sent again out of band (hx-swap-oob) with every answer that
+changes a row, so a page never says "Page 1 · 2 studies" over an empty table, nor keeps an
+old STAT count until the next poll.
 
 Where each count comes from:
 - The queue's: the shared picture of the open work (studies/queue.py), with the
@@ -26,8 +26,9 @@ from django.utils import timezone
 from studies import upstream
 from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view, queue_snapshot, stat_waiting, stat_waiting_count
-from studies.web.forms import QueueFilterForm, cursor_trail
-from studies.web.totals import snapshot_total
+from studies.selectors import open_count
+from studies.web.forms import QueueFilterForm, WorklistFilterForm, cursor_trail, list_filters
+from studies.web.totals import snapshot_total, snapshot_trusted
 
 QUEUE_PAGE_SIZE = 50
 ROWS_HEADER = "X-Triage-Rows"
@@ -54,7 +55,7 @@ def _rows_shown(request) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 4 else None
 
 
-def _queue_counts(request, query: QueryDict) -> dict | None:
+def _queue_counts(request, query: QueryDict, *, rows: int | None) -> dict | None:
     try:
         snapshot = queue_snapshot(wait=False)
     except upstream.UpstreamError:
@@ -67,10 +68,13 @@ def _queue_counts(request, query: QueryDict) -> dict | None:
     pages = max(1, math.ceil(count / QUEUE_PAGE_SIZE))
     number = min(form.value("page", 1), pages)  # as the queue's Paginator.get_page reads it
     on_page = max(0, min(QUEUE_PAGE_SIZE, count - (number - 1) * QUEUE_PAGE_SIZE))
+    if rows is not None:  # the rows the page holds now (a row that left is not replaced)
+        on_page = min(rows, on_page)
     total = snapshot_total(shown=on_page, count=count, snapshot=snapshot)
     return {
         "template": "studies/queue.html#pager-count",
         "pager": {"page_number": number, "num_pages": pages, "total": total},
+        "total": total,
         "stat_waiting": stat_waiting(snapshot),
     }
 
@@ -79,8 +83,33 @@ def _worklist_counts(request, query: QueryDict, *, rows: int | None) -> dict:
     counts: dict = {"template": "studies/worklist.html#pager-count", "stat_waiting": None}
     if rows is not None:
         counts["pager"] = {"page_number": cursor_trail(query)[1], "shown": rows}
+        total = _worklist_total(request, query, rows=rows)
+        if total is not None:
+            counts["total"] = total
     counts["stat_waiting"] = stat_waiting_count()
     return counts
+
+
+def _worklist_total(request, query: QueryDict, *, rows: int):
+    """The worklist's total once a row left, where the open work in the shared picture
+    can count its filters (as studies/web/totals.py does for the page); else None, and
+    the next read of the page says it."""
+    form = WorklistFilterForm(query)
+    if not form.is_valid() or form.value("q"):
+        return None
+    caps = Capabilities.of(request.user)
+    filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
+    try:
+        snapshot = queue_snapshot(wait=False)
+    except upstream.UpstreamError:
+        return None
+    if not snapshot_trusted(snapshot):
+        return None
+    count = open_count(snapshot=snapshot, filters=filters)
+    seen = (cursor_trail(query)[1] - 1) * form.value("limit", 25) + rows
+    if count is None or count < seen:  # never fewer than the pages show
+        return None
+    return snapshot_total(shown=rows, count=count, snapshot=snapshot)
 
 
 def counts_oob(request, *, change: int) -> str:
@@ -92,7 +121,7 @@ def counts_oob(request, *, change: int) -> str:
     shown_before = _rows_shown(request)
     rows = None if shown_before is None or not change else max(shown_before + change, 0)
     if path == reverse("studies:queue"):
-        counts = _queue_counts(request, query)
+        counts = _queue_counts(request, query, rows=rows)
     elif path == reverse("studies:worklist"):
         counts = _worklist_counts(request, query, rows=rows)
     else:
@@ -103,6 +132,9 @@ def counts_oob(request, *, change: int) -> str:
     if "pager" in counts:
         context = {**counts["pager"], "oob": True}
         pieces.append(render_to_string(counts["template"], context, request=request))
+    if "total" in counts:  # the total above the rows says what the pager says
+        context = {"total": counts["total"], "oob": True}
+        pieces.append(render_to_string("studies/_counts.html#list-total", context, request=request))
     if counts["stat_waiting"] is not None:
         pieces.append(stat_banner(request, counts["stat_waiting"]))
     if rows == 0:

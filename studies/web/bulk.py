@@ -109,8 +109,13 @@ def bulk_jobs(picks, *, action: BulkAction, value: str | None) -> list[BulkJob]:
     ]
 
 
-def verb_of(action: BulkAction, value: str | None, names: dict[str, str]) -> str:
-    """What the action does, as the results page's heading says it."""
+def verb_of(
+    action: BulkAction, value: str | None, names: dict[str, str], *, assigns_anyone: bool = True
+) -> str:
+    """What the action does, as the results page's heading says it: in the words of the
+    bar's button (a role that assigns nobody else "gives back" what it unassigns)."""
+    if action is BulkAction.UNASSIGN and not assigns_anyone:
+        return "Give back"
     if action is BulkAction.ASSIGN:
         return "Assign to " + ("me" if value == "me" else names.get(value or "", value or ""))
     if action is BulkAction.SEVERITY:

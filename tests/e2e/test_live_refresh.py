@@ -192,7 +192,10 @@ def test_the_counts_follow_rows_that_leave_in_the_same_answer(page, triage, no_r
 def test_a_claim_on_the_queue_moves_its_counts_at_once(page, triage, no_refresh):
     triage.login(page, "radiologist", worklist=False)
     page.goto(triage.url + "/queue?show=unassigned")
-    total = int(re.search(r"· (\d+) stud", pager_label(page).inner_text()).group(1))
+    total = int(re.search(r"(\d+) studies$", pager_label(page).inner_text().strip()).group(1))
+    assert total < 50, "one page of the seeded unassigned studies"
+    above = page.locator("#results .freshness .total")  # the total above the rows
+    expect(above).to_have_text(f"{total} studies")
     stat = banner_count(page)
     first = page.locator("#" + rows(page).first.get_attribute("id"))
     assert "sev-stat" in first.get_attribute("class")  # STAT first
@@ -200,7 +203,8 @@ def test_a_claim_on_the_queue_moves_its_counts_at_once(page, triage, no_refresh)
     first.get_by_role("button", name="Claim").click()
 
     expect(first).to_have_count(0)
-    expect(pager_label(page)).to_contain_text(f"· {total - 1} stud")
+    expect(pager_label(page)).to_have_text(f"Page 1 of 1 · {total - 1} studies")
+    expect(above).to_have_text(f"{total - 1} studies")  # both say the same, at once
     left = stat - 1
     expect(page).to_have_title(
         f"({left} STAT waiting) Queue · Avara Triage" if left else "Queue · Avara Triage"
@@ -209,3 +213,19 @@ def test_a_claim_on_the_queue_moves_its_counts_at_once(page, triage, no_refresh)
         expect(page.locator("#stat-banner")).to_contain_text(f"{left} STAT")
     else:
         expect(page.locator("#stat-banner")).to_have_text("")
+
+
+def test_a_complete_on_my_worklist_moves_its_total_at_once(page, triage, no_refresh):
+    """My open studies on the worklist: the total above the rows follows the pager."""
+    triage.login(page, "radiologist")
+    triage.worklist(page, "?assignee=me&status=incomplete")
+    mine = rows(page).count()
+    assert 1 < mine < 25, "one page of the seeded radiologist's open studies"
+    above = page.locator("#results .freshness .total")
+    expect(above).to_have_text(f"{mine} studies")
+
+    rows(page).first.get_by_role("button", name="Complete").click()
+
+    expect(rows(page)).to_have_count(mine - 1)
+    expect(pager_label(page)).to_have_text(f"Page 1 · {mine - 1} studies shown")
+    expect(above).to_have_text(f"{mine - 1} studies")

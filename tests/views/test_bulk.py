@@ -135,3 +135,18 @@ def test_a_cancelled_row_picked_for_an_edit_is_refused_for_being_cancelled(login
     assert "damaged" not in body
     (entry,) = AuditEntry.objects.all()
     assert (entry.study_id, entry.outcome) == (SID, "refused")
+
+
+@pytest.mark.parametrize(
+    ("role", "heading"),
+    [(RADIOLOGIST, "<h1>Give back: 1 study</h1>"), (SUPERVISOR, "<h1>Unassign: 1 study</h1>")],
+)
+def test_the_results_page_names_the_action_as_the_button_did(login, avara, role, heading):
+    """A radiologist's bar says "Give back" (they may not assign anyone): so does the page."""
+    avara.get(f"{STUDIES}/{SID}").respond(json=study_json(1))
+    avara.patch(f"{STUDIES}/{SID}").respond(json=study_json(1, assignedTo=None))
+    client = login(role)
+
+    response = client.post("/bulk", form(client, action="unassign"))
+
+    assert heading in b"".join(response.streaming_content).decode()

@@ -71,6 +71,8 @@ def test_a_row_leaving_the_worklist_says_the_rows_left_on_the_page(login, claima
     assert oob(response, "pager-count") == (
         '<span id="pager-count" hx-swap-oob="true">Page 1 &middot; 1 study shown</span>'
     )
+    # Unassigned of any status reaches beyond the open work: its total waits for a read.
+    assert oob(response, "list-total") is None
     assert "nothing-left" not in text(response)
     # Out-of-band pieces travel each in a <template>, which a table row's answer may hold.
     assert re.fullmatch(r"(<template><[a-z]+ id=[^<]*?>.*?</template>)+", text(response), re.S)
@@ -144,6 +146,9 @@ def test_a_claim_on_the_queue_counts_from_the_picture(login, claimable):
     assert len(called(calls)) == 2  # the claim's read and PATCH: the picture is shared
     pager = '<span id="pager-count" hx-swap-oob="true">Page 1 of 1 &middot; <span title="Counted'
     assert pager in text(response) and ">2 studies</span></span>" in text(response)
+    total = oob(response, "list-total")  # the total above the rows, the same number
+    assert total.startswith('<strong id="list-total" class="total" title="Counted')
+    assert total.endswith(">2 studies</strong>")
     assert 'data-stat="2"' in oob(response, "stat-banner")
 
 
@@ -169,3 +174,19 @@ def test_counts_answers_the_script_with_the_banner(login, avara, avara_settings)
     assert 'data-stat="1"' in html and "hx-swap-oob" not in html
     assert "<strong>1 STAT waiting</strong>: a STAT study nobody has claimed yet." in html
     assert 'href="/?severity=stat&amp;status=incomplete&amp;assignee=none">List it</a>' in html
+
+
+def test_a_claim_on_a_full_queue_page_counts_the_rows_left_on_it(login, claimable):
+    """Page 1 of a longer queue showed 50 rows; one left: the page now holds 49 (the next
+    study is not pulled in until the page is read again), and says so."""
+    open_stat = [study_json(n, severity="stat", assignedTo=None) for n in range(1, 61)]
+    for severity, studies in (("stat", open_stat), ("high", []), ("normal", [])):
+        claimable.get(STUDIES, params={"severity": severity}).respond(json=page_json(*studies))
+    client = login(RADIOLOGIST)
+    assert ">50 of 60 studies</span>" in text(client.get("/queue?show=unassigned"))
+
+    response = claim(client, "http://testserver/queue?show=unassigned", rows="50")
+
+    assert "Page 1 of 2 &middot;" in oob(response, "pager-count")
+    assert ">49 of 59 studies</span></span>" in text(response)
+    assert oob(response, "list-total").endswith(">49 of 59 studies</strong>")
