@@ -3,7 +3,10 @@
 Read next claims the first unassigned study of the queue (studies/queue.py: effective
 priority) through the same claim as the Claim button (the per-study lock: two readers
 can never get the same study) and asks Avara for its viewer link. When someone else
-takes that study first, it takes the next one.
+takes that study first, it takes the next one. A STAT study is read first, always: when
+the queue's picture (up to TRIAGE_QUEUE_SECONDS old) offers no STAT, Read next asks
+Avara for unassigned STAT studies before it claims anything else, so one that arrived
+since the picture was built is not passed over for a High study.
 
 Skip needs a reason, is audited, gives the study back if the reader had it, and keeps
 the study out of that reader's Read next for TRIAGE_SKIP_SECONDS. A reader's skips are
@@ -74,12 +77,36 @@ def read_next_candidates(actor, snapshot, now) -> list:
     """Unassigned studies in queue order, less those the reader skipped lately and any
     whose id Avara sent malformed (it can be neither claimed nor opened; asking Avara
     about it would only stop Read next at that study)."""
+    return _readable(actor, snapshot.studies, now)
+
+
+def _readable(actor, studies, now) -> list:
     skipped = skipped_by(actor)
     return [
         s
-        for s in prioritised(snapshot.studies, now)
+        for s in prioritised(studies, now)
         if s.assigned_to is None and s.study_id not in skipped and is_study_id(s.study_id)
     ]
+
+
+def _with_new_stat(actor, candidates: list, now) -> list:
+    """`candidates`, led by any unassigned STAT study Avara holds that the picture does not
+    show yet, when the picture's first candidate is no STAT (one list call; none while a
+    STAT leads). Avara unreachable for it: the picture's candidates, as they were."""
+    if candidates and candidates[0].severity == "stat":
+        return candidates
+    try:
+        page = upstream.study_list(
+            severity="stat",
+            assigned_to=upstream.NULL,
+            study_viewer_status="incomplete",
+            is_cancelled=False,
+            limit=TRIES,
+        )
+    except upstream.UpstreamError:
+        return candidates
+    known = {s.study_id for s in candidates}
+    return [s for s in _readable(actor, page.studies, now) if s.study_id not in known] + candidates
 
 
 def study_read_next(*, actor) -> WriteResult:
@@ -91,7 +118,8 @@ def study_read_next(*, actor) -> WriteResult:
         snapshot = queue_snapshot()
     except upstream.UpstreamError as exc:
         return WriteResult(Outcome.NOT_APPLIED, exc.message, reason=Reason.UNAVAILABLE)
-    candidates = read_next_candidates(actor, snapshot, timezone.now())
+    now = timezone.now()
+    candidates = _with_new_stat(actor, read_next_candidates(actor, snapshot, now), now)
     if not candidates:
         return WriteResult(Outcome.UNCHANGED, _nothing_to_read(actor, snapshot), reason=None)
     for study in candidates[:TRIES]:

@@ -103,8 +103,9 @@ ACTIONS = [
     Action("counts", "get", "/counts", ROLES, 200, 0),
     # The queue picture: one list read per severity.
     Action("queue", "get", "/queue", ROLES, 200, 3),
-    # The picture, the claim's read and PATCH, the viewer link: two audit rows.
-    Action("read-next", "post", "/queue/next", ROLES, 302, 6, audit=("applied", "applied")),
+    # The picture; no STAT in it, so Avara is asked for one (one list read); the claim's
+    # read and PATCH, the viewer link: two audit rows.
+    Action("read-next", "post", "/queue/next", ROLES, 302, 7, audit=("applied", "applied")),
     # Reached by GET (the login page sending the user back): the queue, nothing claimed.
     Action("read-next-get", "get", "/queue/next", ROLES, 302, 0),
     # Reached by GET: the study page, nothing saved.

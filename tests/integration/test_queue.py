@@ -135,6 +135,40 @@ def test_read_next_takes_a_new_stat_before_high_studies_days_overdue(avara, sand
     assert taken.study.assigned_to.user_id == avara_user.user_id
 
 
+def test_read_next_takes_a_stat_that_arrived_after_the_picture_before_a_high(
+    avara, sandbox, settings
+):
+    """The picture may be up to TRIAGE_QUEUE_SECONDS old; a STAT that came since is still
+    read first: with no STAT in the picture, Read next asks Avara for one."""
+    settings.TRIAGE_QUEUE_SECONDS = 3600  # the picture is kept: the new STAT is not in it
+    high = aged(sandbox, "high", timedelta(days=2))
+    user, _ = reader(1, sandbox)
+    assert [s.study_id for s in queue.queue_snapshot().studies] == [high.study_id]
+    stat = aged(sandbox, "stat", timedelta(seconds=5))
+
+    taken = services.study_read_next(actor=user)
+
+    assert taken.ok, taken.message
+    assert taken.study.study_id == stat.study_id
+    assert sandbox.get(high.study_id).assigned_to_id is None
+
+
+def test_read_next_asks_avara_nothing_more_while_the_picture_offers_a_stat(
+    avara, sandbox, settings
+):
+    settings.TRIAGE_QUEUE_SECONDS = 3600
+    stat = aged(sandbox, "stat", timedelta(minutes=5))
+    user, _ = reader(1, sandbox)
+    queue.queue_snapshot()
+    sandbox.clear_requests()
+
+    taken = services.study_read_next(actor=user)
+
+    assert taken.study.study_id == stat.study_id
+    listed = sandbox.requests(method="GET", path="/v1/viewer/studies")
+    assert listed == []  # the claim's read and write and the viewer link only
+
+
 def test_read_next_takes_the_first_unassigned_study_and_never_a_skipped_one(avara, sandbox):
     first = aged(sandbox, "stat", 30 * timedelta(minutes=1))
     second = aged(sandbox, "stat", 20 * timedelta(minutes=1))
