@@ -28,6 +28,7 @@ from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view, queue_snapshot, stat_waiting, stat_waiting_count
 from studies.selectors import open_count
 from studies.web.forms import QueueFilterForm, WorklistFilterForm, cursor_trail, list_filters
+from studies.web.seen import seen_read
 from studies.web.totals import snapshot_total, snapshot_trusted
 
 QUEUE_PAGE_SIZE = 50
@@ -145,14 +146,29 @@ def counts_oob(request, *, change: int) -> str:
     return "".join(f"<template>{piece}</template>" for piece in pieces)
 
 
+def _stat_then_or_now(request, study) -> bool:
+    """Whether the study is STAT, or was in the row the user acted on (its token; an
+    unreadable one counts as yes)."""
+    if study.severity == "stat":
+        return True
+    token = request.POST.get("t") or request.GET.get("t") or ""
+    seen = seen_read(token, study_id=study.study_id) if token else None
+    return seen is None or seen["severity"] == "stat"
+
+
 def stat_banner(request, count: str | None, *, oob: bool = True) -> str:
     """The STAT banner (its `data-stat` feeds the page title): studies/_counts.html."""
     context = {"stat_waiting": count, "oob": oob}
     return render_to_string("studies/_counts.html#stat-banner", context, request=request)
 
 
-def with_counts(request, response: HttpResponse, *, change: int = 0) -> HttpResponse:
-    """`response` (a row redrawn, taken out or back) with the page's counts out of band."""
+def with_counts(request, response: HttpResponse, *, change: int = 0, study=None) -> HttpResponse:
+    """`response` (a row redrawn, taken out or back) with the page's counts out of band.
+    A row redrawn in its place (`change` 0) of a `study` that is no STAT and was none when
+    the row was drawn moves no count (the rows on the page and "STAT waiting" are as they
+    were): nothing is added, and the picture is not read for it."""
+    if change == 0 and study is not None and not _stat_then_or_now(request, study):
+        return response
     extra = counts_oob(request, change=change)
     if extra:
         response.content = response.content + extra.encode()

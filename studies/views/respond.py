@@ -203,7 +203,7 @@ def row_or_removal(
         )
         return with_counts(request, response, change=-before)
     response = toast(render_row(request, study, status=status), message, level)
-    return with_counts(request, response, change=1 - before)
+    return with_counts(request, response, change=1 - before, study=study)
 
 
 def undo_notice(request, result: WriteResult):
@@ -267,7 +267,7 @@ def htmx_result(
             error=error,
         )
         response = render_row(request, study, status=status, editing=editing)
-        return with_counts(request, response)
+        return with_counts(request, response, study=study)
     return row_or_removal(
         request, study, result.message, level, status=status, was_counted=was_counted
     )

@@ -22,7 +22,7 @@ from studies.models import Account
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROWS = re.compile(r'<tr id="study-(stu_[0-9a-f]{32})"')
-TOTAL = re.compile(r'<strong class="total"[^>]*>([^<]+)</strong>')
+TOTAL = re.compile(r'<strong id="list-total" class="total"[^>]*>([^<]+)</strong>')
 NEXT = re.compile(r'<a class="button" rel="next" href="([^"]+)"')
 
 

@@ -63,7 +63,7 @@ def test_a_part_finds_exactly_the_open_studies_holding_it(login, avara, typed, f
     assert "Searched the open work (to read, not cancelled) for a UID or id containing" in page
     assert "paste the whole Study Instance UID or stu_ id" in page
     count = len(found)
-    assert '<strong class="total" title="Counted from the open work as of' in page
+    assert '<strong id="list-total" class="total" title="Counted from the open work as of' in page
     assert f">{count} {'study' if count == 1 else 'studies'}</strong>" in page
     assert route.call_count == 3  # the picture, whatever the search
 
@@ -141,7 +141,7 @@ def test_a_list_within_the_open_work_is_counted_from_the_picture(login, avara):
 
     page = text(client.get("/", {"severity": "high", "status": "incomplete"}))
 
-    assert '<strong class="total"' in page and ">25 of 40 studies</strong>" in page
+    assert '<strong id="list-total" class="total"' in page and ">25 of 40 studies</strong>" in page
     assert "Page 1 &middot; 25 studies shown" in page  # the total stands above
     assert picture.call_count == 1  # the page alone: no Avara call to count
     assert picture.calls.last.request.url.params["limit"] == "25"

@@ -20,7 +20,7 @@ from view_helpers import (
 )
 
 from studies import upstream
-from studies.accounts.roles import RADIOLOGIST
+from studies.accounts.roles import RADIOLOGIST, SUPERVISOR
 
 SID = study_id(1)
 STUDY_PATH = f"{STUDIES}/{SID}"
@@ -190,3 +190,41 @@ def test_a_claim_on_a_full_queue_page_counts_the_rows_left_on_it(login, claimabl
     assert "Page 1 of 2 &middot;" in oob(response, "pager-count")
     assert ">49 of 59 studies</span></span>" in text(response)
     assert oob(response, "list-total").endswith(">49 of 59 studies</strong>")
+
+
+# --- A row redrawn in its place moves a count only when STAT is involved ------------------
+
+
+def _severity_save(login, avara, *, was: str, now: str):
+    avara.get(STUDY_PATH).respond(json=study_json(1, severity=was, assignedTo=None))
+    avara.patch(STUDY_PATH).respond(json=study_json(1, severity=now, assignedTo=None))
+    reads = picture(avara, [study_json(5, severity="stat", assignedTo=None)])
+    response = login(SUPERVISOR).post(
+        f"/studies/{SID}/edit/severity",
+        {"value": now, "t": row_token(SID, severity=was)},
+        headers=hx(current_url="http://testserver/"),
+    )
+    return response, reads
+
+
+def test_a_save_that_touches_no_stat_sends_no_counts_and_reads_no_picture(
+    login, avara, avara_settings
+):
+    avara_settings.TRIAGE_TITLE_COUNTS = True
+
+    response, reads = _severity_save(login, avara, was="high", now="normal")
+
+    assert response.status_code == 200 and 'id="study-' in text(response)
+    assert "hx-swap-oob" not in text(response)
+    assert [r.call_count for r in reads] == [0, 0, 0]
+
+
+@pytest.mark.parametrize(("was", "now"), [("high", "stat"), ("stat", "high")])
+def test_a_save_to_or_from_stat_brings_the_stat_count(login, avara, avara_settings, was, now):
+    avara_settings.TRIAGE_TITLE_COUNTS = True
+
+    response, reads = _severity_save(login, avara, was=was, now=now)
+
+    assert response.status_code == 200
+    assert oob(response, "stat-banner") is not None
+    assert [r.call_count for r in reads] == [1, 1, 1]
