@@ -34,8 +34,10 @@ from studies.web.board import (
     worklist_link,
 )
 from studies.web.bulk import BulkRequest, results_response
+from studies.web.fragments import fragment
 from studies.web.http import permission_required
 from studies.web.nonce import BAD, FRESH, form_nonce, form_nonce_state, form_nonce_use
+from studies.web.presenters import zone_name
 from studies.web.row_cache import list_digest, rendered_rows
 from studies.web.turnaround import turnaround_view
 
@@ -59,6 +61,7 @@ def workload(request):
         context["problem"] = upstream_message(exc)
         return _render(request, context, status=503)
     rows = board_rows(board, sort=sort, base=request.path, now=now)
+    context["lines_html"] = _lines_html(rows, open_key=key)
     report = turnaround_report()
     context.update(
         board=board,
@@ -109,6 +112,18 @@ def _line_studies(request, board, snapshot, form, now) -> tuple[dict, list]:
         "narrowed": bool(severity or clock_state),
     }
     return drill, [page.number, len(studies), list_state(page.object_list, now, digest=digest)]
+
+
+def _lines_html(rows, *, open_key: str) -> str:
+    """The board's lines, rendered once and kept under everything they print (every
+    field of every line, its bar included, the open line, the time zone their times are
+    named in): fifty supervisors watching one picture draw its forty bars once."""
+    key = (repr(rows), open_key, zone_name())
+
+    def context() -> dict:
+        return {"rows": rows, "open_key": open_key}
+
+    return fragment("studies/workload.html#board-lines", key, context)
 
 
 RULE = (

@@ -131,3 +131,23 @@ def test_avara_down_is_a_banner_not_an_error(login, avara):
 
     assert response.status_code == 503
     assert 'class="banner banner-error"' in text(response)
+
+
+def test_lines_kept_rendered_never_show_an_older_picture(login, avara, avara_settings):
+    """The lines are rendered once per picture and kept: a new picture (here a STAT
+    claimed elsewhere) shows at once, and the line opened below the board is marked."""
+    avara_settings.TRIAGE_QUEUE_SECONDS = 0  # every view reads the picture afresh
+    studies = room()
+    open_work(avara, studies)
+    client = login(SUPERVISOR)
+    before = text(client.get("/workload"))
+    assert 'aria-label="1 STAT: Unassigned"' in before
+
+    studies[2]["assignedTo"] = person_json(RADIOLOGIST_ID, "Amelia", "Chen")
+    after = text(client.get("/workload"))
+    opened = text(client.get(f"/workload?line={RADIOLOGIST_ID}"))
+
+    assert 'aria-label="1 STAT: Unassigned"' not in after
+    assert 'aria-label="2 STAT: First1 Last1"' in after
+    assert 'class="line line-reader is-open"' in opened
+    assert 'class="line line-reader is-open"' not in after
