@@ -17,6 +17,14 @@ METADATA_KEY_MAX = 100
 METADATA_VALUE_MAX = 1000
 
 
+def small_number(raw, *, digits: int) -> int | None:
+    """`raw` as a whole number of at most `digits` ASCII digits, else None. Not
+    `str.isdigit()`: it takes "²" and "①", which `int()` then refuses."""
+    if isinstance(raw, str) and 0 < len(raw) <= digits and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
 def is_study_id(value: str) -> bool:
     """The one check an id from Avara passes before it becomes a URL (studies/web/links.py)
     or a header: the whole value (`$` would also accept a trailing newline)."""

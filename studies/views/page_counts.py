@@ -27,6 +27,7 @@ from studies import upstream
 from studies.accounts.capabilities import Capabilities
 from studies.queue import in_view, queue_snapshot, stat_waiting, stat_waiting_count
 from studies.selectors import open_count
+from studies.validators import small_number
 from studies.web.forms import QueueFilterForm, WorklistFilterForm, cursor_trail, list_filters
 from studies.web.seen import seen_read
 from studies.web.totals import snapshot_total, snapshot_trusted
@@ -53,7 +54,7 @@ def shown(studies, show: str, me: str | None, now) -> list:
 def _rows_shown(request) -> int | None:
     """How many rows the page showed (its script says so), or None when not said."""
     raw = request.headers.get(ROWS_HEADER, "")
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else None
+    return small_number(raw, digits=4)
 
 
 def _queue_counts(request, query: QueryDict, *, rows: int | None) -> dict | None:

@@ -21,6 +21,7 @@ from studies.selectors import (
     worklist_visible,
     worklists_visible,
 )
+from studies.validators import small_number
 from studies.web.http import permission_required, redirect_to, refuse, safe_next
 from studies.web.worklists import (
     landing_default,
@@ -171,7 +172,7 @@ def list_publish(request, pk: int):
 def list_landing(request):
     """Land on a list after logging in (`list`: its id), or on the role's default."""
     raw = request.POST.get("list", "")
-    pk = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    pk = small_number(raw, digits=11)
     if raw and pk is None:
         return refuse(request, services.worklists.NOT_FOUND, status=404)
     return _done(request, services.worklist_landing_set(actor=request.user, pk=pk))

@@ -22,6 +22,7 @@ from studies.board.workload import line_studies, workload_now
 from studies.messages import upstream_message
 from studies.models import AuditAction
 from studies.services import BulkAction, BulkJob
+from studies.validators import small_number
 from studies.views.bulk import BAD_NONCE, sent_already, stopped
 from studies.views.respond import etag_of, list_state, not_modified, unchanged_since
 from studies.web.board import (
@@ -244,7 +245,8 @@ def _apply(request):
 def _moves_ticked(moves: list, ticked: list[str]) -> list[BulkJob]:
     """The plan's moves still ticked, as bulk reassign jobs checked against the assignee
     the plan saw (the plan is signed: only its own moves can be ticked)."""
-    chosen = sorted({int(n) for n in ticked if n.isdigit() and int(n) < len(moves)})
+    numbers = (small_number(n, digits=6) for n in ticked)
+    chosen = sorted({n for n in numbers if n is not None and n < len(moves)})
     return [
         BulkJob(moves[n][0], BulkAction.ASSIGN, moves[n][2], seen={"assigned_to": moves[n][1]})
         for n in chosen

@@ -23,6 +23,7 @@ from studies.board.workload import OTHERS, UNASSIGNED, Line, Workload, is_reader
 from studies.queue import SEVERITY_ORDER
 from studies.services.caps import CAP_MAX
 from studies.services.fields import SEVERITY_LABELS
+from studies.validators import small_number
 from studies.web.forms import SEVERITY_CHOICES
 from studies.web.presenters import age, iso, stamp
 
@@ -273,8 +274,8 @@ def reader_cap_rows(users, problem: str | None, *, data=None) -> dict:
             shown = str(data.get(f"cap-{user.user_id}", "")).strip()[:6]
             if not shown:
                 values[user.user_id] = None
-            elif shown.isdigit() and int(shown) <= CAP_MAX:
-                values[user.user_id] = int(shown)
+            elif (cap := small_number(shown, digits=6)) is not None and cap <= CAP_MAX:
+                values[user.user_id] = cap
             else:
                 errors[user.user_id] = (
                     f"A whole number from 0 to {CAP_MAX}, or blank for the default."

@@ -388,3 +388,51 @@ def test_login_form(db, stub):
         post(client, "/accounts/login/?" + urlencode(query), form)
 
     run()
+
+
+# --- Numbers: digits that are not ASCII ("²", "①") -----------------------------------------
+# str.isdigit() takes them and int() refuses them: each numeric field reads them as no
+# number at all (studies/validators.py: small_number), never as a server error.
+
+ODD_DIGITS = ["²", "①", "٣", "\uff11\uff12"]  # the last: fullwidth "12"
+
+
+@pytest.mark.parametrize("value", ODD_DIGITS)
+def test_a_claim_with_odd_digits_in_the_rows_header_is_saved_and_answered(login, stub, value):
+    client = login(RADIOLOGIST)
+    headers = {**hx(current_url="http://testserver/"), "X-Triage-Rows": value}
+
+    response = post(client, f"{STUDY}/claim", {"t": row_token(SID, assignee="")}, headers=headers)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ODD_DIGITS)
+def test_a_landing_list_with_odd_digits_is_not_found(login, stub, value):
+    response = post(login(SUPERVISOR), "/lists/landing", {"list": value})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", ODD_DIGITS)
+def test_a_reader_cap_with_odd_digits_is_refused_with_a_reason(login, stub, value):
+    from studies import directory
+
+    users, _ = directory.users_or_empty()
+    readers = [u for u in users if u.clinic_role == "Radiologist"]
+    assert readers, "the stub's directory has radiologists"
+
+    response = post(login(ADMIN), "/accounts/caps", {f"cap-{readers[0].user_id}": value})
+
+    assert response.status_code == 400
+    assert "A whole number from 0 to" in response.content.decode()
+
+
+def test_balance_takes_no_odd_digit_for_a_move():
+    from studies.views.workload import _moves_ticked
+
+    moves = [[study_id(1), None, "usr_" + "1" * 32], [study_id(2), None, "usr_" + "2" * 32]]
+
+    jobs = _moves_ticked(moves, ["²", "1", "①", "0"])
+
+    assert [job.study_id for job in jobs] == [study_id(1), study_id(2)]
