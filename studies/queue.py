@@ -123,7 +123,7 @@ def _keep_seconds() -> float:
     return max(settings.TRIAGE_QUEUE_SECONDS * 40, 600)
 
 
-_local: dict = {}  # this process's decoded copy: {"data": key, "studies": [...]}
+_local: dict = {}  # this process's decoded copy: {"copy": (data key, [studies])}
 
 
 def queue_snapshot(*, wait: bool = True, max_age: float | None = None) -> Snapshot | None:
@@ -141,13 +141,19 @@ def queue_snapshot(*, wait: bool = True, max_age: float | None = None) -> Snapsh
     if found is None:
         return None
     meta, late = found
-    if _local.get("data") != meta["data"]:
+    kept = _local.get("copy")  # (data key, studies), replaced whole: threads share it
+    if kept is None or kept[0] != meta["data"]:
         raw = cache.get(meta["data"])
-        if raw is None:  # evicted: read it again
-            meta, late = _build(), ""
+        if raw is None:  # evicted: the picture is gone, rebuilt as any other (one build)
+            cache.delete(SNAPSHOT_KEY)
+            found = _fresh_picture(wait=wait, max_age=max_age)
+            if found is None:
+                return None
+            meta, late = found
             raw = cache.get(meta["data"]) or b"[]"
-        _local.update(data=meta["data"], studies=_DECODER.decode(raw))
-    studies = _overlay(list(_local["studies"]), meta["built"])
+        kept = (meta["data"], _DECODER.decode(raw))
+        _local["copy"] = kept
+    studies = _overlay(list(kept[1]), meta["built"])
     built_at = datetime.fromtimestamp(meta["built"], tz=timezone.get_current_timezone())
     age = max(0.0, time.time() - meta["built"])
     return Snapshot(

@@ -9,7 +9,7 @@ Where each count comes from:
   costs no Avara call while it is fresh, and none is made for it when it is not.
 - The worklist's pager counts the rows on the page: the page tells (the `X-Triage-Rows`
   header its script sends with every request), the answer says one fewer when the row
-  left. Its STAT count is the one the title shows (`queue.stat_waiting_count`).
+  left. Its STAT count, the title's, from the same picture, read once and never waited for.
 "STAT waiting" has one meaning everywhere: `queue.is_stat_waiting`.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from studies import upstream
 from studies.accounts.capabilities import Capabilities
-from studies.queue import in_view, queue_snapshot, stat_waiting, stat_waiting_count
+from studies.queue import in_view, queue_snapshot, stat_waiting
 from studies.selectors import open_count
 from studies.validators import small_number
 from studies.web.forms import QueueFilterForm, WorklistFilterForm, cursor_trail, list_filters
@@ -57,11 +58,17 @@ def _rows_shown(request) -> int | None:
     return small_number(raw, digits=4)
 
 
-def _queue_counts(request, query: QueryDict, *, rows: int | None) -> dict | None:
+def _picture_now():
+    """The shared picture if there is one fresh enough to serve, else None: counts sent
+    beside a row's answer never wait for Avara (a rebuild is started meanwhile)."""
     try:
-        snapshot = queue_snapshot(wait=False)
+        return queue_snapshot(wait=False)
     except upstream.UpstreamError:
-        snapshot = None
+        return None
+
+
+def _queue_counts(request, query: QueryDict, *, rows: int | None) -> dict | None:
+    snapshot = _picture_now()
     if snapshot is None:
         return None
     caps = Capabilities.of(request.user)
@@ -83,16 +90,18 @@ def _queue_counts(request, query: QueryDict, *, rows: int | None) -> dict | None
 
 def _worklist_counts(request, query: QueryDict, *, rows: int | None) -> dict:
     counts: dict = {"template": "studies/worklist.html#pager-count", "stat_waiting": None}
+    snapshot = _picture_now()  # read once, for the total and the STAT count
     if rows is not None:
         counts["pager"] = {"page_number": cursor_trail(query)[1], "shown": rows}
-        total = _worklist_total(request, query, rows=rows)
+        total = _worklist_total(request, query, rows=rows, snapshot=snapshot)
         if total is not None:
             counts["total"] = total
-    counts["stat_waiting"] = stat_waiting_count()
+    if settings.TRIAGE_TITLE_COUNTS and snapshot is not None:
+        counts["stat_waiting"] = stat_waiting(snapshot)
     return counts
 
 
-def _worklist_total(request, query: QueryDict, *, rows: int):
+def _worklist_total(request, query: QueryDict, *, rows: int, snapshot):
     """The worklist's total once a row left, where the open work in the shared picture
     can count its filters (as studies/web/totals.py does for the page); else None, and
     the next read of the page says it."""
@@ -101,11 +110,7 @@ def _worklist_total(request, query: QueryDict, *, rows: int):
         return None
     caps = Capabilities.of(request.user)
     filters = list_filters(form, me=caps.me, can_see_cancelled=caps.see_cancelled)
-    try:
-        snapshot = queue_snapshot(wait=False)
-    except upstream.UpstreamError:
-        return None
-    if not snapshot_trusted(snapshot):
+    if snapshot is None or not snapshot_trusted(snapshot):
         return None
     count = open_count(snapshot=snapshot, filters=filters)
     seen = (cursor_trail(query)[1] - 1) * form.value("limit", 25) + rows

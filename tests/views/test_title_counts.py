@@ -121,3 +121,25 @@ def test_the_count_needs_a_login(client, avara, counts_on):
     answer = client.get("/counts")
 
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_an_evicted_picture_is_rebuilt_by_a_reader_that_may_wait_never_beside_an_answer(
+    avara, counts_on
+):
+    """The store dropped the picture's studies (memory pressure): counts sent beside an
+    answer (wait=False) get none and cost Avara nothing; the next page builds it again."""
+    from django.core.cache import cache
+
+    from studies import queue
+
+    routes = _picture(avara, {"stat": [_open_stat(5, assignedTo=None)]})
+    queue.queue_snapshot()
+    cache.delete(cache.get(queue.SNAPSHOT_KEY)["data"])
+    queue._local.clear()  # another process: no decoded copy of its own
+
+    beside = queue.queue_snapshot(wait=False)
+    assert beside is None and _calls(routes) == 3  # the first build's reads only
+
+    again = queue.queue_snapshot()
+    assert [s.study_id for s in again.studies] == [_open_stat(5)["studyId"]]
+    assert _calls(routes) == 6  # one rebuild
