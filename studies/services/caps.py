@@ -38,7 +38,9 @@ def reader_caps_save(
         if cap is None:
             row.delete()
         elif row is None:
-            ReaderCap.objects.create(avara_user_id=user_id, cap=cap)
+            # Two admins giving a reader their first cap at once: no row to lock yet, so
+            # the later one updates what the first created rather than failing on it.
+            ReaderCap.objects.update_or_create(avara_user_id=user_id, defaults={"cap": cap})
         else:
             row.cap = cap
             row.save(update_fields=["cap", "updated_at"])

@@ -49,10 +49,6 @@ class UndoOffer:
     token: str
 
     @property
-    def seconds_left(self) -> int:
-        return max(0, int(self.until - now()))
-
-    @property
     def open(self) -> bool:
         return now() < self.until
 
