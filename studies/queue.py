@@ -144,9 +144,8 @@ def queue_snapshot(*, wait: bool = True, max_age: float | None = None) -> Snapsh
     kept = _local.get("copy")  # (data key, studies), replaced whole: threads share it
     if kept is None or kept[0] != meta["data"]:
         raw = cache.get(meta["data"])
-        if raw is None:  # evicted: the picture is gone, rebuilt as any other (one build)
-            cache.delete(SNAPSHOT_KEY)
-            found = _fresh_picture(wait=wait, max_age=max_age)
+        if raw is None:  # evicted: rebuilt as any other picture is (one build, shared)
+            found = _rebuilt_after(meta, wait=wait)
             if found is None:
                 return None
             meta, late = found
@@ -172,6 +171,23 @@ REFRESH_AHEAD = 2 / 3
 SLOW = "Avara is slow to answer."
 _SLOW = object()  # a build has been running longer than TRIAGE_QUEUE_WAIT
 DOWN = "Avara is not answering."
+
+
+def _rebuilt_after(stored: dict, *, wait: bool) -> tuple[dict, str] | None:
+    """A picture built after `stored`, whose studies the store no longer holds: one
+    process builds it (the lock), the others wait for it as for any rebuild; None at
+    once when the caller may not wait (the build is started)."""
+    if not wait:
+        token = _building() if settings.TRIAGE_QUEUE_BACKGROUND else None
+        if token:
+            _build_in_background(token)
+        return None
+    token = _building()
+    if token and not settings.TRIAGE_QUEUE_BACKGROUND:
+        return _build_holding(token, None)
+    if token:
+        _build_in_background(token)
+    return _newer_than(stored)
 
 
 def _fresh_picture(*, wait: bool = True, max_age: float | None = None) -> tuple[dict, str] | None:
